@@ -1,0 +1,19 @@
+//! The contract between the Security info app and its server.
+//!
+//! Everything both sides must agree on lives here and nowhere else: the JSON wire types of
+//! `/api/v1`, the stable problem codes of RFC 9457 error bodies, and the parsing of user input
+//! (email addresses, verification codes) so the app can check input exactly as the server will.
+//! The crate depends on serde only, so it compiles to `wasm32-unknown-unknown`.
+
+pub mod code;
+pub mod email;
+pub mod problem;
+pub mod wire;
+
+pub use code::{CodeError, VerificationCode};
+pub use email::{EmailAddress, EmailError};
+pub use problem::{Problem, ProblemCode};
+pub use wire::*;
+
+/// Path prefix of every versioned API call.
+pub const API_PREFIX: &str = "/api/v1";

@@ -1,0 +1,242 @@
+//! RFC 9457 problem details with a stable machine-readable `code`.
+//!
+//! The app never shows the server's English `title`: it maps the `code` to localized text, so
+//! codes are part of the contract and are never renamed.
+
+use serde::{Deserialize, Serialize};
+
+/// Media type of every error body.
+pub const PROBLEM_CONTENT_TYPE: &str = "application/problem+json";
+
+/// Every error the API can report. Serialized in `snake_case`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ProblemCode {
+    /// No valid session or bearer token.
+    Unauthenticated,
+    /// Wrong username or password (same answer whether the user exists or not).
+    InvalidCredentials,
+    /// The change needs a sign-in or re-authentication within the last few minutes.
+    ReauthenticationRequired,
+    /// The email address is not a valid mailbox.
+    InvalidEmail,
+    /// The email address is in one of the organization's own domains.
+    WorkEmailNotAllowed,
+    /// The user already has a method of this type.
+    MethodAlreadyRegistered,
+    /// The organization's policy does not allow this method type.
+    MethodNotAllowed,
+    /// The Origin of a state-changing request is not allowed.
+    ForbiddenOrigin,
+    /// The verification code is wrong; `attemptsLeft` says how many tries remain.
+    CodeIncorrect,
+    /// The verification code has expired; start again.
+    CodeExpired,
+    /// Too many wrong codes: the registration is void; start again.
+    VerificationLocked,
+    /// A new code was asked for too soon; `retryAfterSeconds` says when.
+    ResendTooSoon,
+    /// A rate limit was hit; `retryAfterSeconds` says when to try again.
+    TooManyRequests,
+    /// No such resource (or not the caller's).
+    NotFound,
+    /// The request body is larger than the server accepts.
+    PayloadTooLarge,
+    /// The request body is not `application/json`.
+    UnsupportedMediaType,
+    /// The request is not well-formed (bad JSON, unknown fields, wrong types).
+    MalformedRequest,
+    /// The HTTP method is not supported on this path.
+    MethodNotSupported,
+    /// Something failed on the server; `correlationId` identifies it in the logs.
+    Internal,
+    /// A dependency (database, mail) is unavailable right now.
+    ServiceUnavailable,
+}
+
+impl ProblemCode {
+    /// The HTTP status that goes with this code.
+    pub fn status(self) -> u16 {
+        match self {
+            Self::MalformedRequest => 400,
+            Self::Unauthenticated | Self::InvalidCredentials | Self::ReauthenticationRequired => {
+                401
+            }
+            Self::MethodNotAllowed | Self::ForbiddenOrigin => 403,
+            Self::NotFound => 404,
+            Self::MethodNotSupported => 405,
+            Self::MethodAlreadyRegistered => 409,
+            Self::CodeExpired | Self::VerificationLocked => 410,
+            Self::PayloadTooLarge => 413,
+            Self::UnsupportedMediaType => 415,
+            Self::InvalidEmail | Self::WorkEmailNotAllowed | Self::CodeIncorrect => 422,
+            Self::ResendTooSoon | Self::TooManyRequests => 429,
+            Self::Internal => 500,
+            Self::ServiceUnavailable => 503,
+        }
+    }
+
+    /// A short English summary, used as the problem `title` (the app localizes by `code`).
+    pub fn title(self) -> &'static str {
+        match self {
+            Self::Unauthenticated => "Sign-in required",
+            Self::InvalidCredentials => "Wrong username or password",
+            Self::ReauthenticationRequired => "Please confirm your password",
+            Self::InvalidEmail => "Invalid email address",
+            Self::WorkEmailNotAllowed => "Work or school address not allowed",
+            Self::MethodAlreadyRegistered => "Method already registered",
+            Self::MethodNotAllowed => "Method not allowed by your organization",
+            Self::ForbiddenOrigin => "Request origin not allowed",
+            Self::CodeIncorrect => "Incorrect code",
+            Self::CodeExpired => "Code expired",
+            Self::VerificationLocked => "Too many incorrect codes",
+            Self::ResendTooSoon => "Please wait before asking for a new code",
+            Self::TooManyRequests => "Too many requests",
+            Self::NotFound => "Not found",
+            Self::PayloadTooLarge => "Request body too large",
+            Self::UnsupportedMediaType => "Request body must be application/json",
+            Self::MalformedRequest => "Malformed request",
+            Self::MethodNotSupported => "HTTP method not supported",
+            Self::Internal => "Internal error",
+            Self::ServiceUnavailable => "Service unavailable",
+        }
+    }
+
+    /// The stable wire name (`snake_case`), also used as the last segment of the problem `type`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Unauthenticated => "unauthenticated",
+            Self::InvalidCredentials => "invalid_credentials",
+            Self::ReauthenticationRequired => "reauthentication_required",
+            Self::InvalidEmail => "invalid_email",
+            Self::WorkEmailNotAllowed => "work_email_not_allowed",
+            Self::MethodAlreadyRegistered => "method_already_registered",
+            Self::MethodNotAllowed => "method_not_allowed",
+            Self::ForbiddenOrigin => "forbidden_origin",
+            Self::CodeIncorrect => "code_incorrect",
+            Self::CodeExpired => "code_expired",
+            Self::VerificationLocked => "verification_locked",
+            Self::ResendTooSoon => "resend_too_soon",
+            Self::TooManyRequests => "too_many_requests",
+            Self::NotFound => "not_found",
+            Self::PayloadTooLarge => "payload_too_large",
+            Self::UnsupportedMediaType => "unsupported_media_type",
+            Self::MalformedRequest => "malformed_request",
+            Self::MethodNotSupported => "method_not_supported",
+            Self::Internal => "internal",
+            Self::ServiceUnavailable => "service_unavailable",
+        }
+    }
+
+    /// Every code, for exhaustive tests and documentation.
+    pub const ALL: [ProblemCode; 20] = [
+        Self::Unauthenticated,
+        Self::InvalidCredentials,
+        Self::ReauthenticationRequired,
+        Self::InvalidEmail,
+        Self::WorkEmailNotAllowed,
+        Self::MethodAlreadyRegistered,
+        Self::MethodNotAllowed,
+        Self::ForbiddenOrigin,
+        Self::CodeIncorrect,
+        Self::CodeExpired,
+        Self::VerificationLocked,
+        Self::ResendTooSoon,
+        Self::TooManyRequests,
+        Self::NotFound,
+        Self::PayloadTooLarge,
+        Self::UnsupportedMediaType,
+        Self::MalformedRequest,
+        Self::MethodNotSupported,
+        Self::Internal,
+        Self::ServiceUnavailable,
+    ];
+}
+
+/// An RFC 9457 problem details body, extended with the fields some codes carry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct Problem {
+    /// A URI naming the problem type (`urn:security-info:problem:<code>`).
+    #[serde(rename = "type")]
+    pub type_uri: String,
+    /// Short English summary.
+    pub title: String,
+    /// The HTTP status code.
+    pub status: u16,
+    /// Stable machine-readable code.
+    pub code: ProblemCode,
+    /// English detail for developers; never shown to users as-is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    /// With `code_incorrect`: how many more tries before the registration is void.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attempts_left: Option<u32>,
+    /// With `resend_too_soon` and `too_many_requests`: seconds to wait.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_after_seconds: Option<u64>,
+    /// With `internal`: the id under which the server logged the failure.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub correlation_id: Option<String>,
+}
+
+impl Problem {
+    /// A problem with the code's status and title and no extensions.
+    pub fn new(code: ProblemCode) -> Self {
+        Self {
+            type_uri: format!("urn:security-info:problem:{}", code.as_str()),
+            title: code.title().to_owned(),
+            status: code.status(),
+            code,
+            detail: None,
+            attempts_left: None,
+            retry_after_seconds: None,
+            correlation_id: None,
+        }
+    }
+
+    /// Adds a developer-facing detail.
+    pub fn with_detail(mut self, detail: impl Into<String>) -> Self {
+        self.detail = Some(detail.into());
+        self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_serializes_to_its_stable_wire_name() {
+        for code in ProblemCode::ALL {
+            let json = serde_json::to_string(&code).expect("serializes");
+            assert_eq!(json, format!("\"{}\"", code.as_str()));
+        }
+    }
+
+    #[test]
+    fn client_mistakes_are_never_server_errors() {
+        for code in ProblemCode::ALL {
+            let status = code.status();
+            match code {
+                ProblemCode::Internal | ProblemCode::ServiceUnavailable => assert!(status >= 500),
+                _ => assert!((400..500).contains(&status), "{code:?} has {status}"),
+            }
+        }
+    }
+
+    #[test]
+    fn a_problem_round_trips_with_camel_case_extensions() {
+        let mut problem = Problem::new(ProblemCode::CodeIncorrect);
+        problem.attempts_left = Some(3);
+        let json = serde_json::to_value(&problem).expect("serializes");
+        assert_eq!(json["attemptsLeft"], 3);
+        assert_eq!(json["code"], "code_incorrect");
+        assert_eq!(json["status"], 422);
+        assert_eq!(json["type"], "urn:security-info:problem:code_incorrect");
+        let back: Problem = serde_json::from_value(json).expect("deserializes");
+        assert_eq!(back, problem);
+    }
+}

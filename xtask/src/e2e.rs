@@ -1,0 +1,67 @@
+//! The Playwright end-to-end suite against the release app served by the real server.
+//!
+//! The suite starts its own servers (fresh database each, see `tests/e2e/support/server.ts`);
+//! this step builds what they run and reads the counts from Playwright's JSON report.
+
+use crate::{
+    build,
+    process::{self, Result, command, root},
+    suites::Counts,
+    tools,
+};
+
+/// Builds the app and the server, runs Playwright, returns its counts.
+pub fn run_suite() -> Result<Counts> {
+    build::build_app()?;
+    process::run(command("cargo").args([
+        "build",
+        "--package",
+        "security-info-server",
+        "--locked",
+    ]))?;
+    let report = root().join("target/playwright-report.json");
+    let _ = std::fs::remove_file(&report);
+    let outcome = process::run(
+        command("npx")
+            .args(["playwright", "test"])
+            .current_dir(root().join("tests/e2e"))
+            .env("PLAYWRIGHT_JSON_OUTPUT_NAME", &report)
+            .env("CHROMIUM_PATH", tools::CHROMIUM)
+            .env(
+                "SECURITY_INFO_SERVER_BIN",
+                root().join("target/debug/security-info-server"),
+            )
+            .env("SECURITY_INFO_DIST_DIR", root().join("dist")),
+    );
+    let counts = read_report(&report);
+    match (outcome, counts) {
+        (_, Ok(counts)) if counts.passed + counts.failed > 0 => Ok(counts),
+        (Err(error), _) => Err(error),
+        (Ok(()), _) => Err("Playwright ran no test".into()),
+    }
+}
+
+/// [`run_suite`] as counts: a suite that cannot run is one failure.
+pub fn run() -> Counts {
+    match run_suite() {
+        Ok(counts) => counts,
+        Err(error) => {
+            eprintln!("{error}");
+            Counts {
+                passed: 0,
+                failed: 1,
+            }
+        }
+    }
+}
+
+fn read_report(path: &std::path::Path) -> Result<Counts> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("no Playwright report: {e}"))?;
+    let json: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| format!("unreadable Playwright report: {e}"))?;
+    let stat = |name: &str| json["stats"][name].as_u64().unwrap_or(0);
+    Ok(Counts {
+        passed: stat("expected") + stat("flaky"),
+        failed: stat("unexpected"),
+    })
+}

@@ -1,0 +1,35 @@
+//! `cargo xtask serve | test`: the two commands of the README.
+//!
+//! Both install what the machine is missing first (each tool is skipped when present at the
+//! right version), so a fresh machine with only rustup and cargo needs nothing else.
+
+mod build;
+mod e2e;
+mod process;
+mod suites;
+mod tools;
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let command = std::env::args().nth(1).unwrap_or_default();
+    let outcome = match command.as_str() {
+        "serve" => build::serve(),
+        "test" => suites::test(),
+        _ => {
+            eprintln!("usage: cargo xtask <serve | test>");
+            eprintln!(
+                "  serve  build the app and server in release and run them on SECURITY_INFO_LISTEN"
+            );
+            eprintln!("  test   every check and test suite; the last line is `N passed, N failed`");
+            return ExitCode::from(2);
+        }
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("xtask {command}: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
