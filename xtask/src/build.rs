@@ -6,7 +6,7 @@ use std::{
 };
 
 use crate::{
-    process::{Result, command, root, run},
+    process::{Result, command, root, run, target_dir},
     tools,
 };
 
@@ -32,7 +32,7 @@ pub fn build_app() -> Result {
             "--dist",
         ])
         .arg(&dist)
-        .env("NO_COLOR", "1"))?;
+        .env_remove("NO_COLOR"))?;
     precompress(&dist)
 }
 
@@ -45,7 +45,7 @@ pub fn build_server() -> Result<PathBuf> {
         "--package",
         "security-info-server",
     ]))?;
-    Ok(root().join("target/server/security-info-server"))
+    Ok(target_dir().join("server/security-info-server"))
 }
 
 /// Builds everything in release and replaces this process with the server, so Ctrl-C

@@ -5,7 +5,7 @@
 
 use crate::{
     build,
-    process::{self, Result, command, root},
+    process::{self, Result, command, root, target_dir},
     suites::Counts,
     tools,
 };
@@ -19,7 +19,7 @@ pub fn run_suite() -> Result<Counts> {
         "security-info-server",
         "--locked",
     ]))?;
-    let report = root().join("target/playwright-report.json");
+    let report = target_dir().join("playwright-report.json");
     let _ = std::fs::remove_file(&report);
     let outcome = process::run(
         command("npx")
@@ -29,7 +29,7 @@ pub fn run_suite() -> Result<Counts> {
             .env("CHROMIUM_PATH", tools::CHROMIUM)
             .env(
                 "SECURITY_INFO_SERVER_BIN",
-                root().join("target/debug/security-info-server"),
+                target_dir().join("debug/security-info-server"),
             )
             .env("SECURITY_INFO_DIST_DIR", root().join("dist")),
     );
