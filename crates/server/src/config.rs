@@ -1,8 +1,16 @@
-//! Configuration, parsed once at start from `--flags` or `SECURITY_INFO_*` variables.
+//! Configuration, parsed once at start from `--flags` or `SECURITY_INFO_*` variables and
+//! validated before anything listens, so a typo stops the server instead of surprising a user.
 
 use std::{net::SocketAddr, path::PathBuf};
 
+use anyhow::{Context, bail};
 use clap::Parser;
+use security_info_api::{
+    MethodType,
+    code::{MAX_CODE_LENGTH, MIN_CODE_LENGTH},
+};
+
+use crate::secret::Secret;
 
 /// Every setting of the server. `--help` documents each one with its variable.
 #[derive(Debug, Clone, Parser)]
@@ -15,4 +23,256 @@ pub struct Config {
     /// Folder holding the built app (trunk's `dist/`), served with SPA fallback.
     #[arg(long, env = "SECURITY_INFO_DIST_DIR", default_value = "dist")]
     pub dist_dir: PathBuf,
+
+    /// SQLite database URL; its folder is created when missing.
+    #[arg(
+        long,
+        env = "SECURITY_INFO_DATABASE_URL",
+        default_value = "sqlite://data/security-info.db?mode=rwc",
+        hide_env_values = true
+    )]
+    pub database_url: Secret<String>,
+
+    /// SMTP server for outgoing mail: `smtp://[user:pass@]host[:port]` or `smtps://...`.
+    /// Unset: mail goes to the development outbox (the log and `GET /dev/mailbox`).
+    #[arg(long, env = "SECURITY_INFO_SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<Secret<String>>,
+
+    /// Sender of outgoing mail, e.g. `Contoso <no-reply@contoso.example>`
+    /// [default: "<ORG_NAME> <no-reply@<first ORG_DOMAINS entry>>"].
+    #[arg(long, env = "SECURITY_INFO_MAIL_FROM")]
+    pub mail_from: Option<String>,
+
+    /// Display name of the organization.
+    #[arg(long, env = "SECURITY_INFO_ORG_NAME", default_value = "Contoso")]
+    pub org_name: String,
+
+    /// The organization's own mail domains (comma-separated); addresses in them (and their
+    /// subdomains) cannot be registered as a method.
+    #[arg(
+        long,
+        env = "SECURITY_INFO_ORG_DOMAINS",
+        default_value = "contoso.example",
+        value_delimiter = ','
+    )]
+    pub org_domains: Vec<String>,
+
+    /// Method types users may register (comma-separated; known: `email`). Empty allows none.
+    #[arg(
+        long,
+        env = "SECURITY_INFO_ALLOWED_METHODS",
+        default_value = "email",
+        value_delimiter = ','
+    )]
+    pub allowed_methods: Vec<String>,
+
+    /// Number of digits in verification codes (6 to 10).
+    #[arg(long, env = "SECURITY_INFO_CODE_LENGTH", default_value_t = 6,
+          value_parser = clap::value_parser!(u8).range(MIN_CODE_LENGTH as i64..=MAX_CODE_LENGTH as i64))]
+    pub code_length: u8,
+
+    /// Key (at least 32 characters) under which codes are stored as HMAC-SHA256. Unset: one is
+    /// generated once and kept in the database, so codes survive restarts.
+    #[arg(long, env = "SECURITY_INFO_CODE_SECRET", hide_env_values = true)]
+    pub code_secret: Option<Secret<String>>,
+
+    /// The app's public origin (`https://security.contoso.example`). With https the session
+    /// cookie is `__Host-` prefixed and Secure [default: http://<listen address>].
+    #[arg(long, env = "SECURITY_INFO_PUBLIC_ORIGIN")]
+    pub public_origin: Option<String>,
+
+    /// Portal origins allowed to embed the app and to send requests (comma-separated).
+    #[arg(long, env = "SECURITY_INFO_EMBED_ORIGINS", value_delimiter = ',')]
+    pub embed_origins: Vec<String>,
+
+    /// Seed the demo accounts alain@contoso.example and megan@contoso.example at start.
+    #[arg(long, env = "SECURITY_INFO_DEMO_ACCOUNTS", default_value_t = false,
+          action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
+    pub demo_accounts: bool,
+
+    /// Password of the demo accounts.
+    #[arg(
+        long,
+        env = "SECURITY_INFO_DEMO_PASSWORD",
+        default_value = "Contoso-demo-2026",
+        hide_env_values = true
+    )]
+    pub demo_password: Secret<String>,
+}
+
+/// The checked, ready-to-use form of [`Config`].
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Where to listen.
+    pub listen: SocketAddr,
+    /// The built app.
+    pub dist_dir: PathBuf,
+    /// sqlx connection URL.
+    pub database_url: Secret<String>,
+    /// SMTP URL, or `None` for the development outbox.
+    pub smtp_url: Option<Secret<String>>,
+    /// Sender mailbox (validated).
+    pub mail_from: String,
+    /// Organization name.
+    pub org_name: String,
+    /// Organization domains, lower-cased.
+    pub org_domains: Vec<String>,
+    /// Method types allowed by policy.
+    pub allowed_methods: Vec<MethodType>,
+    /// Digits per code.
+    pub code_length: u8,
+    /// Configured code secret, if any.
+    pub code_secret: Option<Secret<String>>,
+    /// Configured public origin (`scheme://host[:port]`), if any.
+    pub public_origin: Option<String>,
+    /// Allowed embedding portals.
+    pub embed_origins: Vec<String>,
+    /// Seed demo accounts.
+    pub demo_accounts: bool,
+    /// Their password.
+    pub demo_password: Secret<String>,
+}
+
+impl Config {
+    /// Checks every setting and returns them in usable form, or says what is wrong.
+    pub fn validate(self) -> anyhow::Result<Settings> {
+        let org_domains: Vec<String> = self
+            .org_domains
+            .iter()
+            .map(|d| d.trim().trim_start_matches('@').to_lowercase())
+            .filter(|d| !d.is_empty())
+            .collect();
+        if org_domains.is_empty() {
+            bail!("SECURITY_INFO_ORG_DOMAINS must name at least one domain");
+        }
+        for domain in &org_domains {
+            security_info_api::EmailAddress::parse(&format!("x@{domain}")).map_err(|_| {
+                anyhow::anyhow!("SECURITY_INFO_ORG_DOMAINS: `{domain}` is not a domain")
+            })?;
+        }
+        let mut allowed_methods = Vec::new();
+        for name in self
+            .allowed_methods
+            .iter()
+            .map(|n| n.trim())
+            .filter(|n| !n.is_empty())
+        {
+            let method = MethodType::from_name(&name.to_lowercase()).with_context(|| {
+                format!(
+                    "SECURITY_INFO_ALLOWED_METHODS: unknown method type `{name}` (known: email)"
+                )
+            })?;
+            if !allowed_methods.contains(&method) {
+                allowed_methods.push(method);
+            }
+        }
+        let mail_from = match self.mail_from.filter(|m| !m.trim().is_empty()) {
+            Some(from) => from.trim().to_owned(),
+            None => format!("{} <no-reply@{}>", self.org_name.trim(), org_domains[0]),
+        };
+        mail_from
+            .parse::<lettre::message::Mailbox>()
+            .with_context(|| format!("SECURITY_INFO_MAIL_FROM: `{mail_from}` is not a mailbox"))?;
+        if let Some(url) = &self.smtp_url {
+            let url = url.expose();
+            if !(url.starts_with("smtp://") || url.starts_with("smtps://")) {
+                bail!("SECURITY_INFO_SMTP_URL must start with smtp:// or smtps://");
+            }
+            lettre::AsyncSmtpTransport::<lettre::Tokio1Executor>::from_url(url)
+                .map_err(|_| anyhow::anyhow!("SECURITY_INFO_SMTP_URL is not a valid SMTP URL"))?;
+        }
+        if let Some(secret) = &self.code_secret
+            && secret.expose().len() < 32
+        {
+            bail!("SECURITY_INFO_CODE_SECRET must be at least 32 characters");
+        }
+        let public_origin = self
+            .public_origin
+            .filter(|o| !o.trim().is_empty())
+            .map(|o| parse_origin(&o, "SECURITY_INFO_PUBLIC_ORIGIN"))
+            .transpose()?;
+        let embed_origins = self
+            .embed_origins
+            .iter()
+            .filter(|o| !o.trim().is_empty())
+            .map(|o| parse_origin(o, "SECURITY_INFO_EMBED_ORIGINS"))
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        if !self.database_url.expose().starts_with("sqlite:") {
+            bail!("SECURITY_INFO_DATABASE_URL must be a sqlite: URL (PostgreSQL is not built yet)");
+        }
+        if self.org_name.trim().is_empty() {
+            bail!("SECURITY_INFO_ORG_NAME must not be empty");
+        }
+        Ok(Settings {
+            listen: self.listen,
+            dist_dir: self.dist_dir,
+            database_url: self.database_url,
+            smtp_url: self.smtp_url,
+            mail_from,
+            org_name: self.org_name.trim().to_owned(),
+            org_domains,
+            allowed_methods,
+            code_length: self.code_length,
+            code_secret: self.code_secret,
+            public_origin,
+            embed_origins,
+            demo_accounts: self.demo_accounts,
+            demo_password: self.demo_password,
+        })
+    }
+}
+
+/// Normalizes `scheme://host[:port]` (no path, no trailing slash); only http and https.
+fn parse_origin(input: &str, variable: &str) -> anyhow::Result<String> {
+    let origin = input.trim().trim_end_matches('/').to_lowercase();
+    let rest = origin
+        .strip_prefix("https://")
+        .or_else(|| origin.strip_prefix("http://"))
+        .with_context(|| format!("{variable}: `{input}` must start with http:// or https://"))?;
+    if rest.is_empty() || rest.contains(['/', '?', '#', '@', ' ']) || origin.contains('*') {
+        bail!("{variable}: `{input}` must be an origin like https://host[:port], without a path");
+    }
+    Ok(origin)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> anyhow::Result<Settings> {
+        let mut all = vec!["security-info-server"];
+        all.extend_from_slice(args);
+        Config::try_parse_from(all)?.validate()
+    }
+
+    #[test]
+    fn the_defaults_are_valid() {
+        let settings = parse(&[]).expect("valid");
+        assert_eq!(settings.allowed_methods, vec![MethodType::Email]);
+        assert_eq!(settings.mail_from, "Contoso <no-reply@contoso.example>");
+        assert_eq!(settings.code_length, 6);
+    }
+
+    #[test]
+    fn bad_settings_are_refused_at_start() {
+        assert!(parse(&["--code-length", "5"]).is_err());
+        assert!(parse(&["--code-length", "11"]).is_err());
+        assert!(parse(&["--allowed-methods", "pigeon"]).is_err());
+        assert!(parse(&["--public-origin", "https://x.example/path"]).is_err());
+        assert!(parse(&["--smtp-url", "http://mail.example"]).is_err());
+        assert!(parse(&["--code-secret", "short"]).is_err());
+        assert!(parse(&["--embed-origins", "*"]).is_err());
+    }
+
+    #[test]
+    fn an_empty_method_list_allows_none() {
+        let settings = parse(&["--allowed-methods", ""]).expect("valid");
+        assert!(settings.allowed_methods.is_empty());
+    }
+
+    #[test]
+    fn secrets_never_print() {
+        let settings = parse(&["--smtp-url", "smtp://user:hunter2@mail.example"]).expect("valid");
+        assert!(!format!("{settings:?}").contains("hunter2"));
+    }
 }

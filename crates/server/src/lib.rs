@@ -1,7 +1,21 @@
 //! The Security info server as a library, so black-box tests start the same application
 //! `main` does (on port 0, with a fresh database).
 
+pub mod clock;
 pub mod config;
+pub mod csrf;
+pub mod domain;
+pub mod error;
+pub mod extract;
+pub mod mail;
+pub mod openapi;
+pub mod origin;
+pub mod random;
+pub mod routes;
+pub mod secret;
+pub mod seed;
 pub mod startup;
+pub mod state;
 pub mod static_files;
+pub mod store;
 pub mod telemetry;

@@ -1,25 +1,103 @@
-//! Builds the router and runs the server; `main` and the tests both go through here.
+//! Builds the application and runs it; `main` and the tests both go through here.
 
-use std::net::SocketAddr;
+use std::{net::SocketAddr, sync::Arc};
 
-use axum::{Router, http::StatusCode, routing::get};
-use tokio::net::TcpListener;
+use anyhow::Context;
+use axum::{
+    Router,
+    http::{HeaderName, HeaderValue, header},
+    routing::get,
+};
+use tokio::{net::TcpListener, sync::Notify};
+use tower_http::set_header::SetResponseHeaderLayer;
 
-use crate::{config::Config, static_files};
+use crate::{
+    config::{Config, Settings},
+    domain::{codes::CodeKeys, password::PasswordHasher},
+    mail::{Mailer, dev_outbox::DevOutbox, smtp::SmtpMailer, worker::OutboxWorker},
+    origin::AllowedOrigins,
+    random,
+    routes::{self, dev_mailbox, health},
+    seed,
+    state::{AppState, CookieSettings},
+    static_files,
+    store::{Store, sqlite::SqliteStore},
+};
+
+/// Name of the generated code secret in the database.
+const CODE_SECRET_NAME: &str = "code_hmac_key";
 
 /// A bound, ready-to-run server.
 pub struct Application {
     listener: TcpListener,
     router: Router,
+    worker: OutboxWorker,
 }
 
 impl Application {
-    /// Binds the listener and builds the router (port 0 picks a free port).
+    /// Validates the configuration, opens and migrates the database, seeds the demo accounts
+    /// when asked, and binds the listener (port 0 picks a free port).
     pub async fn build(config: Config) -> anyhow::Result<Self> {
-        let listener = TcpListener::bind(config.listen).await?;
+        let settings = config.validate()?;
+        let store: Arc<dyn Store> =
+            Arc::new(SqliteStore::connect(settings.database_url.expose()).await?);
+        let secret = match &settings.code_secret {
+            Some(secret) => secret.expose().as_bytes().to_vec(),
+            None => {
+                store
+                    .server_secret(CODE_SECRET_NAME, random::bytes::<32>()?.to_vec())
+                    .await?
+            }
+        };
+        let code_keys = CodeKeys::new(&secret)?;
+        let passwords = PasswordHasher::new().await?;
+        if settings.demo_accounts {
+            seed::demo_accounts(store.as_ref(), &passwords, &settings).await?;
+        }
+        let listener = TcpListener::bind(settings.listen)
+            .await
+            .with_context(|| format!("cannot listen on {}", settings.listen))?;
+        let local_addr = listener.local_addr()?;
+        let public = settings
+            .public_origin
+            .clone()
+            .unwrap_or_else(|| format!("http://{local_addr}"));
+        let origins = AllowedOrigins {
+            accept_host: settings.public_origin.is_none(),
+            public: public.clone(),
+            embeds: settings.embed_origins.clone(),
+        };
+        let (mailer, dev_outbox): (Arc<dyn Mailer>, _) = match &settings.smtp_url {
+            Some(url) => (Arc::new(SmtpMailer::new(url, &settings.mail_from)?), None),
+            None => {
+                tracing::warn!(
+                    "no SECURITY_INFO_SMTP_URL: mail goes to the development outbox (log and GET /dev/mailbox)"
+                );
+                let outbox = Arc::new(DevOutbox::default());
+                (outbox.clone() as Arc<dyn Mailer>, Some(outbox))
+            }
+        };
+        let outbox_wakeup = Arc::new(Notify::new());
+        let state = AppState {
+            store: store.clone(),
+            settings: Arc::new(settings),
+            passwords,
+            code_keys: code_keys.clone(),
+            outbox_wakeup: outbox_wakeup.clone(),
+            dev_outbox,
+            origins: Arc::new(origins),
+            cookie: Arc::new(CookieSettings::for_origin(&public)),
+        };
+        let worker = OutboxWorker {
+            store,
+            mailer,
+            keys: code_keys,
+            wakeup: outbox_wakeup,
+        };
         Ok(Self {
             listener,
-            router: router(&config),
+            router: router(state),
+            worker,
         })
     }
 
@@ -30,24 +108,50 @@ impl Application {
             .expect("a bound listener has an address")
     }
 
-    /// Serves until Ctrl-C or SIGTERM, then finishes the requests in flight.
+    /// Delivers mail and serves until Ctrl-C or SIGTERM, then finishes the requests in flight.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
-        axum::serve(
+        let worker = tokio::spawn(self.worker.run());
+        let served = axum::serve(
             self.listener,
             self.router
                 .into_make_service_with_connect_info::<SocketAddr>(),
         )
         .with_graceful_shutdown(shutdown_signal())
-        .await?;
+        .await;
+        worker.abort();
+        served?;
         Ok(())
     }
 }
 
-/// The whole HTTP surface: health checks, the API, and the app.
-pub fn router(config: &Config) -> Router {
+/// The whole HTTP surface: health checks, the API, the development mailbox, and the app.
+pub fn router(state: AppState) -> Router {
+    let frame_ancestors = HeaderValue::from_str(&state.origins.frame_ancestors())
+        .unwrap_or_else(|_| HeaderValue::from_static("frame-ancestors 'self'"));
     Router::new()
-        .route("/healthz", get(|| async { StatusCode::NO_CONTENT }))
-        .merge(static_files::router(&config.dist_dir))
+        .route("/healthz", get(health::get_healthz))
+        .route("/readyz", get(health::get_readyz))
+        .route("/dev/mailbox", get(dev_mailbox::get_dev_mailbox))
+        .nest("/api/v1", routes::api_router(&state))
+        .with_state(state.clone())
+        .merge(static_files::router(&state.settings.dist_dir))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CONTENT_SECURITY_POLICY,
+            frame_ancestors,
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            HeaderName::from_static("referrer-policy"),
+            HeaderValue::from_static("no-referrer"),
+        ))
+}
+
+/// Settings for tests and tools that need them without starting a server.
+pub fn settings(config: Config) -> anyhow::Result<Settings> {
+    config.validate()
 }
 
 async fn shutdown_signal() {

@@ -1,0 +1,9 @@
+//! The rules of the product, free of HTTP and SQL: limits, codes, passwords, sessions.
+
+pub mod audit;
+pub mod codes;
+pub mod language;
+pub mod mask;
+pub mod password;
+pub mod policy;
+pub mod session_token;

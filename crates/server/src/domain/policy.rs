@@ -1,0 +1,33 @@
+//! The security figures of the product in one place (see the GUIDE's security baseline).
+
+use time::Duration;
+
+/// How long a code works.
+pub const CODE_VALIDITY: Duration = Duration::minutes(10);
+/// Wrong codes before a registration is void (across resends).
+pub const MAX_FAILED_ATTEMPTS: u32 = 5;
+/// Minimum time between two codes of one registration.
+pub const RESEND_COOLDOWN: Duration = Duration::seconds(60);
+/// Codes per account per hour.
+pub const CODES_PER_ACCOUNT_PER_HOUR: u32 = 5;
+/// Codes per destination address per day.
+pub const CODES_PER_ADDRESS_PER_DAY: u32 = 10;
+
+/// A session unused this long is over.
+pub const SESSION_IDLE_TIMEOUT: Duration = Duration::minutes(30);
+/// A session is over this long after sign-in, used or not.
+pub const SESSION_ABSOLUTE_TIMEOUT: Duration = Duration::hours(12);
+/// Adding or deleting a method needs a sign-in or re-authentication this recent.
+pub const STEP_UP_WINDOW: Duration = Duration::minutes(10);
+
+/// Window over which failed sign-ins are counted.
+pub const SIGN_IN_FAILURE_WINDOW: Duration = Duration::minutes(15);
+/// Failed sign-ins per account in the window before sign-in is refused.
+pub const SIGN_IN_FAILURES_PER_ACCOUNT: u32 = 10;
+/// Failed sign-ins per IP address in the window before sign-in is refused.
+pub const SIGN_IN_FAILURES_PER_IP: u32 = 50;
+
+/// Largest request body accepted.
+pub const MAX_BODY_BYTES: usize = 16 * 1024;
+/// Events shown by `GET /me/activity`.
+pub const ACTIVITY_LIMIT: u32 = 100;

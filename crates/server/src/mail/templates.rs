@@ -1,0 +1,242 @@
+//! The messages the server sends, in English and Dutch, each with subject, text and HTML.
+//! No links (a code mail with a link teaches users to click links in mail); the code and its
+//! expiry, or what changed, when and from where.
+
+use serde::{Deserialize, Serialize};
+
+use super::OutgoingMail;
+use crate::domain::codes::PlainCode;
+
+/// Template of the code mail.
+pub const VERIFICATION_CODE: &str = "verification_code";
+/// Template of the "method added" notice.
+pub const METHOD_ADDED: &str = "method_added";
+/// Template of the "method deleted" notice.
+pub const METHOD_DELETED: &str = "method_deleted";
+
+/// Parameters of the code mail (the code itself travels sealed).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CodeParams {
+    /// Organization name.
+    pub org_name: String,
+    /// Expiry, RFC 3339.
+    pub expires_at: String,
+    /// Validity in minutes.
+    pub valid_minutes: i64,
+}
+
+/// Parameters of a change notice.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChangeParams {
+    /// Organization name.
+    pub org_name: String,
+    /// The method, masked (`a***@gmail.com`).
+    pub method: String,
+    /// When, RFC 3339.
+    pub occurred_at: String,
+    /// From which IP address.
+    pub ip_address: Option<String>,
+    /// With which browser.
+    pub browser: Option<String>,
+}
+
+/// Escapes text for HTML.
+fn esc(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}
+
+/// `2026-11-24T10:12:00.000Z` -> `2026-11-24 10:12 UTC`.
+fn human_time(rfc3339: &str) -> String {
+    match (rfc3339.get(0..10), rfc3339.get(11..16)) {
+        (Some(date), Some(time)) => format!("{date} {time} UTC"),
+        _ => rfc3339.to_owned(),
+    }
+}
+
+fn html_page(lang: &str, paragraphs: &[String]) -> String {
+    let body: String = paragraphs.iter().map(|p| format!("<p>{p}</p>\n")).collect();
+    format!(
+        "<!doctype html>\n<html lang=\"{lang}\"><head><meta charset=\"utf-8\"></head>\n\
+         <body style=\"font-family: Segoe UI, Helvetica, Arial, sans-serif; font-size: 15px; color: #1b1b1b\">\n\
+         {body}</body></html>\n"
+    )
+}
+
+/// Renders the code mail.
+pub fn verification_code(
+    to: &str,
+    language: &str,
+    params: &CodeParams,
+    code: &PlainCode,
+) -> OutgoingMail {
+    let org = &params.org_name;
+    let expires = human_time(&params.expires_at);
+    let minutes = params.valid_minutes;
+    let code = code.expose();
+    let (subject, lines): (String, Vec<String>) = if language == "nl" {
+        (
+            format!("Je verificatiecode voor {org}"),
+            vec![
+                format!("Gebruik deze code om dit e-mailadres te verifiëren voor de beveiligingsgegevens van je {org}-account:"),
+                code.to_owned(),
+                format!("De code is {minutes} minuten geldig, tot {expires}."),
+                "Heb je deze code niet aangevraagd? Dan kun je dit bericht negeren. Geef de code aan niemand.".to_owned(),
+            ],
+        )
+    } else {
+        (
+            format!("Your {org} verification code"),
+            vec![
+                format!("Use this code to verify this email address for the security info of your {org} account:"),
+                code.to_owned(),
+                format!("The code is valid for {minutes} minutes, until {expires}."),
+                "If you didn't ask for this code, you can ignore this message. Never share the code with anyone.".to_owned(),
+            ],
+        )
+    };
+    let text = format!(
+        "{}\n\n    {}\n\n{}\n\n{}\n",
+        lines[0], lines[1], lines[2], lines[3]
+    );
+    let html = html_page(
+        language,
+        &[
+            esc(&lines[0]),
+            format!(
+                "<strong style=\"font-size: 28px; letter-spacing: 4px; font-family: monospace\">{}</strong>",
+                esc(&lines[1])
+            ),
+            esc(&lines[2]),
+            esc(&lines[3]),
+        ],
+    );
+    OutgoingMail {
+        to: to.to_owned(),
+        subject,
+        text,
+        html,
+    }
+}
+
+/// Renders a "method added" or "method deleted" notice.
+pub fn change_notice(to: &str, language: &str, added: bool, params: &ChangeParams) -> OutgoingMail {
+    let org = &params.org_name;
+    let method = &params.method;
+    let when = human_time(&params.occurred_at);
+    let unknown = if language == "nl" {
+        "onbekend"
+    } else {
+        "unknown"
+    };
+    let ip = params.ip_address.as_deref().unwrap_or(unknown);
+    let browser = params.browser.as_deref().unwrap_or(unknown);
+    let (subject, lines): (String, Vec<String>) = if language == "nl" {
+        let what = if added {
+            "toegevoegd aan"
+        } else {
+            "verwijderd uit"
+        };
+        (
+            format!("Er is een beveiligingsmethode {what} je {org}-account"),
+            vec![
+                format!("Het e-mailadres {method} is {what} de beveiligingsgegevens van je {org}-account."),
+                format!("Wanneer: {when}\nIP-adres: {ip}\nBrowser: {browser}"),
+                "Was jij dit? Dan hoef je niets te doen. Was jij het niet, neem dan direct contact op met je helpdesk.".to_owned(),
+            ],
+        )
+    } else {
+        let what = if added { "added to" } else { "deleted from" };
+        (
+            format!("A security info method was {what} your {org} account"),
+            vec![
+                format!("The email address {method} was {what} the security info of your {org} account."),
+                format!("When: {when}\nIP address: {ip}\nBrowser: {browser}"),
+                "If this was you, there is nothing to do. If it wasn't, contact your helpdesk right away.".to_owned(),
+            ],
+        )
+    };
+    let text = format!("{}\n\n{}\n\n{}\n", lines[0], lines[1], lines[2]);
+    let html = html_page(
+        language,
+        &[
+            esc(&lines[0]),
+            esc(&lines[1]).replace('\n', "<br>"),
+            esc(&lines[2]),
+        ],
+    );
+    OutgoingMail {
+        to: to.to_owned(),
+        subject,
+        text,
+        html,
+    }
+}
+
+/// A short browser name from a `User-Agent` header.
+pub fn browser_name(user_agent: Option<&str>) -> Option<String> {
+    let ua = user_agent?;
+    let name = if ua.contains("Edg/") {
+        "Microsoft Edge"
+    } else if ua.contains("Firefox/") {
+        "Firefox"
+    } else if ua.contains("Chrome/") || ua.contains("Chromium/") {
+        "Chrome"
+    } else if ua.contains("Safari/") {
+        "Safari"
+    } else {
+        return Some(ua.chars().take(60).collect());
+    };
+    Some(name.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::codes::CodeKeys;
+
+    fn code() -> PlainCode {
+        let keys = CodeKeys::new(b"0123456789abcdef0123456789abcdef").expect("keys");
+        let sealed = keys.seal("m", "123456").expect("seal");
+        keys.open("m", &sealed).expect("open")
+    }
+
+    #[test]
+    fn the_code_mail_has_code_and_expiry_in_both_languages() {
+        let params = CodeParams {
+            org_name: "Contoso".into(),
+            expires_at: "2026-11-24T10:22:00.000Z".into(),
+            valid_minutes: 10,
+        };
+        for language in ["en", "nl"] {
+            let mail = verification_code("a@b.example", language, &params, &code());
+            assert!(mail.text.contains("123456") && mail.html.contains("123456"));
+            assert!(mail.text.contains("10:22 UTC"));
+            assert!(!mail.text.contains("http") && !mail.html.contains("href"));
+        }
+        let nl = verification_code("a@b.example", "nl", &params, &code());
+        assert!(nl.subject.starts_with("Je verificatiecode"));
+    }
+
+    #[test]
+    fn notices_escape_what_the_client_sent() {
+        let params = ChangeParams {
+            org_name: "Contoso".into(),
+            method: "a***@gmail.com".into(),
+            occurred_at: "2026-11-24T10:22:00.000Z".into(),
+            ip_address: Some("192.0.2.1".into()),
+            browser: Some("<script>".into()),
+        };
+        let mail = change_notice("megan@contoso.example", "en", false, &params);
+        assert!(mail.html.contains("&lt;script&gt;"));
+        assert_eq!(
+            mail.subject,
+            "A security info method was deleted from your Contoso account"
+        );
+    }
+}

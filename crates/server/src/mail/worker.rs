@@ -1,0 +1,158 @@
+//! Delivers the outbox: renders each due message, hands it to the [`Mailer`], and on failure
+//! retries with exponential backoff (2 s doubling to 10 min, giving up after a day). Pending
+//! mail is picked up again after a restart because the outbox lives in the database.
+
+use std::{sync::Arc, time::Duration as StdDuration};
+
+use time::Duration;
+use tokio::sync::Notify;
+
+use super::{Mailer, OutgoingMail, templates};
+use crate::{
+    clock,
+    domain::codes::CodeKeys,
+    store::{OutboxRecord, Store},
+};
+
+/// Messages older than this are given up.
+const GIVE_UP_AFTER: Duration = Duration::DAY;
+/// Longest wait between two attempts.
+const MAX_BACKOFF: Duration = Duration::minutes(10);
+/// How often the outbox is polled when nothing wakes the worker.
+const POLL_INTERVAL: StdDuration = StdDuration::from_secs(1);
+
+/// The delivery loop's dependencies.
+pub struct OutboxWorker {
+    /// The database.
+    pub store: Arc<dyn Store>,
+    /// Where mail goes.
+    pub mailer: Arc<dyn Mailer>,
+    /// Opens sealed codes.
+    pub keys: CodeKeys,
+    /// Signalled when a message was queued.
+    pub wakeup: Arc<Notify>,
+}
+
+/// Wait before attempt `attempts + 1`.
+pub fn backoff(attempts: u32) -> Duration {
+    let seconds = 2i64.saturating_pow(attempts.min(20) + 1);
+    Duration::seconds(seconds).min(MAX_BACKOFF)
+}
+
+impl OutboxWorker {
+    /// Runs until the task is aborted.
+    pub async fn run(self) {
+        loop {
+            match self.deliver_due().await {
+                Ok(0) | Err(_) => {
+                    let _ = tokio::time::timeout(POLL_INTERVAL, self.wakeup.notified()).await;
+                }
+                Ok(_) => {}
+            }
+        }
+    }
+
+    /// Attempts every due message once; returns how many were attempted.
+    pub async fn deliver_due(&self) -> anyhow::Result<usize> {
+        let due = match self.store.due_outbox_messages(clock::now(), 20).await {
+            Ok(due) => due,
+            Err(error) => {
+                tracing::warn!(error = ?error, "cannot read the outbox");
+                return Err(error);
+            }
+        };
+        for message in &due {
+            self.deliver(message).await;
+        }
+        Ok(due.len())
+    }
+
+    #[tracing::instrument(skip_all, fields(outbox_message_id = %message.outbox_message_id, template = %message.template))]
+    async fn deliver(&self, message: &OutboxRecord) {
+        let now = clock::now();
+        let outcome = match self.render(message) {
+            Ok(mail) => self.mailer.send(&mail).await,
+            Err(error) => {
+                // Cannot ever render (e.g. the code secret changed): give up at once.
+                tracing::error!(error = %error, "outbox message cannot be rendered; giving up");
+                let _ = self
+                    .store
+                    .mark_outbox_failed(&message.outbox_message_id, &error.to_string(), None, now)
+                    .await;
+                return;
+            }
+        };
+        let result = match outcome {
+            Ok(()) => {
+                tracing::info!(attempt = message.attempts + 1, "mail delivered");
+                self.store
+                    .mark_outbox_sent(&message.outbox_message_id, clock::now())
+                    .await
+            }
+            Err(error) => {
+                let retry_at = (now - message.created_at < GIVE_UP_AFTER)
+                    .then(|| now + backoff(message.attempts));
+                tracing::warn!(
+                    error = %error,
+                    attempt = message.attempts + 1,
+                    retry_at = ?retry_at.map(clock::format),
+                    "mail delivery failed"
+                );
+                self.store
+                    .mark_outbox_failed(
+                        &message.outbox_message_id,
+                        &error.to_string(),
+                        retry_at,
+                        now,
+                    )
+                    .await
+            }
+        };
+        if let Err(error) = result {
+            tracing::warn!(error = ?error, "cannot update the outbox");
+        }
+    }
+
+    fn render(&self, message: &OutboxRecord) -> anyhow::Result<OutgoingMail> {
+        match message.template.as_str() {
+            templates::VERIFICATION_CODE => {
+                let params = serde_json::from_str(&message.params)?;
+                let sealed = message
+                    .sealed_secret
+                    .as_deref()
+                    .ok_or_else(|| anyhow::anyhow!("the code is missing"))?;
+                let code = self.keys.open(&message.outbox_message_id, sealed)?;
+                Ok(templates::verification_code(
+                    &message.recipient,
+                    &message.language,
+                    &params,
+                    &code,
+                ))
+            }
+            templates::METHOD_ADDED | templates::METHOD_DELETED => {
+                let params = serde_json::from_str(&message.params)?;
+                Ok(templates::change_notice(
+                    &message.recipient,
+                    &message.language,
+                    message.template == templates::METHOD_ADDED,
+                    &params,
+                ))
+            }
+            other => anyhow::bail!("unknown template {other:?}"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::backoff;
+    use time::Duration;
+
+    #[test]
+    fn backoff_doubles_up_to_ten_minutes() {
+        assert_eq!(backoff(0), Duration::seconds(2));
+        assert_eq!(backoff(1), Duration::seconds(4));
+        assert_eq!(backoff(5), Duration::seconds(64));
+        assert_eq!(backoff(30), Duration::minutes(10));
+    }
+}

@@ -1,0 +1,72 @@
+//! The OpenAPI 3.1 document of the API, generated from the handlers and wire types.
+
+use axum::Json;
+use utoipa::{
+    Modify, OpenApi,
+    openapi::security::{ApiKey, ApiKeyValue, SecurityScheme},
+};
+
+use crate::routes::{activity, email_registrations, me, methods, session};
+
+/// The document.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Security info API",
+        description = "Self-service management of verification methods. Every error is \
+                       `application/problem+json` (RFC 9457) with a stable `code`. Every POST \
+                       must be `Content-Type: application/json` (an empty body counts as `{}`), \
+                       and a state-changing request's `Origin`, when sent, must be the app's \
+                       own or a configured portal; otherwise 415 `unsupported_media_type` or \
+                       403 `forbidden_origin`. Bodies over 16 KiB: 413 `payload_too_large`. \
+                       Malformed JSON, unknown fields, wrong types: 400 `malformed_request`. \
+                       Server failures: 500 `internal` with a `correlationId`."
+    ),
+    servers((url = "/api/v1")),
+    paths(
+        session::create_session,
+        session::delete_session,
+        session::reauthenticate_session,
+        me::get_me,
+        methods::list_methods,
+        methods::list_method_types,
+        methods::delete_method,
+        email_registrations::create_email_registration,
+        email_registrations::resend_email_registration,
+        email_registrations::verify_email_registration,
+        activity::list_activity,
+        get_openapi,
+    ),
+    components(schemas(security_info_api::ProblemCode, security_info_api::ActivityKind)),
+    modifiers(&SessionCookie),
+    security(("session" = [])),
+    tags(
+        (name = "session", description = "Sign-in, sign-out, step-up"),
+        (name = "me", description = "The signed-in user"),
+        (name = "methods", description = "Registered methods"),
+        (name = "email registrations", description = "Adding an email method by code"),
+    )
+)]
+pub struct ApiDoc;
+
+struct SessionCookie;
+
+impl Modify for SessionCookie {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
+                "si_session",
+                "Session cookie set by `POST /session` (`__Host-si_session` over HTTPS)",
+            ))),
+        );
+    }
+}
+
+/// The OpenAPI document (JSON).
+#[utoipa::path(get, path = "/openapi.json", tag = "meta", security(()),
+    responses((status = 200, description = "This document", content_type = "application/json")))]
+pub async fn get_openapi() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}

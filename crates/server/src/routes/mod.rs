@@ -1,0 +1,54 @@
+//! The HTTP handlers of `/api/v1`, one file per resource, named verb_resource.
+
+pub mod activity;
+pub mod dev_mailbox;
+pub mod email_registrations;
+pub mod fallback;
+pub mod health;
+pub mod me;
+pub mod methods;
+pub mod session;
+
+use axum::{
+    Router,
+    extract::DefaultBodyLimit,
+    middleware,
+    routing::{delete, get, post},
+};
+
+use crate::{csrf, domain::policy, openapi, state::AppState};
+
+/// Everything under `/api/v1`.
+pub fn api_router(state: &AppState) -> Router<AppState> {
+    Router::new()
+        .route(
+            "/session",
+            post(session::create_session).delete(session::delete_session),
+        )
+        .route(
+            "/session/reauthenticate",
+            post(session::reauthenticate_session),
+        )
+        .route("/me", get(me::get_me))
+        .route("/me/methods", get(methods::list_methods))
+        .route("/me/methods/{id}", delete(methods::delete_method))
+        .route("/me/method-types", get(methods::list_method_types))
+        .route(
+            "/me/email-registrations",
+            post(email_registrations::create_email_registration),
+        )
+        .route(
+            "/me/email-registrations/{id}/resend",
+            post(email_registrations::resend_email_registration),
+        )
+        .route(
+            "/me/email-registrations/{id}/verify",
+            post(email_registrations::verify_email_registration),
+        )
+        .route("/me/activity", get(activity::list_activity))
+        .route("/openapi.json", get(openapi::get_openapi))
+        .fallback(fallback::not_found)
+        .method_not_allowed_fallback(fallback::method_not_supported)
+        .layer(DefaultBodyLimit::max(policy::MAX_BODY_BYTES))
+        .layer(middleware::from_fn_with_state(state.clone(), csrf::guard))
+}

@@ -1,0 +1,259 @@
+//! Sign-in, sign-out and re-authentication (step-up).
+
+use axum::{
+    Json,
+    extract::State,
+    http::{HeaderMap, StatusCode, header},
+    response::{IntoResponse, Response},
+};
+use security_info_api::{
+    ActivityKind, Problem, ProblemCode, ReauthenticateRequest, SessionResponse, SignInRequest,
+};
+use time::OffsetDateTime;
+
+use crate::{
+    clock,
+    domain::{audit, policy, session_token},
+    error::{ApiError, ApiResult},
+    extract::{ApiJson, ClientContext, CurrentSession},
+    random,
+    routes::me::user_of,
+    secret::Secret,
+    state::AppState,
+    store::{FailedSignIns, NewSession},
+};
+
+/// Refuses when the account or the IP address has failed too often recently.
+fn throttle(failures: &FailedSignIns, now: OffsetDateTime) -> ApiResult<()> {
+    let window = policy::SIGN_IN_FAILURE_WINDOW;
+    let blocked = [
+        (
+            failures.for_account >= policy::SIGN_IN_FAILURES_PER_ACCOUNT,
+            failures.oldest_for_account,
+        ),
+        (
+            failures.from_ip >= policy::SIGN_IN_FAILURES_PER_IP,
+            failures.oldest_from_ip,
+        ),
+    ];
+    for (over, oldest) in blocked {
+        if over {
+            let until = oldest.unwrap_or(now) + window;
+            return Err(ApiError::retry_after(
+                ProblemCode::TooManyRequests,
+                clock::seconds_until(now, until),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Sign in with the organization account. Answers the same, in the same time, whether or not
+/// the user exists; a new session token every time.
+#[utoipa::path(post, path = "/session", tag = "session",
+    request_body = SignInRequest,
+    responses(
+        (status = 200, description = "Signed in; the session cookie is set", body = SessionResponse,
+         headers(("Set-Cookie" = String, description = "`si_session` (`__Host-si_session` over HTTPS): HttpOnly, SameSite=Lax"))),
+        (status = 401, description = "`invalid_credentials`", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "`too_many_requests`: too many failures for the account or IP address",
+         body = Problem, content_type = "application/problem+json"),
+    ))]
+#[tracing::instrument(skip_all)]
+pub async fn create_session(
+    State(state): State<AppState>,
+    context: ClientContext,
+    headers: HeaderMap,
+    ApiJson(body): ApiJson<SignInRequest>,
+) -> ApiResult<Response> {
+    let username = body.username.trim().to_lowercase();
+    let now = clock::now();
+    let failures = state
+        .store
+        .failed_sign_ins(
+            &username,
+            context.ip_address.as_deref(),
+            now - policy::SIGN_IN_FAILURE_WINDOW,
+        )
+        .await?;
+    throttle(&failures, now)?;
+    let account = if username.is_empty() || username.len() > 254 {
+        None
+    } else {
+        state.store.account_by_username(&username).await?
+    };
+    let matches = state
+        .passwords
+        .verify(
+            Secret::new(body.password),
+            account.as_ref().map(|a| a.password_hash.clone()),
+        )
+        .await?;
+    let account = match account {
+        Some(account) if matches => account,
+        other => {
+            let account_id = other.map(|a| a.account_id);
+            let event = audit::event(
+                ActivityKind::SignInFailed,
+                account_id.as_deref(),
+                &context,
+                None,
+                now,
+            )?;
+            state
+                .store
+                .record_failed_sign_in(&username, Some(&event))
+                .await?;
+            return Err(ApiError::code(ProblemCode::InvalidCredentials));
+        }
+    };
+
+    // Rotation: whatever session this browser had is replaced.
+    if let Some(old) = old_session_token(&headers, &state.cookie.name)
+        && let Some(old) = state
+            .store
+            .session_by_token_hash(&session_token::hash(old))
+            .await?
+    {
+        state.store.delete_session(&old.session_id, None).await?;
+    }
+    let token = session_token::generate()?;
+    let session = NewSession {
+        session_id: random::id()?,
+        account_id: account.account_id.clone(),
+        token_hash: session_token::hash(&token),
+        created_at: now,
+        expires_at: now + policy::SESSION_ABSOLUTE_TIMEOUT,
+        username,
+        ip_address: context.ip_address.clone(),
+    };
+    let event = audit::event(
+        ActivityKind::SignIn,
+        Some(&account.account_id),
+        &context,
+        None,
+        now,
+    )?;
+    state
+        .store
+        .create_session(&session, context.language, &event)
+        .await?;
+    let cookie = state
+        .cookie
+        .set(&token, policy::SESSION_ABSOLUTE_TIMEOUT.whole_seconds());
+    let user = user_of(&account, &state.settings);
+    Ok((
+        [(header::SET_COOKIE, cookie)],
+        Json(SessionResponse { user }),
+    )
+        .into_response())
+}
+
+fn old_session_token<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(key, value)| *key == name && !value.is_empty() && value.len() <= 128)
+        .map(|(_, value)| value)
+}
+
+/// Sign out: the session is destroyed on the server and the cookie cleared. Succeeds also when
+/// the session had already ended.
+#[utoipa::path(delete, path = "/session", tag = "session",
+    responses((status = 204, description = "Signed out; the cookie is cleared")))]
+#[tracing::instrument(skip_all)]
+pub async fn delete_session(
+    State(state): State<AppState>,
+    context: ClientContext,
+    current: Result<CurrentSession, ApiError>,
+) -> ApiResult<Response> {
+    match current {
+        Ok(current) => {
+            let event = audit::event(
+                ActivityKind::SignOut,
+                Some(&current.account.account_id),
+                &context,
+                None,
+                clock::now(),
+            )?;
+            state
+                .store
+                .delete_session(&current.session.session_id, Some(&event))
+                .await?;
+        }
+        Err(ApiError::Internal(error)) => return Err(ApiError::Internal(error)),
+        Err(ApiError::Client(_)) => {}
+    }
+    Ok((
+        StatusCode::NO_CONTENT,
+        [(header::SET_COOKIE, state.cookie.clear())],
+    )
+        .into_response())
+}
+
+/// Confirm the password: the session counts as freshly authenticated for 10 minutes (step-up
+/// before adding or deleting a method).
+#[utoipa::path(post, path = "/session/reauthenticate", tag = "session",
+    request_body = ReauthenticateRequest,
+    responses(
+        (status = 204, description = "Re-authenticated"),
+        (status = 401, description = "`unauthenticated` or `invalid_credentials`", body = Problem,
+         content_type = "application/problem+json"),
+        (status = 429, description = "`too_many_requests`", body = Problem, content_type = "application/problem+json"),
+    ))]
+#[tracing::instrument(skip_all)]
+pub async fn reauthenticate_session(
+    State(state): State<AppState>,
+    context: ClientContext,
+    current: CurrentSession,
+    ApiJson(body): ApiJson<ReauthenticateRequest>,
+) -> ApiResult<StatusCode> {
+    let account = &current.account;
+    let username = account.user_principal_name.to_lowercase();
+    let now = clock::now();
+    let failures = state
+        .store
+        .failed_sign_ins(
+            &username,
+            context.ip_address.as_deref(),
+            now - policy::SIGN_IN_FAILURE_WINDOW,
+        )
+        .await?;
+    throttle(&failures, now)?;
+    let matches = state
+        .passwords
+        .verify(
+            Secret::new(body.password),
+            Some(account.password_hash.clone()),
+        )
+        .await?;
+    if !matches {
+        let event = audit::event(
+            ActivityKind::SignInFailed,
+            Some(&account.account_id),
+            &context,
+            Some("reauthentication".to_owned()),
+            now,
+        )?;
+        state
+            .store
+            .record_failed_sign_in(&username, Some(&event))
+            .await?;
+        return Err(ApiError::code(ProblemCode::InvalidCredentials));
+    }
+    let event = audit::event(
+        ActivityKind::Reauthentication,
+        Some(&account.account_id),
+        &context,
+        None,
+        now,
+    )?;
+    state
+        .store
+        .reauthenticate_session(&current.session.session_id, now, &event)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}

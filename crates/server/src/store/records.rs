@@ -1,0 +1,323 @@
+//! Plain rows going into and coming out of the [`Store`](super::Store).
+
+use time::{Duration, OffsetDateTime};
+
+/// An account to create or refresh.
+#[derive(Debug, Clone)]
+pub struct NewAccount {
+    /// Id to use when the account is new.
+    pub account_id: String,
+    /// Sign-in name.
+    pub user_principal_name: String,
+    /// Greeting name.
+    pub display_name: String,
+    /// argon2id PHC string.
+    pub password_hash: String,
+}
+
+/// A stored account.
+#[derive(Debug, Clone)]
+pub struct AccountRecord {
+    /// Id.
+    pub account_id: String,
+    /// Sign-in name.
+    pub user_principal_name: String,
+    /// Greeting name.
+    pub display_name: String,
+    /// argon2id PHC string.
+    pub password_hash: String,
+    /// Mail language (`en`, `nl`).
+    pub language: String,
+}
+
+/// Recent failed sign-ins.
+#[derive(Debug, Clone, Default)]
+pub struct FailedSignIns {
+    /// For the username.
+    pub for_account: u32,
+    /// Oldest of those.
+    pub oldest_for_account: Option<OffsetDateTime>,
+    /// From the IP address.
+    pub from_ip: u32,
+    /// Oldest of those.
+    pub oldest_from_ip: Option<OffsetDateTime>,
+}
+
+/// A session to store.
+#[derive(Debug, Clone)]
+pub struct NewSession {
+    /// Id.
+    pub session_id: String,
+    /// Owner.
+    pub account_id: String,
+    /// SHA-256 of the cookie token (hex).
+    pub token_hash: String,
+    /// Creation time (also authentication and last use).
+    pub created_at: OffsetDateTime,
+    /// Absolute expiry.
+    pub expires_at: OffsetDateTime,
+    /// Username as typed, for the sign-in attempt row.
+    pub username: String,
+    /// Client IP, for the sign-in attempt row.
+    pub ip_address: Option<String>,
+}
+
+/// A stored session.
+#[derive(Debug, Clone)]
+pub struct SessionRecord {
+    /// Id.
+    pub session_id: String,
+    /// Owner.
+    pub account_id: String,
+    /// Last sign-in or re-authentication.
+    pub authenticated_at: OffsetDateTime,
+    /// Last use.
+    pub last_seen_at: OffsetDateTime,
+    /// Absolute expiry.
+    pub expires_at: OffsetDateTime,
+}
+
+/// A method to store.
+#[derive(Debug, Clone)]
+pub struct NewMethod {
+    /// Id.
+    pub method_id: String,
+    /// Owner.
+    pub account_id: String,
+    /// Wire name of the type.
+    pub method_type: String,
+    /// The address, for email.
+    pub email_address: Option<String>,
+    /// Creation time.
+    pub created_at: OffsetDateTime,
+}
+
+/// A stored method.
+#[derive(Debug, Clone)]
+pub struct MethodRecord {
+    /// Id.
+    pub method_id: String,
+    /// Wire name of the type.
+    pub method_type: String,
+    /// The address, for email.
+    pub email_address: Option<String>,
+    /// Creation time.
+    pub created_at: OffsetDateTime,
+}
+
+/// A registration to store.
+#[derive(Debug, Clone)]
+pub struct NewEmailRegistration {
+    /// Id.
+    pub email_registration_id: String,
+    /// Owner.
+    pub account_id: String,
+    /// Address to verify.
+    pub email_address: String,
+    /// Mail language.
+    pub language: String,
+    /// Creation time.
+    pub created_at: OffsetDateTime,
+}
+
+/// Lifecycle of a registration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RegistrationStatus {
+    /// Waiting for its code.
+    Pending,
+    /// The method was added.
+    Completed,
+    /// Voided by too many wrong codes.
+    Locked,
+    /// Replaced by a newer registration.
+    Superseded,
+}
+
+impl RegistrationStatus {
+    /// Column value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Completed => "completed",
+            Self::Locked => "locked",
+            Self::Superseded => "superseded",
+        }
+    }
+
+    /// Parses a column value.
+    pub fn from_db(value: &str) -> anyhow::Result<Self> {
+        Ok(match value {
+            "pending" => Self::Pending,
+            "completed" => Self::Completed,
+            "locked" => Self::Locked,
+            "superseded" => Self::Superseded,
+            other => anyhow::bail!("unknown registration status {other:?}"),
+        })
+    }
+}
+
+/// A stored registration with its newest code.
+#[derive(Debug, Clone)]
+pub struct EmailRegistrationRecord {
+    /// Id.
+    pub email_registration_id: String,
+    /// Address to verify.
+    pub email_address: String,
+    /// Mail language.
+    pub language: String,
+    /// Lifecycle state.
+    pub status: RegistrationStatus,
+    /// Wrong codes so far (all codes together).
+    pub failed_attempts: u32,
+    /// The newest code.
+    pub code: Option<VerificationCodeRecord>,
+}
+
+/// A code to store.
+#[derive(Debug, Clone)]
+pub struct NewVerificationCode {
+    /// Id.
+    pub verification_code_id: String,
+    /// Its registration.
+    pub email_registration_id: String,
+    /// Owner (per-account limit).
+    pub account_id: String,
+    /// Destination (per-address limit).
+    pub email_address: String,
+    /// HMAC-SHA256 of the code.
+    pub code_hash: Vec<u8>,
+    /// Digits.
+    pub code_length: u8,
+    /// Expiry.
+    pub expires_at: OffsetDateTime,
+    /// Creation time.
+    pub created_at: OffsetDateTime,
+}
+
+/// A stored code.
+#[derive(Debug, Clone)]
+pub struct VerificationCodeRecord {
+    /// HMAC-SHA256 of the code.
+    pub code_hash: Vec<u8>,
+    /// Digits.
+    pub code_length: u8,
+    /// Expiry.
+    pub expires_at: OffsetDateTime,
+    /// When it was sent.
+    pub created_at: OffsetDateTime,
+}
+
+/// Limits on sending codes.
+#[derive(Debug, Clone)]
+pub struct CodeLimits {
+    /// Minimum time between two codes of one registration.
+    pub resend_cooldown: Duration,
+    /// Codes per account per hour.
+    pub per_account_per_hour: u32,
+    /// Codes per destination address per day.
+    pub per_address_per_day: u32,
+}
+
+/// Which code limit said no, and when it lets go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LimitHit {
+    /// The previous code of this registration is too recent.
+    Cooldown {
+        /// When a new code may be sent.
+        until: OffsetDateTime,
+    },
+    /// Too many codes for the account or the address.
+    Quota {
+        /// When the next code may be sent.
+        until: OffsetDateTime,
+    },
+    /// The registration is no longer pending.
+    NotPending,
+}
+
+/// Result of completing a registration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CompleteOutcome {
+    /// The method was added.
+    Added,
+    /// The account already has a method of this type.
+    AlreadyRegistered,
+    /// The registration was no longer pending.
+    NotPending,
+}
+
+/// An audit event to store.
+#[derive(Debug, Clone)]
+pub struct NewAuditEvent {
+    /// Id.
+    pub audit_event_id: String,
+    /// Concerned account.
+    pub account_id: Option<String>,
+    /// Wire name of the kind.
+    pub kind: &'static str,
+    /// Client IP.
+    pub ip_address: Option<String>,
+    /// Client user agent.
+    pub user_agent: Option<String>,
+    /// E.g. a masked address; never a secret.
+    pub detail: Option<String>,
+    /// Time.
+    pub created_at: OffsetDateTime,
+}
+
+/// A stored audit event.
+#[derive(Debug, Clone)]
+pub struct AuditEventRecord {
+    /// Id.
+    pub audit_event_id: String,
+    /// Wire name of the kind.
+    pub kind: String,
+    /// Client IP.
+    pub ip_address: Option<String>,
+    /// Client user agent.
+    pub user_agent: Option<String>,
+    /// Detail.
+    pub detail: Option<String>,
+    /// Time.
+    pub created_at: OffsetDateTime,
+}
+
+/// A message for the outbox.
+#[derive(Debug, Clone)]
+pub struct NewOutboxMessage {
+    /// Id.
+    pub outbox_message_id: String,
+    /// Recipient address.
+    pub recipient: String,
+    /// `en` or `nl`.
+    pub language: String,
+    /// Template name.
+    pub template: String,
+    /// Template parameters (JSON, no secrets).
+    pub params: String,
+    /// Secret template input, sealed.
+    pub sealed_secret: Option<Vec<u8>>,
+    /// Creation (and first attempt) time.
+    pub created_at: OffsetDateTime,
+}
+
+/// A stored outbox message awaiting delivery.
+#[derive(Debug, Clone)]
+pub struct OutboxRecord {
+    /// Id.
+    pub outbox_message_id: String,
+    /// Recipient address.
+    pub recipient: String,
+    /// `en` or `nl`.
+    pub language: String,
+    /// Template name.
+    pub template: String,
+    /// Template parameters (JSON).
+    pub params: String,
+    /// Sealed secret template input.
+    pub sealed_secret: Option<Vec<u8>>,
+    /// Failed attempts so far.
+    pub attempts: u32,
+    /// Creation time.
+    pub created_at: OffsetDateTime,
+}

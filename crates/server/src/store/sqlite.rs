@@ -1,0 +1,787 @@
+//! The SQLite implementation of [`Store`]: WAL mode, foreign keys on, migrations at start.
+//! Writes that check a rule first run in `BEGIN IMMEDIATE` transactions, which SQLite
+//! serializes, so two concurrent requests cannot both slip under a limit.
+
+use std::{path::Path, str::FromStr, time::Duration as StdDuration};
+
+use anyhow::Context;
+use async_trait::async_trait;
+use sqlx::{
+    Row, SqliteConnection, SqlitePool,
+    sqlite::{
+        SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
+    },
+};
+use time::{Duration, OffsetDateTime};
+
+use super::*;
+use crate::clock;
+
+/// Migrations of this engine, embedded in the binary.
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+
+/// A pool of connections to one SQLite database.
+#[derive(Debug, Clone)]
+pub struct SqliteStore {
+    pool: SqlitePool,
+}
+
+impl SqliteStore {
+    /// Opens (creating file and folder when needed) and migrates the database at `url`.
+    pub async fn connect(url: &str) -> anyhow::Result<Self> {
+        let options = SqliteConnectOptions::from_str(url)
+            .context("SECURITY_INFO_DATABASE_URL is not a valid SQLite URL")?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(StdDuration::from_secs(10));
+        let filename = options.get_filename();
+        if filename != Path::new(":memory:")
+            && let Some(parent) = filename.parent().filter(|p| !p.as_os_str().is_empty())
+        {
+            std::fs::create_dir_all(parent).with_context(|| {
+                format!("cannot create the database folder {}", parent.display())
+            })?;
+        }
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(options)
+            .await
+            .context("cannot open the database")?;
+        MIGRATOR
+            .run(&pool)
+            .await
+            .context("database migrations failed")?;
+        Ok(Self { pool })
+    }
+
+    async fn write(&self) -> anyhow::Result<sqlx::Transaction<'static, sqlx::Sqlite>> {
+        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+    }
+}
+
+fn ts(at: OffsetDateTime) -> String {
+    clock::format(at)
+}
+
+fn get_ts(row: &SqliteRow, column: &str) -> anyhow::Result<OffsetDateTime> {
+    clock::parse(&row.try_get::<String, _>(column)?)
+}
+
+async fn insert_audit(conn: &mut SqliteConnection, audit: &NewAuditEvent) -> anyhow::Result<()> {
+    sqlx::query(
+        "insert into audit_event (audit_event_id, account_id, kind, ip_address, user_agent, detail, created_at)
+         values (?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(&audit.audit_event_id)
+    .bind(&audit.account_id)
+    .bind(audit.kind)
+    .bind(&audit.ip_address)
+    .bind(&audit.user_agent)
+    .bind(&audit.detail)
+    .bind(ts(audit.created_at))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+async fn insert_outbox(conn: &mut SqliteConnection, mail: &NewOutboxMessage) -> anyhow::Result<()> {
+    sqlx::query(
+        "insert into outbox_message (outbox_message_id, recipient, language, template, params, sealed_secret,
+                                     attempts, next_attempt_at, created_at)
+         values (?, ?, ?, ?, ?, ?, 0, ?, ?)",
+    )
+    .bind(&mail.outbox_message_id)
+    .bind(&mail.recipient)
+    .bind(&mail.language)
+    .bind(&mail.template)
+    .bind(&mail.params)
+    .bind(&mail.sealed_secret)
+    .bind(ts(mail.created_at))
+    .bind(ts(mail.created_at))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+async fn insert_code(
+    conn: &mut SqliteConnection,
+    code: &NewVerificationCode,
+) -> anyhow::Result<()> {
+    sqlx::query(
+        "insert into verification_code (verification_code_id, email_registration_id, account_id, email_address,
+                                        code_hash, code_length, expires_at, created_at)
+         values (?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(&code.verification_code_id)
+    .bind(&code.email_registration_id)
+    .bind(&code.account_id)
+    .bind(&code.email_address)
+    .bind(&code.code_hash)
+    .bind(i64::from(code.code_length))
+    .bind(ts(code.expires_at))
+    .bind(ts(code.created_at))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Checks the per-account and per-address quotas for a code about to be sent at `now`.
+async fn check_quota(
+    conn: &mut SqliteConnection,
+    code: &NewVerificationCode,
+    limits: &CodeLimits,
+) -> anyhow::Result<Option<LimitHit>> {
+    let now = code.created_at;
+    let checks = [
+        (
+            "select count(*) as n, min(created_at) as oldest from verification_code
+             where account_id = ? and created_at > ?",
+            code.account_id.as_str(),
+            Duration::HOUR,
+            limits.per_account_per_hour,
+        ),
+        (
+            "select count(*) as n, min(created_at) as oldest from verification_code
+             where email_address = ? collate nocase and created_at > ?",
+            code.email_address.as_str(),
+            Duration::DAY,
+            limits.per_address_per_day,
+        ),
+    ];
+    for (sql, key, window, limit) in checks {
+        let row = sqlx::query(sql)
+            .bind(key)
+            .bind(ts(now - window))
+            .fetch_one(&mut *conn)
+            .await?;
+        let count: i64 = row.try_get("n")?;
+        if count >= i64::from(limit) {
+            let oldest = row
+                .try_get::<Option<String>, _>("oldest")?
+                .map(|t| clock::parse(&t))
+                .transpose()?
+                .unwrap_or(now);
+            return Ok(Some(LimitHit::Quota {
+                until: oldest + window,
+            }));
+        }
+    }
+    Ok(None)
+}
+
+fn account_from_row(row: &SqliteRow) -> anyhow::Result<AccountRecord> {
+    Ok(AccountRecord {
+        account_id: row.try_get("account_id")?,
+        user_principal_name: row.try_get("user_principal_name")?,
+        display_name: row.try_get("display_name")?,
+        password_hash: row.try_get("password_hash")?,
+        language: row.try_get("language")?,
+    })
+}
+
+fn method_from_row(row: &SqliteRow) -> anyhow::Result<MethodRecord> {
+    Ok(MethodRecord {
+        method_id: row.try_get("method_id")?,
+        method_type: row.try_get("method_type")?,
+        email_address: row.try_get("email_address")?,
+        created_at: get_ts(row, "created_at")?,
+    })
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn ping(&self) -> anyhow::Result<()> {
+        sqlx::query("select 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    async fn server_secret(&self, name: &str, generate: Vec<u8>) -> anyhow::Result<Vec<u8>> {
+        let mut tx = self.write().await?;
+        sqlx::query(
+            "insert into server_secret (server_secret_id, value, created_at) values (?, ?, ?)
+             on conflict (server_secret_id) do nothing",
+        )
+        .bind(name)
+        .bind(generate)
+        .bind(ts(clock::now()))
+        .execute(&mut *tx)
+        .await?;
+        let value: Vec<u8> =
+            sqlx::query_scalar("select value from server_secret where server_secret_id = ?")
+                .bind(name)
+                .fetch_one(&mut *tx)
+                .await?;
+        tx.commit().await?;
+        Ok(value)
+    }
+
+    async fn upsert_account(
+        &self,
+        account: &NewAccount,
+        replace_password: bool,
+    ) -> anyhow::Result<()> {
+        let mut tx = self.write().await?;
+        let existing: Option<String> =
+            sqlx::query_scalar("select account_id from account where user_principal_name = ?")
+                .bind(&account.user_principal_name)
+                .fetch_optional(&mut *tx)
+                .await?;
+        match existing {
+            None => {
+                sqlx::query(
+                    "insert into account (account_id, user_principal_name, display_name, password_hash, created_at)
+                     values (?, ?, ?, ?, ?)",
+                )
+                .bind(&account.account_id)
+                .bind(&account.user_principal_name)
+                .bind(&account.display_name)
+                .bind(&account.password_hash)
+                .bind(ts(clock::now()))
+                .execute(&mut *tx)
+                .await?;
+            }
+            Some(account_id) => {
+                sqlx::query("update account set display_name = ? where account_id = ?")
+                    .bind(&account.display_name)
+                    .bind(&account_id)
+                    .execute(&mut *tx)
+                    .await?;
+                if replace_password {
+                    sqlx::query("update account set password_hash = ? where account_id = ?")
+                        .bind(&account.password_hash)
+                        .bind(&account_id)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+            }
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn account_by_username(&self, username: &str) -> anyhow::Result<Option<AccountRecord>> {
+        sqlx::query("select * from account where user_principal_name = ?")
+            .bind(username)
+            .fetch_optional(&self.pool)
+            .await?
+            .as_ref()
+            .map(account_from_row)
+            .transpose()
+    }
+
+    async fn account(&self, account_id: &str) -> anyhow::Result<Option<AccountRecord>> {
+        sqlx::query("select * from account where account_id = ?")
+            .bind(account_id)
+            .fetch_optional(&self.pool)
+            .await?
+            .as_ref()
+            .map(account_from_row)
+            .transpose()
+    }
+
+    async fn failed_sign_ins(
+        &self,
+        username: &str,
+        ip_address: Option<&str>,
+        since: OffsetDateTime,
+    ) -> anyhow::Result<FailedSignIns> {
+        let by_account = sqlx::query(
+            "select count(*) as n, min(created_at) as oldest from sign_in_attempt
+             where username = ? and succeeded = 0 and created_at > ?",
+        )
+        .bind(username)
+        .bind(ts(since))
+        .fetch_one(&self.pool)
+        .await?;
+        let by_ip = sqlx::query(
+            "select count(*) as n, min(created_at) as oldest from sign_in_attempt
+             where ip_address = ? and succeeded = 0 and created_at > ?",
+        )
+        .bind(ip_address)
+        .bind(ts(since))
+        .fetch_one(&self.pool)
+        .await?;
+        let oldest = |row: &SqliteRow| -> anyhow::Result<Option<OffsetDateTime>> {
+            row.try_get::<Option<String>, _>("oldest")?
+                .map(|t| clock::parse(&t))
+                .transpose()
+        };
+        Ok(FailedSignIns {
+            for_account: u32::try_from(by_account.try_get::<i64, _>("n")?).unwrap_or(u32::MAX),
+            oldest_for_account: oldest(&by_account)?,
+            from_ip: u32::try_from(by_ip.try_get::<i64, _>("n")?).unwrap_or(u32::MAX),
+            oldest_from_ip: oldest(&by_ip)?,
+        })
+    }
+
+    async fn record_failed_sign_in(
+        &self,
+        username: &str,
+        audit: Option<&NewAuditEvent>,
+    ) -> anyhow::Result<()> {
+        let mut tx = self.write().await?;
+        let (ip, at) = match audit {
+            Some(a) => (a.ip_address.clone(), a.created_at),
+            None => (None, clock::now()),
+        };
+        sqlx::query(
+            "insert into sign_in_attempt (sign_in_attempt_id, username, ip_address, succeeded, created_at)
+             values (?, ?, ?, 0, ?)",
+        )
+        .bind(crate::random::id()?)
+        .bind(username)
+        .bind(ip)
+        .bind(ts(at))
+        .execute(&mut *tx)
+        .await?;
+        if let Some(audit) = audit.filter(|a| a.account_id.is_some()) {
+            insert_audit(&mut tx, audit).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn create_session(
+        &self,
+        session: &NewSession,
+        language: &str,
+        audit: &NewAuditEvent,
+    ) -> anyhow::Result<()> {
+        let mut tx = self.write().await?;
+        let now = ts(session.created_at);
+        sqlx::query(
+            "insert into sign_in_attempt (sign_in_attempt_id, username, ip_address, succeeded, created_at)
+             values (?, ?, ?, 1, ?)",
+        )
+        .bind(crate::random::id()?)
+        .bind(&session.username)
+        .bind(&session.ip_address)
+        .bind(&now)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "insert into session (session_id, account_id, token_hash, authenticated_at, last_seen_at, expires_at, created_at)
+             values (?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&session.session_id)
+        .bind(&session.account_id)
+        .bind(&session.token_hash)
+        .bind(&now)
+        .bind(&now)
+        .bind(ts(session.expires_at))
+        .bind(&now)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("update account set language = ? where account_id = ?")
+            .bind(language)
+            .bind(&session.account_id)
+            .execute(&mut *tx)
+            .await?;
+        // Housekeeping: expired sessions of this account go.
+        sqlx::query("delete from session where account_id = ? and expires_at <= ?")
+            .bind(&session.account_id)
+            .bind(&now)
+            .execute(&mut *tx)
+            .await?;
+        insert_audit(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn session_by_token_hash(
+        &self,
+        token_hash: &str,
+    ) -> anyhow::Result<Option<SessionRecord>> {
+        let Some(row) = sqlx::query(
+            "select session_id, account_id, authenticated_at, last_seen_at, expires_at
+             from session where token_hash = ?",
+        )
+        .bind(token_hash)
+        .fetch_optional(&self.pool)
+        .await?
+        else {
+            return Ok(None);
+        };
+        Ok(Some(SessionRecord {
+            session_id: row.try_get("session_id")?,
+            account_id: row.try_get("account_id")?,
+            authenticated_at: get_ts(&row, "authenticated_at")?,
+            last_seen_at: get_ts(&row, "last_seen_at")?,
+            expires_at: get_ts(&row, "expires_at")?,
+        }))
+    }
+
+    async fn touch_session(&self, session_id: &str, at: OffsetDateTime) -> anyhow::Result<()> {
+        sqlx::query(
+            "update session set last_seen_at = ? where session_id = ? and last_seen_at < ?",
+        )
+        .bind(ts(at))
+        .bind(session_id)
+        .bind(ts(at))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn reauthenticate_session(
+        &self,
+        session_id: &str,
+        at: OffsetDateTime,
+        audit: &NewAuditEvent,
+    ) -> anyhow::Result<()> {
+        let mut tx = self.write().await?;
+        sqlx::query(
+            "update session set authenticated_at = ?, last_seen_at = ? where session_id = ?",
+        )
+        .bind(ts(at))
+        .bind(ts(at))
+        .bind(session_id)
+        .execute(&mut *tx)
+        .await?;
+        insert_audit(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn delete_session(
+        &self,
+        session_id: &str,
+        audit: Option<&NewAuditEvent>,
+    ) -> anyhow::Result<()> {
+        let mut tx = self.write().await?;
+        sqlx::query("delete from session where session_id = ?")
+            .bind(session_id)
+            .execute(&mut *tx)
+            .await?;
+        if let Some(audit) = audit {
+            insert_audit(&mut tx, audit).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn list_methods(&self, account_id: &str) -> anyhow::Result<Vec<MethodRecord>> {
+        sqlx::query(
+            "select method_id, method_type, email_address, created_at from method
+             where account_id = ? order by created_at, method_id",
+        )
+        .bind(account_id)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(method_from_row)
+        .collect()
+    }
+
+    async fn delete_method(
+        &self,
+        account_id: &str,
+        method_id: &str,
+        audit: &NewAuditEvent,
+        notification: &NewOutboxMessage,
+    ) -> anyhow::Result<Option<MethodRecord>> {
+        let mut tx = self.write().await?;
+        let Some(row) = sqlx::query(
+            "delete from method where account_id = ? and method_id = ?
+             returning method_id, method_type, email_address, created_at",
+        )
+        .bind(account_id)
+        .bind(method_id)
+        .fetch_optional(&mut *tx)
+        .await?
+        else {
+            return Ok(None);
+        };
+        let method = method_from_row(&row)?;
+        insert_audit(&mut tx, audit).await?;
+        insert_outbox(&mut tx, notification).await?;
+        tx.commit().await?;
+        Ok(Some(method))
+    }
+
+    async fn start_email_registration(
+        &self,
+        registration: &NewEmailRegistration,
+        code: &NewVerificationCode,
+        mail: &NewOutboxMessage,
+        audit: &NewAuditEvent,
+        limits: &CodeLimits,
+    ) -> anyhow::Result<Result<(), LimitHit>> {
+        let mut tx = self.write().await?;
+        if let Some(hit) = check_quota(&mut tx, code, limits).await? {
+            return Ok(Err(hit));
+        }
+        sqlx::query("update email_registration set status = 'superseded' where account_id = ? and status = 'pending'")
+            .bind(&registration.account_id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "insert into email_registration (email_registration_id, account_id, email_address, language, status,
+                                             failed_attempts, created_at)
+             values (?, ?, ?, ?, 'pending', 0, ?)",
+        )
+        .bind(&registration.email_registration_id)
+        .bind(&registration.account_id)
+        .bind(&registration.email_address)
+        .bind(&registration.language)
+        .bind(ts(registration.created_at))
+        .execute(&mut *tx)
+        .await?;
+        insert_code(&mut tx, code).await?;
+        insert_outbox(&mut tx, mail).await?;
+        insert_audit(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(Ok(()))
+    }
+
+    async fn email_registration(
+        &self,
+        account_id: &str,
+        registration_id: &str,
+    ) -> anyhow::Result<Option<EmailRegistrationRecord>> {
+        let Some(row) = sqlx::query(
+            "select email_registration_id, email_address, language, status, failed_attempts
+             from email_registration where account_id = ? and email_registration_id = ?",
+        )
+        .bind(account_id)
+        .bind(registration_id)
+        .fetch_optional(&self.pool)
+        .await?
+        else {
+            return Ok(None);
+        };
+        let code = sqlx::query(
+            "select code_hash, code_length, expires_at, created_at from verification_code
+             where email_registration_id = ? order by created_at desc, rowid desc limit 1",
+        )
+        .bind(registration_id)
+        .fetch_optional(&self.pool)
+        .await?
+        .map(|row| -> anyhow::Result<VerificationCodeRecord> {
+            Ok(VerificationCodeRecord {
+                code_hash: row.try_get("code_hash")?,
+                code_length: u8::try_from(row.try_get::<i64, _>("code_length")?)?,
+                expires_at: get_ts(&row, "expires_at")?,
+                created_at: get_ts(&row, "created_at")?,
+            })
+        })
+        .transpose()?;
+        Ok(Some(EmailRegistrationRecord {
+            email_registration_id: row.try_get("email_registration_id")?,
+            email_address: row.try_get("email_address")?,
+            language: row.try_get("language")?,
+            status: RegistrationStatus::from_db(&row.try_get::<String, _>("status")?)?,
+            failed_attempts: u32::try_from(row.try_get::<i64, _>("failed_attempts")?)?,
+            code,
+        }))
+    }
+
+    async fn add_verification_code(
+        &self,
+        code: &NewVerificationCode,
+        mail: &NewOutboxMessage,
+        audit: &NewAuditEvent,
+        limits: &CodeLimits,
+    ) -> anyhow::Result<Result<(), LimitHit>> {
+        let mut tx = self.write().await?;
+        let status: Option<String> = sqlx::query_scalar(
+            "select status from email_registration where email_registration_id = ?",
+        )
+        .bind(&code.email_registration_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if status.as_deref() != Some("pending") {
+            return Ok(Err(LimitHit::NotPending));
+        }
+        let last: Option<String> = sqlx::query_scalar(
+            "select max(created_at) from verification_code where email_registration_id = ?",
+        )
+        .bind(&code.email_registration_id)
+        .fetch_one(&mut *tx)
+        .await?;
+        if let Some(last) = last {
+            let until = clock::parse(&last)? + limits.resend_cooldown;
+            if until > code.created_at {
+                return Ok(Err(LimitHit::Cooldown { until }));
+            }
+        }
+        if let Some(hit) = check_quota(&mut tx, code, limits).await? {
+            return Ok(Err(hit));
+        }
+        insert_code(&mut tx, code).await?;
+        insert_outbox(&mut tx, mail).await?;
+        insert_audit(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(Ok(()))
+    }
+
+    async fn record_failed_verification(
+        &self,
+        registration_id: &str,
+        seen_attempts: u32,
+        lock: bool,
+        audits: &[NewAuditEvent],
+    ) -> anyhow::Result<bool> {
+        let mut tx = self.write().await?;
+        let status = if lock { "locked" } else { "pending" };
+        let updated = sqlx::query(
+            "update email_registration set failed_attempts = failed_attempts + 1, status = ?
+             where email_registration_id = ? and status = 'pending' and failed_attempts = ?",
+        )
+        .bind(status)
+        .bind(registration_id)
+        .bind(i64::from(seen_attempts))
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if updated == 0 {
+            return Ok(false);
+        }
+        for audit in audits {
+            insert_audit(&mut tx, audit).await?;
+        }
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn complete_email_registration(
+        &self,
+        registration_id: &str,
+        method: &NewMethod,
+        audit: &NewAuditEvent,
+        notification: &NewOutboxMessage,
+    ) -> anyhow::Result<CompleteOutcome> {
+        let mut tx = self.write().await?;
+        let updated = sqlx::query(
+            "update email_registration set status = 'completed'
+             where email_registration_id = ? and account_id = ? and status = 'pending'",
+        )
+        .bind(registration_id)
+        .bind(&method.account_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if updated == 0 {
+            return Ok(CompleteOutcome::NotPending);
+        }
+        let inserted = sqlx::query(
+            "insert into method (method_id, account_id, method_type, email_address, created_at)
+             values (?, ?, ?, ?, ?) on conflict (account_id, method_type) do nothing",
+        )
+        .bind(&method.method_id)
+        .bind(&method.account_id)
+        .bind(&method.method_type)
+        .bind(&method.email_address)
+        .bind(ts(method.created_at))
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if inserted == 0 {
+            // Leave the registration pending: the user may delete the old method and retry.
+            tx.rollback().await?;
+            return Ok(CompleteOutcome::AlreadyRegistered);
+        }
+        insert_audit(&mut tx, audit).await?;
+        insert_outbox(&mut tx, notification).await?;
+        tx.commit().await?;
+        Ok(CompleteOutcome::Added)
+    }
+
+    async fn list_activity(
+        &self,
+        account_id: &str,
+        limit: u32,
+    ) -> anyhow::Result<Vec<AuditEventRecord>> {
+        sqlx::query(
+            "select audit_event_id, kind, ip_address, user_agent, detail, created_at from audit_event
+             where account_id = ? order by created_at desc, rowid desc limit ?",
+        )
+        .bind(account_id)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|row| {
+            Ok(AuditEventRecord {
+                audit_event_id: row.try_get("audit_event_id")?,
+                kind: row.try_get("kind")?,
+                ip_address: row.try_get("ip_address")?,
+                user_agent: row.try_get("user_agent")?,
+                detail: row.try_get("detail")?,
+                created_at: get_ts(row, "created_at")?,
+            })
+        })
+        .collect()
+    }
+
+    async fn due_outbox_messages(
+        &self,
+        now: OffsetDateTime,
+        limit: u32,
+    ) -> anyhow::Result<Vec<OutboxRecord>> {
+        sqlx::query(
+            "select outbox_message_id, recipient, language, template, params, sealed_secret, attempts, created_at
+             from outbox_message
+             where sent_at is null and failed_at is null and next_attempt_at <= ?
+             order by next_attempt_at, created_at limit ?",
+        )
+        .bind(ts(now))
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|row| {
+            Ok(OutboxRecord {
+                outbox_message_id: row.try_get("outbox_message_id")?,
+                recipient: row.try_get("recipient")?,
+                language: row.try_get("language")?,
+                template: row.try_get("template")?,
+                params: row.try_get("params")?,
+                sealed_secret: row.try_get("sealed_secret")?,
+                attempts: u32::try_from(row.try_get::<i64, _>("attempts")?)?,
+                created_at: get_ts(row, "created_at")?,
+            })
+        })
+        .collect()
+    }
+
+    async fn mark_outbox_sent(&self, message_id: &str, at: OffsetDateTime) -> anyhow::Result<()> {
+        sqlx::query(
+            "update outbox_message set sent_at = ?, sealed_secret = null, last_error = null
+             where outbox_message_id = ?",
+        )
+        .bind(ts(at))
+        .bind(message_id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn mark_outbox_failed(
+        &self,
+        message_id: &str,
+        error: &str,
+        retry_at: Option<OffsetDateTime>,
+        at: OffsetDateTime,
+    ) -> anyhow::Result<()> {
+        let query = match retry_at {
+            Some(retry_at) => sqlx::query(
+                "update outbox_message set attempts = attempts + 1, last_error = ?, next_attempt_at = ?
+                 where outbox_message_id = ?",
+            )
+            .bind(error)
+            .bind(ts(retry_at)),
+            None => sqlx::query(
+                "update outbox_message set attempts = attempts + 1, last_error = ?, failed_at = ?,
+                        sealed_secret = null
+                 where outbox_message_id = ?",
+            )
+            .bind(error)
+            .bind(ts(at)),
+        };
+        query.bind(message_id).execute(&self.pool).await?;
+        Ok(())
+    }
+}
