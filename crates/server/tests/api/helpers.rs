@@ -1,0 +1,263 @@
+//! Test harness: the server in-process on port 0 with a fresh SQLite database, a cookie-keeping
+//! client, direct database access to move time forward, and the development mailbox.
+
+use std::path::PathBuf;
+
+use clap::Parser;
+use reqwest::{Response, StatusCode, header};
+use security_info_api::{DevMailbox, EmailRegistration, Problem};
+use security_info_server::{config::Config, startup::Application};
+use serde_json::{Value, json};
+use sqlx::SqlitePool;
+
+/// Password of the demo accounts (the default of `SECURITY_INFO_DEMO_PASSWORD`).
+pub const PASSWORD: &str = "Contoso-demo-2026";
+/// First demo account.
+pub const ALAIN: &str = "alain@contoso.example";
+/// Second demo account.
+pub const MEGAN: &str = "megan@contoso.example";
+
+/// A running server and a client with its own cookie jar.
+pub struct TestApp {
+    /// `http://127.0.0.1:<port>`.
+    pub address: String,
+    /// Client keeping cookies.
+    pub client: reqwest::Client,
+    /// The database file.
+    pub db_path: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+/// A client that keeps cookies and never follows redirects.
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+}
+
+impl TestApp {
+    /// Spawns with demo accounts and the development outbox.
+    pub async fn spawn() -> Self {
+        Self::spawn_with(&[]).await
+    }
+
+    /// Spawns with extra `--flag value` arguments.
+    pub async fn spawn_with(extra: &[&str]) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let db_path = dir.path().join("db").join("test.db");
+        let database_url = format!("sqlite://{}?mode=rwc", db_path.display());
+        let dist = dir.path().join("dist");
+        std::fs::create_dir_all(&dist).expect("dist");
+        std::fs::write(dist.join("index.html"), "<!doctype html><title>app</title>").expect("index");
+        let mut args = vec![
+            "security-info-server".to_owned(),
+            "--listen".into(),
+            "127.0.0.1:0".into(),
+            "--database-url".into(),
+            database_url,
+            "--dist-dir".into(),
+            dist.display().to_string(),
+            "--demo-accounts".into(),
+            "true".into(),
+        ];
+        args.extend(extra.iter().map(|a| (*a).to_owned()));
+        let config = Config::try_parse_from(args).expect("test configuration");
+        let app = Application::build(config).await.expect("the server starts");
+        let address = format!("http://{}", app.local_addr());
+        tokio::spawn(app.run_until_stopped());
+        Self {
+            address,
+            client: client(),
+            db_path,
+            _dir: dir,
+        }
+    }
+
+    /// Absolute URL of an API path (`/me` -> `http://.../api/v1/me`).
+    pub fn api(&self, path: &str) -> String {
+        format!("{}/api/v1{path}", self.address)
+    }
+
+    /// A JSON POST to the API.
+    pub async fn post(&self, path: &str, body: Value) -> Response {
+        self.client
+            .post(self.api(path))
+            .json(&body)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// A GET of the API.
+    pub async fn get(&self, path: &str) -> Response {
+        self.client.get(self.api(path)).send().await.expect("request")
+    }
+
+    /// A DELETE of the API.
+    pub async fn delete(&self, path: &str) -> Response {
+        self.client
+            .delete(self.api(path))
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// Signs in as `username` with the demo password.
+    pub async fn sign_in(&self, username: &str) -> Response {
+        let response = self
+            .post("/session", json!({"username": username, "password": PASSWORD}))
+            .await;
+        assert_eq!(response.status(), StatusCode::OK, "sign-in of {username}");
+        response
+    }
+
+    /// Starts an email registration, expecting 202.
+    pub async fn start_registration(&self, address: &str) -> EmailRegistration {
+        let response = self
+            .post("/me/email-registrations", json!({"emailAddress": address}))
+            .await;
+        assert_eq!(response.status(), StatusCode::ACCEPTED);
+        response.json().await.expect("registration")
+    }
+
+    /// The development mailbox.
+    pub async fn mailbox(&self) -> DevMailbox {
+        let response = self
+            .client
+            .get(format!("{}/dev/mailbox", self.address))
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(response.status(), StatusCode::OK);
+        response.json().await.expect("mailbox")
+    }
+
+    /// The code in the newest mail to `address`, waiting for the worker to deliver it.
+    pub async fn code_sent_to(&self, address: &str) -> String {
+        for _ in 0..100 {
+            let mailbox = self.mailbox().await;
+            if let Some(message) = mailbox.messages.iter().find(|m| m.to == address) {
+                return code_in(&message.text).expect("a code in the mail");
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("no mail reached {address}");
+    }
+
+    /// Waits until `count` messages went to `address`.
+    pub async fn wait_for_mail_count(&self, address: &str, count: usize) -> DevMailbox {
+        for _ in 0..100 {
+            let mailbox = self.mailbox().await;
+            if mailbox.messages.iter().filter(|m| m.to == address).count() >= count {
+                return mailbox;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("fewer than {count} mails reached {address}");
+    }
+
+    /// Direct access to the database, to move time forward.
+    pub async fn db(&self) -> SqlitePool {
+        SqlitePool::connect(&format!("sqlite://{}", self.db_path.display()))
+            .await
+            .expect("database")
+    }
+
+    /// Runs one SQL statement against the database.
+    pub async fn sql(&self, statement: &str) {
+        let pool = self.db().await;
+        sqlx::query(statement).execute(&pool).await.expect("sql");
+        pool.close().await;
+    }
+}
+
+/// The first run of 6 to 10 digits standing alone in a mail text.
+pub fn code_in(text: &str) -> Option<String> {
+    text.split(|c: char| !c.is_ascii_digit())
+        .find(|run| (6..=10).contains(&run.len()))
+        .map(str::to_owned)
+}
+
+/// A code that differs from `code` in every digit.
+pub fn wrong(code: &str) -> String {
+    code.chars()
+        .map(|c| char::from(b'0' + (c as u8 - b'0' + 1) % 10))
+        .collect()
+}
+
+/// Asserts a problem answer: status, content type, code; returns the body.
+pub async fn assert_problem(response: Response, status: u16, code: &str) -> Problem {
+    assert_eq!(response.status().as_u16(), status, "status for {code}");
+    let content_type = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    assert_eq!(content_type, "application/problem+json");
+    let body: Value = response.json().await.expect("problem body");
+    assert_eq!(body["code"], code, "{body}");
+    assert_eq!(body["status"], status);
+    serde_json::from_value(body).expect("a Problem")
+}
+
+/// Moves the session's authentication (step-up) back by `minutes`.
+pub fn age_authentication_sql(minutes: i64) -> String {
+    format!(
+        "update session set authenticated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-{minutes} minutes')"
+    )
+}
+
+/// A second signed-in user on the same server.
+pub struct TestAppClient {
+    client: reqwest::Client,
+    base: String,
+}
+
+impl TestAppClient {
+    /// Megan, signed in.
+    pub async fn new(app: &TestApp) -> Self {
+        let client = client();
+        let response = client
+            .post(app.api("/session"))
+            .json(&json!({"username": MEGAN, "password": PASSWORD}))
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(response.status(), StatusCode::OK);
+        Self {
+            client,
+            base: app.api(""),
+        }
+    }
+
+    /// GET as Megan.
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// POST as Megan.
+    pub async fn post(&self, path: &str, body: Value) -> reqwest::Response {
+        self.client
+            .post(format!("{}{path}", self.base))
+            .json(&body)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// DELETE as Megan.
+    pub async fn delete(&self, path: &str) -> reqwest::Response {
+        self.client
+            .delete(format!("{}{path}", self.base))
+            .send()
+            .await
+            .expect("request")
+    }
+}

@@ -1,0 +1,12 @@
+//! Black-box tests of the Security info server over HTTP: each test starts the server on
+//! port 0 with a fresh SQLite database. The SMTP tests run a real SMTP server (npm
+//! `smtp-server`, see `tests/support/smtp_sink.mjs`) and the real binary.
+
+mod activity;
+mod bad_input;
+mod email_registration;
+mod helpers;
+mod methods;
+mod openapi_and_health;
+mod session;
+mod smtp;

@@ -1,0 +1,73 @@
+use reqwest::StatusCode;
+use serde_json::Value;
+
+use crate::helpers::*;
+
+#[tokio::test]
+async fn health_and_readiness_answer() {
+    let app = TestApp::spawn().await;
+    for path in ["/healthz", "/readyz"] {
+        let response = app.client.get(format!("{}{path}", app.address)).send().await.expect("request");
+        assert_eq!(response.status(), StatusCode::NO_CONTENT, "{path}");
+    }
+}
+
+#[tokio::test]
+async fn the_openapi_document_is_3_1_and_describes_every_call() {
+    let app = TestApp::spawn().await;
+    let response = app.get("/openapi.json").await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let document: Value = response.json().await.expect("json");
+    assert!(document["openapi"].as_str().expect("version").starts_with("3.1"));
+    let paths = document["paths"].as_object().expect("paths");
+    for (path, method) in [
+        ("/session", "post"),
+        ("/session", "delete"),
+        ("/session/reauthenticate", "post"),
+        ("/me", "get"),
+        ("/me/methods", "get"),
+        ("/me/method-types", "get"),
+        ("/me/methods/{id}", "delete"),
+        ("/me/email-registrations", "post"),
+        ("/me/email-registrations/{id}/resend", "post"),
+        ("/me/email-registrations/{id}/verify", "post"),
+        ("/me/activity", "get"),
+        ("/openapi.json", "get"),
+    ] {
+        assert!(paths.get(path).and_then(|p| p.get(method)).is_some(), "{method} {path}");
+    }
+    let codes = &document["components"]["schemas"]["ProblemCode"]["enum"];
+    for code in security_info_api::ProblemCode::ALL {
+        assert!(codes.as_array().expect("enum").contains(&Value::from(code.as_str())), "{code:?}");
+    }
+}
+
+#[tokio::test]
+async fn the_checked_in_openapi_file_is_up_to_date() {
+    let app = TestApp::spawn().await;
+    let served: Value = app.get("/openapi.json").await.json().await.expect("json");
+    let pretty = serde_json::to_string_pretty(&served).expect("json") + "\n";
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("openapi.json");
+    if std::env::var_os("UPDATE_OPENAPI").is_some() {
+        std::fs::write(&path, &pretty).expect("write openapi.json");
+    }
+    let checked_in = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        checked_in == pretty,
+        "crates/server/openapi.json is out of date: run `UPDATE_OPENAPI=1 cargo test -p security-info-server openapi`"
+    );
+}
+
+#[tokio::test]
+async fn the_dev_mailbox_exists_only_without_smtp() {
+    let dev = TestApp::spawn().await;
+    assert_eq!(dev.mailbox().await.messages.len(), 0);
+    let with_smtp = TestApp::spawn_with(&["--smtp-url", "smtp://127.0.0.1:9"]).await;
+    let response = with_smtp
+        .client
+        .get(format!("{}/dev/mailbox", with_smtp.address))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+}

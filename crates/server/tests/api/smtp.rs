@@ -1,0 +1,286 @@
+//! Delivery to a real SMTP server (npm `smtp-server` via `tests/support/smtp_sink.mjs`), and
+//! the real binary: killed between accepting and delivering, and scanned for leaked codes.
+
+use std::{
+    path::{Path, PathBuf},
+    process::Stdio,
+    sync::{Arc, Mutex},
+    time::Duration,
+};
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use tokio::{
+    io::{AsyncBufReadExt, BufReader},
+    process::{Child, Command},
+    sync::mpsc,
+};
+
+use crate::helpers::*;
+
+/// The SMTP sink: a Node process printing each message as a JSON line.
+struct SmtpSink {
+    port: u16,
+    messages: mpsc::UnboundedReceiver<Value>,
+    _child: Child,
+}
+
+impl SmtpSink {
+    async fn start() -> Self {
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/smtp_sink.mjs");
+        let mut child = Command::new(std::env::var("NODE").unwrap_or_else(|_| "node".into()))
+            .arg(&script)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("`node` runs the SMTP sink (install Node.js and run `npm ci` in tests/e2e)");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut lines = BufReader::new(stdout).lines();
+        let first = tokio::time::timeout(Duration::from_secs(20), lines.next_line())
+            .await
+            .expect("the SMTP sink starts (did `npm ci` run in tests/e2e?)")
+            .expect("read")
+            .expect("the SMTP sink prints its port");
+        let port = serde_json::from_str::<Value>(&first).expect("json")["port"]
+            .as_u64()
+            .and_then(|p| u16::try_from(p).ok())
+            .expect("port");
+        let (sender, messages) = mpsc::unbounded_channel();
+        tokio::spawn(async move {
+            while let Ok(Some(line)) = lines.next_line().await {
+                if let Ok(message) = serde_json::from_str::<Value>(&line) {
+                    let _ = sender.send(message);
+                }
+            }
+        });
+        Self {
+            port,
+            messages,
+            _child: child,
+        }
+    }
+
+    fn url(&self) -> String {
+        format!("smtp://tester:secret@127.0.0.1:{}", self.port)
+    }
+
+    /// The next message to `to`, skipping others.
+    async fn next_to(&mut self, to: &str, within: Duration) -> Value {
+        tokio::time::timeout(within, async {
+            loop {
+                let message = self.messages.recv().await.expect("sink running");
+                if message["envelopeTo"].as_array().is_some_and(|r| r.iter().any(|a| a == to)) {
+                    return message;
+                }
+            }
+        })
+        .await
+        .unwrap_or_else(|_| panic!("no mail reached {to} over SMTP"))
+    }
+}
+
+/// The real server binary with its log captured.
+struct ServerProcess {
+    child: Child,
+    address: String,
+    log: Arc<Mutex<String>>,
+}
+
+impl ServerProcess {
+    async fn start(database: &Path, smtp_url: &str, extra_env: &[(&str, &str)]) -> Self {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_security-info-server"));
+        for (key, _) in std::env::vars().filter(|(k, _)| k.starts_with("SECURITY_INFO_")) {
+            command.env_remove(key);
+        }
+        command
+            .env("SECURITY_INFO_LISTEN", "127.0.0.1:0")
+            .env("SECURITY_INFO_DATABASE_URL", format!("sqlite://{}?mode=rwc", database.display()))
+            .env("SECURITY_INFO_SMTP_URL", smtp_url)
+            .env("SECURITY_INFO_DEMO_ACCOUNTS", "true")
+            .env("SECURITY_INFO_DIST_DIR", database.with_file_name("dist"))
+            .env("RUST_LOG", "debug")
+            .envs(extra_env.iter().copied())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true);
+        let mut child = command.spawn().expect("the server binary starts");
+        let stderr = child.stderr.take().expect("stderr");
+        let log = Arc::new(Mutex::new(String::new()));
+        let (address_sender, mut address_receiver) = mpsc::unbounded_channel();
+        let sink = log.clone();
+        tokio::spawn(async move {
+            let mut lines = BufReader::new(stderr).lines();
+            while let Ok(Some(line)) = lines.next_line().await {
+                if line.contains("Security info is listening") {
+                    if let Some(address) = line.split("address=").nth(1) {
+                        let _ = address_sender.send(address.trim().to_owned());
+                    }
+                }
+                let mut log = sink.lock().expect("log");
+                log.push_str(&line);
+                log.push('\n');
+            }
+        });
+        let address = tokio::time::timeout(Duration::from_secs(60), address_receiver.recv())
+            .await
+            .ok()
+            .flatten()
+            .unwrap_or_else(|| panic!("the server did not start:\n{}", log.lock().expect("log")));
+        Self {
+            child,
+            address: format!("http://{address}"),
+            log,
+        }
+    }
+
+    fn api(&self, path: &str) -> String {
+        format!("{}/api/v1{path}", self.address)
+    }
+
+    /// SIGKILL: no graceful shutdown, nothing flushed on purpose.
+    async fn kill(mut self) -> String {
+        self.child.start_kill().expect("kill");
+        let _ = self.child.wait().await;
+        self.log.lock().expect("log").clone()
+    }
+}
+
+async fn sign_in_and_register(client: &reqwest::Client, server: &ServerProcess, address: &str) -> String {
+    let response = client
+        .post(server.api("/session"))
+        .json(&json!({"username": ALAIN, "password": PASSWORD}))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), StatusCode::OK);
+    let response = client
+        .post(server.api("/me/email-registrations"))
+        .json(&json!({"emailAddress": address}))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), StatusCode::ACCEPTED);
+    let body: Value = response.json().await.expect("json");
+    body["id"].as_str().expect("id").to_owned()
+}
+
+fn temp_database() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::create_dir_all(dir.path().join("dist")).expect("dist");
+    let database = dir.path().join("security-info.db");
+    (dir, database)
+}
+
+#[tokio::test]
+async fn codes_and_notices_are_delivered_over_smtp_in_text_and_html() {
+    let mut sink = SmtpSink::start().await;
+    let app = TestApp::spawn_with(&["--smtp-url", &sink.url(), "--mail-from", "Contoso IT <it@contoso.example>"]).await;
+    app.sign_in(ALAIN).await;
+    let registration = app.start_registration("alain@gmail.com").await;
+    let mail = sink.next_to("alain@gmail.com", Duration::from_secs(20)).await;
+    assert_eq!(mail["subject"], "Your Contoso verification code");
+    let from = mail["from"].as_str().expect("from");
+    assert!(from.contains("Contoso IT") && from.contains("<it@contoso.example>"), "{from}");
+    assert_eq!(mail["user"], "tester", "authenticated with the URL's credentials");
+    let text = mail["text"].as_str().expect("text");
+    let html = mail["html"].as_str().expect("html");
+    let code = code_in(text).expect("code in text");
+    assert!(html.contains(&code), "code in HTML");
+    assert!(!html.contains("href"), "no links");
+    let response = app
+        .post(&format!("/me/email-registrations/{}/verify", registration.id), json!({"code": code}))
+        .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let notice = sink.next_to(ALAIN, Duration::from_secs(20)).await;
+    assert!(notice["subject"].as_str().expect("subject").contains("added"));
+    assert!(!notice["text"].as_str().expect("text").contains(&code));
+}
+
+#[tokio::test]
+async fn mail_accepted_before_a_crash_is_delivered_after_the_restart() {
+    let (_dir, database) = temp_database();
+    // No SMTP server yet: delivery fails and is retried.
+    let dead_port = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        listener.local_addr().expect("addr").port()
+    };
+    let server = ServerProcess::start(&database, &format!("smtp://127.0.0.1:{dead_port}"), &[]).await;
+    let client = client();
+    let registration_id = sign_in_and_register(&client, &server, "alain@gmail.com").await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let log = server.kill().await;
+    assert!(log.contains("mail delivery failed"), "the first attempt failed:\n{log}");
+
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", database.display()))
+        .await
+        .expect("database");
+    let pending: i64 = sqlx::query_scalar("select count(*) from outbox_message where sent_at is null")
+        .fetch_one(&pool)
+        .await
+        .expect("outbox");
+    assert_eq!(pending, 1, "the mail is still in the outbox");
+    pool.close().await;
+
+    let mut sink = SmtpSink::start().await;
+    let server = ServerProcess::start(&database, &sink.url(), &[]).await;
+    let mail = sink.next_to("alain@gmail.com", Duration::from_secs(30)).await;
+    let code = code_in(mail["text"].as_str().expect("text")).expect("code");
+    let client = self::client_signed_in(&server).await;
+    let response = client
+        .post(server.api(&format!("/me/email-registrations/{registration_id}/verify")))
+        .json(&json!({"code": code}))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), StatusCode::CREATED, "the code from before the crash works");
+    server.kill().await;
+}
+
+async fn client_signed_in(server: &ServerProcess) -> reqwest::Client {
+    let client = client();
+    let response = client
+        .post(server.api("/session"))
+        .json(&json!({"username": ALAIN, "password": PASSWORD}))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), StatusCode::OK);
+    client
+}
+
+#[tokio::test]
+async fn the_plaintext_code_is_in_neither_the_logs_nor_the_database() {
+    let (dir, database) = temp_database();
+    let mut sink = SmtpSink::start().await;
+    let server = ServerProcess::start(&database, &sink.url(), &[("SECURITY_INFO_CODE_LENGTH", "10")]).await;
+    let client = client();
+    let registration_id = sign_in_and_register(&client, &server, "alain@gmail.com").await;
+    let mail = sink.next_to("alain@gmail.com", Duration::from_secs(20)).await;
+    let code = code_in(mail["text"].as_str().expect("text")).expect("code");
+    assert_eq!(code.len(), 10);
+    let verify = |code: String| {
+        client
+            .post(server.api(&format!("/me/email-registrations/{registration_id}/verify")))
+            .json(&json!({"code": code}))
+            .send()
+    };
+    assert_eq!(verify(wrong(&code)).await.expect("request").status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(verify(code.clone()).await.expect("request").status(), StatusCode::CREATED);
+    let _ = sink.next_to(ALAIN, Duration::from_secs(20)).await;
+    let log = server.kill().await;
+    assert!(log.contains("mail delivered"), "the log is captured:\n{log}");
+    assert!(!log.contains(&code), "the code is in the log");
+    assert!(!log.contains(PASSWORD), "the password is in the log");
+    for entry in std::fs::read_dir(dir.path()).expect("dir") {
+        let path = entry.expect("entry").path();
+        if path.is_file() {
+            let bytes = std::fs::read(&path).expect("read");
+            assert!(
+                !bytes.windows(code.len()).any(|w| w == code.as_bytes()),
+                "the code is in {}",
+                path.display()
+            );
+        }
+    }
+}
