@@ -195,9 +195,9 @@ mod tests {
         assert_eq!(EmailAddress::parse("   "), Err(EmailError::Empty));
         let long_local = format!("{}@example.com", "a".repeat(65));
         assert_eq!(EmailAddress::parse(&long_local), Err(EmailError::TooLong));
-        let long_domain = format!("a@{}.com", vec!vec!["b".repeat(60); 5].join("."));
+        let long_domain = format!("a@{}.com", vec!["b".repeat(60); 5].join("."));
         assert_eq!(EmailAddress::parse(&long_domain), Err(EmailError::TooLong));
-        let just_fits = format!("a@{}.com", vec!vec!["b".repeat(61); 4].join("."));
+        let just_fits = format!("a@{}.com", vec!["b".repeat(61); 4].join("."));
         assert_eq!(just_fits.len(), 252);
         assert!(EmailAddress::parse(&just_fits).is_ok());
     }

@@ -6,7 +6,13 @@ use crate::helpers::*;
 
 #[tokio::test]
 async fn me_returns_the_signed_in_user_and_organization() {
-    let app = TestApp::spawn_with(&["--org-name", "Fabrikam", "--org-domains", "fabrikam.example,Contoso.example"]).await;
+    let app = TestApp::spawn_with(&[
+        "--org-name",
+        "Fabrikam",
+        "--org-domains",
+        "fabrikam.example,Contoso.example",
+    ])
+    .await;
     app.sign_in(MEGAN).await;
     let response = app.get("/me").await;
     assert_eq!(response.status(), StatusCode::OK);
@@ -14,7 +20,10 @@ async fn me_returns_the_signed_in_user_and_organization() {
     assert_eq!(user.display_name, "Megan Bowen");
     assert_eq!(user.user_principal_name, MEGAN);
     assert_eq!(user.organization.name, "Fabrikam");
-    assert_eq!(user.organization.domains, vec!["fabrikam.example", "contoso.example"]);
+    assert_eq!(
+        user.organization.domains,
+        vec!["fabrikam.example", "contoso.example"]
+    );
     assert_eq!(user.id.len(), 32);
 }
 
@@ -39,7 +48,12 @@ async fn activity_lists_the_users_own_security_events_newest_first() {
     assert_eq!(response.status(), StatusCode::CREATED);
     // Megan's activity is hers only.
     let megan = TestAppClient::new(&app).await;
-    let list: ActivityList = app.get("/me/activity").await.json().await.expect("activity");
+    let list: ActivityList = app
+        .get("/me/activity")
+        .await
+        .json()
+        .await
+        .expect("activity");
     let kinds: Vec<ActivityKind> = list.events.iter().map(|e| e.kind).collect();
     assert_eq!(
         kinds,
@@ -54,8 +68,16 @@ async fn activity_lists_the_users_own_security_events_newest_first() {
     let first = &list.events[0];
     assert_eq!(first.ip_address.as_deref(), Some("127.0.0.1"));
     assert_eq!(first.detail.as_deref(), Some("a***@gmail.com"));
-    assert_eq!(list.events[4].user_agent.as_deref(), Some("TestBrowser/1.0"));
-    let megans: ActivityList = megan.get("/me/activity").await.json().await.expect("activity");
+    assert_eq!(
+        list.events[4].user_agent.as_deref(),
+        Some("TestBrowser/1.0")
+    );
+    let megans: ActivityList = megan
+        .get("/me/activity")
+        .await
+        .json()
+        .await
+        .expect("activity");
     assert_eq!(megans.events.len(), 1);
     assert_eq!(megans.events[0].kind, ActivityKind::SignIn);
 }

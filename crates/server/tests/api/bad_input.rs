@@ -30,7 +30,12 @@ async fn malformed_json_unknown_fields_and_wrong_types_are_malformed_requests() 
 async fn a_post_that_is_not_json_is_an_unsupported_media_type() {
     let app = TestApp::spawn().await;
     let body = r#"{"username": "alain@contoso.example", "password": "Contoso-demo-2026"}"#;
-    for content_type in [Some("text/plain"), Some("application/x-www-form-urlencoded"), Some("multipart/form-data; boundary=x"), None] {
+    for content_type in [
+        Some("text/plain"),
+        Some("application/x-www-form-urlencoded"),
+        Some("multipart/form-data; boundary=x"),
+        None,
+    ] {
         let mut request = app.client.post(app.api("/session")).body(body);
         if let Some(content_type) = content_type {
             request = request.header(header::CONTENT_TYPE, content_type);
@@ -81,10 +86,25 @@ async fn a_foreign_origin_is_forbidden_and_the_apps_own_origin_allowed() {
             .json(&json!({"username": ALAIN, "password": PASSWORD}))
             .send()
     };
-    for origin in ["https://evil.example", "null", "http://127.0.0.1.evil.example"] {
-        assert_problem(sign_in(origin).await.expect("request"), 403, "forbidden_origin").await;
+    for origin in [
+        "https://evil.example",
+        "null",
+        "http://127.0.0.1.evil.example",
+    ] {
+        assert_problem(
+            sign_in(origin).await.expect("request"),
+            403,
+            "forbidden_origin",
+        )
+        .await;
     }
-    assert_eq!(sign_in("https://portal.contoso.example").await.expect("request").status(), StatusCode::OK);
+    assert_eq!(
+        sign_in("https://portal.contoso.example")
+            .await
+            .expect("request")
+            .status(),
+        StatusCode::OK
+    );
     let own = app
         .client
         .post(app.api("/session"))
@@ -103,7 +123,11 @@ async fn a_foreign_origin_is_forbidden_and_the_apps_own_origin_allowed() {
         .await
         .expect("request");
     assert_problem(delete, 403, "forbidden_origin").await;
-    assert_eq!(app.get("/me").await.status(), StatusCode::OK, "still signed in");
+    assert_eq!(
+        app.get("/me").await.status(),
+        StatusCode::OK,
+        "still signed in"
+    );
 }
 
 #[tokio::test]
@@ -134,10 +158,21 @@ async fn unknown_api_paths_and_methods_are_problems_not_the_app() {
     let app = TestApp::spawn().await;
     assert_problem(app.get("/nope").await, 404, "not_found").await;
     assert_problem(app.get("/me/methods/x/y").await, 404, "not_found").await;
-    let put = app.client.put(app.api("/me")).json(&json!({})).send().await.expect("request");
+    let put = app
+        .client
+        .put(app.api("/me"))
+        .json(&json!({}))
+        .send()
+        .await
+        .expect("request");
     assert_problem(put, 405, "method_not_supported").await;
     // Client-side routes get the app.
-    let page = app.client.get(format!("{}/security-info", app.address)).send().await.expect("request");
+    let page = app
+        .client
+        .get(format!("{}/security-info", app.address))
+        .send()
+        .await
+        .expect("request");
     assert_eq!(page.status(), StatusCode::OK);
 }
 
@@ -146,7 +181,9 @@ async fn a_broken_database_is_an_internal_problem_with_a_correlation_id() {
     let app = TestApp::spawn().await;
     app.sign_in(ALAIN).await;
     app.sql("drop table audit_event").await;
-    let response = app.post("/session/reauthenticate", json!({"password": PASSWORD})).await;
+    let response = app
+        .post("/session/reauthenticate", json!({"password": PASSWORD}))
+        .await;
     let problem = assert_problem(response, 500, "internal").await;
     let id = problem.correlation_id.expect("a correlation id");
     assert_eq!(id.len(), 32);

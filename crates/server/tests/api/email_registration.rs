@@ -26,7 +26,10 @@ async fn a_mailed_code_registers_the_address() {
     let app = TestApp::spawn().await;
     app.sign_in(ALAIN).await;
     let response = app
-        .post("/me/email-registrations", json!({"emailAddress": " Alain.Dupont@GMail.com "}))
+        .post(
+            "/me/email-registrations",
+            json!({"emailAddress": " Alain.Dupont@GMail.com "}),
+        )
         .await;
     assert_eq!(response.status(), StatusCode::ACCEPTED);
     let registration: EmailRegistration = response.json().await.expect("registration");
@@ -46,11 +49,17 @@ async fn a_mailed_code_registers_the_address() {
     assert_eq!(code.len(), 6);
 
     let response = app
-        .post(&verify_path(&registration), json!({"code": format!("{} {}", &code[..3], &code[3..])}))
+        .post(
+            &verify_path(&registration),
+            json!({"code": format!("{} {}", &code[..3], &code[3..])}),
+        )
         .await;
     assert_eq!(response.status(), StatusCode::CREATED);
     let created: MethodCreated = response.json().await.expect("method");
-    assert_eq!(created.method.email_address.as_deref(), Some("Alain.Dupont@gmail.com"));
+    assert_eq!(
+        created.method.email_address.as_deref(),
+        Some("Alain.Dupont@gmail.com")
+    );
 }
 
 #[tokio::test]
@@ -67,7 +76,10 @@ async fn the_code_mail_is_in_dutch_when_the_app_asks_in_dutch() {
         .expect("request");
     assert_eq!(response.status(), StatusCode::ACCEPTED);
     let mailbox = app.wait_for_mail_count("alain@gmail.com", 1).await;
-    assert_eq!(mailbox.messages[0].subject, "Je verificatiecode voor Contoso");
+    assert_eq!(
+        mailbox.messages[0].subject,
+        "Je verificatiecode voor Contoso"
+    );
     assert!(mailbox.messages[0].text.contains("minuten"));
 }
 
@@ -75,9 +87,28 @@ async fn the_code_mail_is_in_dutch_when_the_app_asks_in_dutch() {
 async fn invalid_addresses_are_refused_as_invalid_email() {
     let app = TestApp::spawn().await;
     app.sign_in(ALAIN).await;
-    let too_long = format!("{}@{}.com", "a".repeat(60), ["b".repeat(60), "c".repeat(60), "d".repeat(60), "e".repeat(10)].join("."));
+    let too_long = format!(
+        "{}@{}.com",
+        "a".repeat(60),
+        [
+            "b".repeat(60),
+            "c".repeat(60),
+            "d".repeat(60),
+            "e".repeat(10)
+        ]
+        .join(".")
+    );
     assert!(too_long.len() > 254);
-    for bad in ["", "alain", "alain@", "alain@gmail", "a b@gmail.com", "alain@[192.0.2.1]", "x@y.com\r\nBcc: z@y.com", too_long.as_str()] {
+    for bad in [
+        "",
+        "alain",
+        "alain@",
+        "alain@gmail",
+        "a b@gmail.com",
+        "alain@[192.0.2.1]",
+        "x@y.com\r\nBcc: z@y.com",
+        too_long.as_str(),
+    ] {
         let response = app
             .post("/me/email-registrations", json!({"emailAddress": bad}))
             .await;
@@ -97,7 +128,11 @@ async fn internationalized_addresses_are_accepted() {
 async fn the_organizations_own_addresses_are_refused() {
     let app = TestApp::spawn().await;
     app.sign_in(ALAIN).await;
-    for work in ["alain@contoso.example", "Alain@CONTOSO.Example", "alain@students.contoso.example"] {
+    for work in [
+        "alain@contoso.example",
+        "Alain@CONTOSO.Example",
+        "alain@students.contoso.example",
+    ] {
         let response = app
             .post("/me/email-registrations", json!({"emailAddress": work}))
             .await;
@@ -115,7 +150,10 @@ async fn a_second_email_method_is_refused_as_already_registered() {
     let response = app.post(&verify_path(&first), json!({"code": code})).await;
     assert_eq!(response.status(), StatusCode::CREATED);
     let response = app
-        .post("/me/email-registrations", json!({"emailAddress": "alain@outlook.example"}))
+        .post(
+            "/me/email-registrations",
+            json!({"emailAddress": "alain@outlook.example"}),
+        )
         .await;
     assert_problem(response, 409, "method_already_registered").await;
 }
@@ -126,17 +164,28 @@ async fn a_wrong_code_says_how_many_tries_are_left() {
     app.sign_in(ALAIN).await;
     let registration = app.start_registration("alain@gmail.com").await;
     let code = app.code_sent_to("alain@gmail.com").await;
-    let response = app.post(&verify_path(&registration), json!({"code": wrong(&code)})).await;
+    let response = app
+        .post(&verify_path(&registration), json!({"code": wrong(&code)}))
+        .await;
     let problem = assert_problem(response, 422, "code_incorrect").await;
     assert_eq!(problem.attempts_left, Some(4));
-    let response = app.post(&verify_path(&registration), json!({"code": wrong(&wrong(&code))})).await;
+    let response = app
+        .post(
+            &verify_path(&registration),
+            json!({"code": wrong(&wrong(&code))}),
+        )
+        .await;
     let problem = assert_problem(response, 422, "code_incorrect").await;
     assert_eq!(problem.attempts_left, Some(3));
     // Input that cannot be a code is refused without costing a try.
-    let response = app.post(&verify_path(&registration), json!({"code": "12ab"})).await;
+    let response = app
+        .post(&verify_path(&registration), json!({"code": "12ab"}))
+        .await;
     let problem = assert_problem(response, 422, "code_incorrect").await;
     assert_eq!(problem.attempts_left, Some(3));
-    let response = app.post(&verify_path(&registration), json!({"code": code})).await;
+    let response = app
+        .post(&verify_path(&registration), json!({"code": code}))
+        .await;
     assert_eq!(response.status(), StatusCode::CREATED);
 }
 
@@ -147,14 +196,20 @@ async fn a_wrong_code_five_times_voids_the_registration() {
     let registration = app.start_registration("alain@gmail.com").await;
     let code = app.code_sent_to("alain@gmail.com").await;
     for left in (1..=4).rev() {
-        let response = app.post(&verify_path(&registration), json!({"code": wrong(&code)})).await;
+        let response = app
+            .post(&verify_path(&registration), json!({"code": wrong(&code)}))
+            .await;
         let problem = assert_problem(response, 422, "code_incorrect").await;
         assert_eq!(problem.attempts_left, Some(left));
     }
-    let response = app.post(&verify_path(&registration), json!({"code": wrong(&code)})).await;
+    let response = app
+        .post(&verify_path(&registration), json!({"code": wrong(&code)}))
+        .await;
     assert_problem(response, 410, "verification_locked").await;
     // Even the right code no longer works, and no new code can be asked for.
-    let response = app.post(&verify_path(&registration), json!({"code": code})).await;
+    let response = app
+        .post(&verify_path(&registration), json!({"code": code}))
+        .await;
     assert_problem(response, 410, "verification_locked").await;
     age_codes(&app, 120).await;
     let response = app.post(&resend_path(&registration), json!({})).await;
@@ -168,7 +223,9 @@ async fn the_count_of_wrong_codes_survives_a_resend() {
     let registration = app.start_registration("alain@gmail.com").await;
     let first = app.code_sent_to("alain@gmail.com").await;
     for _ in 0..3 {
-        let response = app.post(&verify_path(&registration), json!({"code": wrong(&first)})).await;
+        let response = app
+            .post(&verify_path(&registration), json!({"code": wrong(&first)}))
+            .await;
         assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
     }
     age_codes(&app, 61).await;
@@ -176,10 +233,14 @@ async fn the_count_of_wrong_codes_survives_a_resend() {
     assert_eq!(response.status(), StatusCode::ACCEPTED);
     app.wait_for_mail_count("alain@gmail.com", 2).await;
     let second = app.code_sent_to("alain@gmail.com").await;
-    let response = app.post(&verify_path(&registration), json!({"code": wrong(&second)})).await;
+    let response = app
+        .post(&verify_path(&registration), json!({"code": wrong(&second)}))
+        .await;
     let problem = assert_problem(response, 422, "code_incorrect").await;
     assert_eq!(problem.attempts_left, Some(1));
-    let response = app.post(&verify_path(&registration), json!({"code": wrong(&second)})).await;
+    let response = app
+        .post(&verify_path(&registration), json!({"code": wrong(&second)}))
+        .await;
     assert_problem(response, 410, "verification_locked").await;
 }
 
@@ -204,10 +265,14 @@ async fn a_resent_code_replaces_the_previous_one() {
     app.wait_for_mail_count("alain@gmail.com", 2).await;
     let second = app.code_sent_to("alain@gmail.com").await;
     if first != second {
-        let response = app.post(&verify_path(&registration), json!({"code": first})).await;
+        let response = app
+            .post(&verify_path(&registration), json!({"code": first}))
+            .await;
         assert_problem(response, 422, "code_incorrect").await;
     }
-    let response = app.post(&verify_path(&registration), json!({"code": second})).await;
+    let response = app
+        .post(&verify_path(&registration), json!({"code": second}))
+        .await;
     assert_eq!(response.status(), StatusCode::CREATED);
 }
 
@@ -236,11 +301,18 @@ async fn an_expired_code_is_refused_as_code_expired() {
     let code = app.code_sent_to("alain@gmail.com").await;
     app.sql("update verification_code set expires_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-1 seconds')")
         .await;
-    let response = app.post(&verify_path(&registration), json!({"code": code})).await;
+    let response = app
+        .post(&verify_path(&registration), json!({"code": code}))
+        .await;
     assert_problem(response, 410, "code_expired").await;
     // A new code brings the registration back to life.
     age_codes(&app, 61).await;
-    assert_eq!(app.post(&resend_path(&registration), json!({})).await.status(), StatusCode::ACCEPTED);
+    assert_eq!(
+        app.post(&resend_path(&registration), json!({}))
+            .await
+            .status(),
+        StatusCode::ACCEPTED
+    );
 }
 
 #[tokio::test]
@@ -249,8 +321,15 @@ async fn a_code_works_only_once() {
     app.sign_in(ALAIN).await;
     let registration = app.start_registration("alain@gmail.com").await;
     let code = app.code_sent_to("alain@gmail.com").await;
-    assert_eq!(app.post(&verify_path(&registration), json!({"code": code})).await.status(), StatusCode::CREATED);
-    let again = app.post(&verify_path(&registration), json!({"code": code})).await;
+    assert_eq!(
+        app.post(&verify_path(&registration), json!({"code": code}))
+            .await
+            .status(),
+        StatusCode::CREATED
+    );
+    let again = app
+        .post(&verify_path(&registration), json!({"code": code}))
+        .await;
     assert_problem(again, 404, "not_found").await;
 }
 
@@ -272,7 +351,12 @@ async fn at_most_five_codes_per_user_per_hour() {
     let registration = app.start_registration("alain@gmail.com").await;
     for _ in 0..4 {
         age_codes(&app, 61).await;
-        assert_eq!(app.post(&resend_path(&registration), json!({})).await.status(), StatusCode::ACCEPTED);
+        assert_eq!(
+            app.post(&resend_path(&registration), json!({}))
+                .await
+                .status(),
+            StatusCode::ACCEPTED
+        );
     }
     age_codes(&app, 61).await;
     let response = app.post(&resend_path(&registration), json!({})).await;
@@ -280,7 +364,10 @@ async fn at_most_five_codes_per_user_per_hour() {
     let wait = problem.retry_after_seconds.expect("retry after");
     assert!(wait > 3000 && wait <= 3600, "{wait}");
     let other = app
-        .post("/me/email-registrations", json!({"emailAddress": "alain@outlook.example"}))
+        .post(
+            "/me/email-registrations",
+            json!({"emailAddress": "alain@outlook.example"}),
+        )
         .await;
     assert_problem(other, 429, "too_many_requests").await;
 }
@@ -293,12 +380,20 @@ async fn at_most_ten_codes_per_address_per_day() {
     let registration = app.start_registration("shared@gmail.com").await;
     for _ in 0..4 {
         age_codes(&app, 61).await;
-        assert_eq!(app.post(&resend_path(&registration), json!({})).await.status(), StatusCode::ACCEPTED);
+        assert_eq!(
+            app.post(&resend_path(&registration), json!({}))
+                .await
+                .status(),
+            StatusCode::ACCEPTED
+        );
     }
     // Ten codes went to the address within the day, from two users.
     age_codes(&app, 2 * 3600).await;
     let response = megan
-        .post("/me/email-registrations", json!({"emailAddress": "Shared@GMAIL.com"}))
+        .post(
+            "/me/email-registrations",
+            json!({"emailAddress": "Shared@GMAIL.com"}),
+        )
         .await;
     assert_eq!(response.status(), StatusCode::ACCEPTED);
     let megans: EmailRegistration = response.json().await.expect("registration");
@@ -309,7 +404,10 @@ async fn at_most_ten_codes_per_address_per_day() {
     }
     age_codes(&app, 2 * 3600).await;
     let response = app
-        .post("/me/email-registrations", json!({"emailAddress": "shared@gmail.com"}))
+        .post(
+            "/me/email-registrations",
+            json!({"emailAddress": "shared@gmail.com"}),
+        )
         .await;
     assert_problem(response, 429, "too_many_requests").await;
     // Another address is fine.
@@ -323,12 +421,16 @@ async fn another_users_registration_is_not_found() {
     let registration = app.start_registration("alain@gmail.com").await;
     let code = app.code_sent_to("alain@gmail.com").await;
     let megan = TestAppClient::new(&app).await;
-    let verify = megan.post(&verify_path(&registration), json!({"code": code})).await;
+    let verify = megan
+        .post(&verify_path(&registration), json!({"code": code}))
+        .await;
     assert_problem(verify, 404, "not_found").await;
     age_codes(&app, 61).await;
     let resend = megan.post(&resend_path(&registration), json!({})).await;
     assert_problem(resend, 404, "not_found").await;
-    let unknown = app.post("/me/email-registrations/nope/verify", json!({"code": code})).await;
+    let unknown = app
+        .post("/me/email-registrations/nope/verify", json!({"code": code}))
+        .await;
     assert_problem(unknown, 404, "not_found").await;
 }
 
@@ -339,11 +441,17 @@ async fn verifying_needs_a_recent_sign_in() {
     let registration = app.start_registration("alain@gmail.com").await;
     let code = app.code_sent_to("alain@gmail.com").await;
     app.sql(&age_authentication_sql(11)).await;
-    let response = app.post(&verify_path(&registration), json!({"code": code})).await;
+    let response = app
+        .post(&verify_path(&registration), json!({"code": code}))
+        .await;
     assert_problem(response, 401, "reauthentication_required").await;
-    let reauth = app.post("/session/reauthenticate", json!({"password": PASSWORD})).await;
+    let reauth = app
+        .post("/session/reauthenticate", json!({"password": PASSWORD}))
+        .await;
     assert_eq!(reauth.status(), StatusCode::NO_CONTENT);
-    let response = app.post(&verify_path(&registration), json!({"code": code})).await;
+    let response = app
+        .post(&verify_path(&registration), json!({"code": code}))
+        .await;
     assert_eq!(response.status(), StatusCode::CREATED);
 }
 
@@ -355,6 +463,8 @@ async fn the_code_length_is_configurable() {
     assert_eq!(registration.code_length, 8);
     let code = app.code_sent_to("alain@gmail.com").await;
     assert_eq!(code.len(), 8);
-    let response = app.post(&verify_path(&registration), json!({"code": code})).await;
+    let response = app
+        .post(&verify_path(&registration), json!({"code": code}))
+        .await;
     assert_eq!(response.status(), StatusCode::CREATED);
 }

@@ -50,7 +50,8 @@ impl TestApp {
         let database_url = format!("sqlite://{}?mode=rwc", db_path.display());
         let dist = dir.path().join("dist");
         std::fs::create_dir_all(&dist).expect("dist");
-        std::fs::write(dist.join("index.html"), "<!doctype html><title>app</title>").expect("index");
+        std::fs::write(dist.join("index.html"), "<!doctype html><title>app</title>")
+            .expect("index");
         let mut args = vec![
             "security-info-server".to_owned(),
             "--listen".into(),
@@ -92,7 +93,11 @@ impl TestApp {
 
     /// A GET of the API.
     pub async fn get(&self, path: &str) -> Response {
-        self.client.get(self.api(path)).send().await.expect("request")
+        self.client
+            .get(self.api(path))
+            .send()
+            .await
+            .expect("request")
     }
 
     /// A DELETE of the API.
@@ -107,7 +112,10 @@ impl TestApp {
     /// Signs in as `username` with the demo password.
     pub async fn sign_in(&self, username: &str) -> Response {
         let response = self
-            .post("/session", json!({"username": username, "password": PASSWORD}))
+            .post(
+                "/session",
+                json!({"username": username, "password": PASSWORD}),
+            )
             .await;
         assert_eq!(response.status(), StatusCode::OK, "sign-in of {username}");
         response

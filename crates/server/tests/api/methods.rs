@@ -24,7 +24,12 @@ async fn a_new_user_has_no_methods_and_may_add_an_email_address() {
     app.sign_in(ALAIN).await;
     let methods: MethodList = app.get("/me/methods").await.json().await.expect("methods");
     assert!(methods.methods.is_empty());
-    let types: MethodTypeList = app.get("/me/method-types").await.json().await.expect("types");
+    let types: MethodTypeList = app
+        .get("/me/method-types")
+        .await
+        .json()
+        .await
+        .expect("types");
     assert_eq!(types.method_types.len(), 1);
     let email = &types.method_types[0];
     assert_eq!(email.method_type.as_str(), "email");
@@ -44,20 +49,39 @@ async fn a_registered_address_is_listed_for_password_reset_only() {
     assert_eq!(raw["methods"][0]["type"], "email");
     assert_eq!(raw["methods"][0]["emailAddress"], "alain@gmail.com");
     assert_eq!(raw["methods"][0]["usableFor"], json!(["passwordReset"]));
-    let types: MethodTypeList = app.get("/me/method-types").await.json().await.expect("types");
+    let types: MethodTypeList = app
+        .get("/me/method-types")
+        .await
+        .json()
+        .await
+        .expect("types");
     assert!(!types.method_types[0].allowed);
-    assert_eq!(types.method_types[0].reason, Some(UnavailableReason::AlreadyRegistered));
+    assert_eq!(
+        types.method_types[0].reason,
+        Some(UnavailableReason::AlreadyRegistered)
+    );
 }
 
 #[tokio::test]
 async fn email_is_not_offered_and_not_accepted_when_policy_disallows_it() {
     let app = TestApp::spawn_with(&["--allowed-methods", ""]).await;
     app.sign_in(ALAIN).await;
-    let types: MethodTypeList = app.get("/me/method-types").await.json().await.expect("types");
+    let types: MethodTypeList = app
+        .get("/me/method-types")
+        .await
+        .json()
+        .await
+        .expect("types");
     assert!(!types.method_types[0].allowed);
-    assert_eq!(types.method_types[0].reason, Some(UnavailableReason::NotAllowedByPolicy));
+    assert_eq!(
+        types.method_types[0].reason,
+        Some(UnavailableReason::NotAllowedByPolicy)
+    );
     let response = app
-        .post("/me/email-registrations", json!({"emailAddress": "alain@gmail.com"}))
+        .post(
+            "/me/email-registrations",
+            json!({"emailAddress": "alain@gmail.com"}),
+        )
         .await;
     assert_problem(response, 403, "method_not_allowed").await;
 }
@@ -68,19 +92,31 @@ async fn deleting_a_method_removes_it_and_notifies_the_work_address() {
     app.sign_in(ALAIN).await;
     let created = register(&app, "alain@gmail.com").await;
     let mailbox = app.wait_for_mail_count(ALAIN, 1).await;
-    let added = mailbox.messages.iter().find(|m| m.to == ALAIN).expect("notice");
+    let added = mailbox
+        .messages
+        .iter()
+        .find(|m| m.to == ALAIN)
+        .expect("notice");
     assert!(added.subject.contains("added"), "{}", added.subject);
     assert!(added.text.contains("a***@gmail.com") && added.text.contains("127.0.0.1"));
 
-    let response = app.delete(&format!("/me/methods/{}", created.method.id)).await;
+    let response = app
+        .delete(&format!("/me/methods/{}", created.method.id))
+        .await;
     assert_eq!(response.status(), StatusCode::NO_CONTENT);
     let methods: MethodList = app.get("/me/methods").await.json().await.expect("methods");
     assert!(methods.methods.is_empty());
     let mailbox = app.wait_for_mail_count(ALAIN, 2).await;
-    let deleted = &mailbox.messages.iter().find(|m| m.to == ALAIN).expect("notice");
+    let deleted = &mailbox
+        .messages
+        .iter()
+        .find(|m| m.to == ALAIN)
+        .expect("notice");
     assert!(deleted.subject.contains("deleted"), "{}", deleted.subject);
     // Deleting again: it is gone.
-    let again = app.delete(&format!("/me/methods/{}", created.method.id)).await;
+    let again = app
+        .delete(&format!("/me/methods/{}", created.method.id))
+        .await;
     assert_problem(again, 404, "not_found").await;
 }
 
@@ -98,7 +134,11 @@ async fn notices_are_in_dutch_for_a_user_who_signed_in_in_dutch() {
     assert_eq!(response.status(), StatusCode::OK);
     register(&app, "alain@gmail.com").await;
     let mailbox = app.wait_for_mail_count(ALAIN, 1).await;
-    let notice = mailbox.messages.iter().find(|m| m.to == ALAIN).expect("notice");
+    let notice = mailbox
+        .messages
+        .iter()
+        .find(|m| m.to == ALAIN)
+        .expect("notice");
     assert!(notice.subject.contains("toegevoegd"), "{}", notice.subject);
 }
 
@@ -108,7 +148,9 @@ async fn deleting_needs_a_recent_sign_in() {
     app.sign_in(ALAIN).await;
     let created = register(&app, "alain@gmail.com").await;
     app.sql(&age_authentication_sql(11)).await;
-    let response = app.delete(&format!("/me/methods/{}", created.method.id)).await;
+    let response = app
+        .delete(&format!("/me/methods/{}", created.method.id))
+        .await;
     assert_problem(response, 401, "reauthentication_required").await;
     let methods: MethodList = app.get("/me/methods").await.json().await.expect("methods");
     assert_eq!(methods.methods.len(), 1);
@@ -120,9 +162,16 @@ async fn another_users_method_is_not_found_rather_than_forbidden() {
     app.sign_in(ALAIN).await;
     let created = register(&app, "alain@gmail.com").await;
     let megan = TestAppClient::new(&app).await;
-    let response = megan.delete(&format!("/me/methods/{}", created.method.id)).await;
+    let response = megan
+        .delete(&format!("/me/methods/{}", created.method.id))
+        .await;
     assert_problem(response, 404, "not_found").await;
-    assert_problem(megan.delete("/me/methods/does-not-exist").await, 404, "not_found").await;
+    assert_problem(
+        megan.delete("/me/methods/does-not-exist").await,
+        404,
+        "not_found",
+    )
+    .await;
     let methods: MethodList = app.get("/me/methods").await.json().await.expect("methods");
     assert_eq!(methods.methods.len(), 1);
 }

@@ -7,7 +7,12 @@ use crate::helpers::*;
 async fn health_and_readiness_answer() {
     let app = TestApp::spawn().await;
     for path in ["/healthz", "/readyz"] {
-        let response = app.client.get(format!("{}{path}", app.address)).send().await.expect("request");
+        let response = app
+            .client
+            .get(format!("{}{path}", app.address))
+            .send()
+            .await
+            .expect("request");
         assert_eq!(response.status(), StatusCode::NO_CONTENT, "{path}");
     }
 }
@@ -18,7 +23,12 @@ async fn the_openapi_document_is_3_1_and_describes_every_call() {
     let response = app.get("/openapi.json").await;
     assert_eq!(response.status(), StatusCode::OK);
     let document: Value = response.json().await.expect("json");
-    assert!(document["openapi"].as_str().expect("version").starts_with("3.1"));
+    assert!(
+        document["openapi"]
+            .as_str()
+            .expect("version")
+            .starts_with("3.1")
+    );
     let paths = document["paths"].as_object().expect("paths");
     for (path, method) in [
         ("/session", "post"),
@@ -34,11 +44,20 @@ async fn the_openapi_document_is_3_1_and_describes_every_call() {
         ("/me/activity", "get"),
         ("/openapi.json", "get"),
     ] {
-        assert!(paths.get(path).and_then(|p| p.get(method)).is_some(), "{method} {path}");
+        assert!(
+            paths.get(path).and_then(|p| p.get(method)).is_some(),
+            "{method} {path}"
+        );
     }
     let codes = &document["components"]["schemas"]["ProblemCode"]["enum"];
     for code in security_info_api::ProblemCode::ALL {
-        assert!(codes.as_array().expect("enum").contains(&Value::from(code.as_str())), "{code:?}");
+        assert!(
+            codes
+                .as_array()
+                .expect("enum")
+                .contains(&Value::from(code.as_str())),
+            "{code:?}"
+        );
     }
 }
 

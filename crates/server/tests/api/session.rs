@@ -26,12 +26,17 @@ fn token_of(set_cookie: &str) -> String {
 async fn signing_in_with_the_right_password_returns_the_user_and_an_http_only_cookie() {
     let app = TestApp::spawn().await;
     let response = app
-        .post("/session", json!({"username": "Alain@Contoso.example", "password": PASSWORD}))
+        .post(
+            "/session",
+            json!({"username": "Alain@Contoso.example", "password": PASSWORD}),
+        )
         .await;
     assert_eq!(response.status(), StatusCode::OK);
     let cookie = session_cookie(&response);
     assert!(cookie.starts_with("si_session="), "{cookie}");
-    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax") && cookie.contains("Path=/"));
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax") && cookie.contains("Path=/")
+    );
     assert!(!cookie.contains("Secure"));
     assert_eq!(token_of(&cookie).len(), 64, "256 bits as hex");
     let body: SessionResponse = response.json().await.expect("session");
@@ -61,7 +66,10 @@ async fn a_wrong_password_and_an_unknown_user_get_the_same_invalid_credentials_a
         .await;
     let a = assert_problem(wrong_password, 401, "invalid_credentials").await;
     let unknown_user = app
-        .post("/session", json!({"username": "nobody@contoso.example", "password": "nope"}))
+        .post(
+            "/session",
+            json!({"username": "nobody@contoso.example", "password": "nope"}),
+        )
         .await;
     let b = assert_problem(unknown_user, 401, "invalid_credentials").await;
     assert_eq!(a, b);
@@ -74,7 +82,10 @@ async fn requests_without_a_session_are_unauthenticated() {
         assert_problem(app.get(path).await, 401, "unauthenticated").await;
     }
     let create = app
-        .post("/me/email-registrations", json!({"emailAddress": "a@gmail.com"}))
+        .post(
+            "/me/email-registrations",
+            json!({"emailAddress": "a@gmail.com"}),
+        )
         .await;
     assert_problem(create, 401, "unauthenticated").await;
     assert_problem(app.delete("/me/methods/x").await, 401, "unauthenticated").await;
@@ -100,7 +111,10 @@ async fn signing_out_destroys_the_session_on_the_server() {
         .expect("request");
     assert_problem(replay, 401, "unauthenticated").await;
     // Signing out twice is harmless.
-    assert_eq!(app.delete("/session").await.status(), StatusCode::NO_CONTENT);
+    assert_eq!(
+        app.delete("/session").await.status(),
+        StatusCode::NO_CONTENT
+    );
 }
 
 #[tokio::test]
@@ -123,11 +137,19 @@ async fn signing_in_again_issues_a_new_token_and_ends_the_old_session() {
 async fn a_session_idle_for_thirty_minutes_is_over() {
     let app = TestApp::spawn().await;
     app.sign_in(ALAIN).await;
-    app.sql("update session set last_seen_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-29 minutes')")
-        .await;
-    assert_eq!(app.get("/me").await.status(), StatusCode::OK, "29 minutes is fine");
-    app.sql("update session set last_seen_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-31 minutes')")
-        .await;
+    app.sql(
+        "update session set last_seen_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-29 minutes')",
+    )
+    .await;
+    assert_eq!(
+        app.get("/me").await.status(),
+        StatusCode::OK,
+        "29 minutes is fine"
+    );
+    app.sql(
+        "update session set last_seen_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-31 minutes')",
+    )
+    .await;
     assert_problem(app.get("/me").await, 401, "unauthenticated").await;
 }
 
@@ -141,10 +163,12 @@ async fn a_session_ends_twelve_hours_after_sign_in_even_when_used() {
             .fetch_one(&pool)
             .await
             .expect("session");
-    let created = time::OffsetDateTime::parse(&created, &time::format_description::well_known::Rfc3339)
-        .expect("time");
-    let expires = time::OffsetDateTime::parse(&expires, &time::format_description::well_known::Rfc3339)
-        .expect("time");
+    let created =
+        time::OffsetDateTime::parse(&created, &time::format_description::well_known::Rfc3339)
+            .expect("time");
+    let expires =
+        time::OffsetDateTime::parse(&expires, &time::format_description::well_known::Rfc3339)
+            .expect("time");
     assert_eq!(expires - created, time::Duration::hours(12));
     app.sql("update session set expires_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-1 seconds')")
         .await;
@@ -201,7 +225,10 @@ async fn many_failed_sign_ins_from_one_ip_address_are_throttled() {
     let app = TestApp::spawn().await;
     for n in 0..50 {
         let response = app
-            .post("/session", json!({"username": format!("user{n}@contoso.example"), "password": "x"}))
+            .post(
+                "/session",
+                json!({"username": format!("user{n}@contoso.example"), "password": "x"}),
+            )
             .await;
         assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
     }
@@ -217,7 +244,10 @@ async fn step_up_expires_after_ten_minutes_and_reauthentication_renews_it() {
     app.sign_in(ALAIN).await;
     app.sql(&age_authentication_sql(11)).await;
     let response = app
-        .post("/me/email-registrations", json!({"emailAddress": "alain@gmail.com"}))
+        .post(
+            "/me/email-registrations",
+            json!({"emailAddress": "alain@gmail.com"}),
+        )
         .await;
     assert_problem(response, 401, "reauthentication_required").await;
     let wrong = app

@@ -70,7 +70,10 @@ impl SmtpSink {
         tokio::time::timeout(within, async {
             loop {
                 let message = self.messages.recv().await.expect("sink running");
-                if message["envelopeTo"].as_array().is_some_and(|r| r.iter().any(|a| a == to)) {
+                if message["envelopeTo"]
+                    .as_array()
+                    .is_some_and(|r| r.iter().any(|a| a == to))
+                {
                     return message;
                 }
             }
@@ -95,7 +98,10 @@ impl ServerProcess {
         }
         command
             .env("SECURITY_INFO_LISTEN", "127.0.0.1:0")
-            .env("SECURITY_INFO_DATABASE_URL", format!("sqlite://{}?mode=rwc", database.display()))
+            .env(
+                "SECURITY_INFO_DATABASE_URL",
+                format!("sqlite://{}?mode=rwc", database.display()),
+            )
             .env("SECURITY_INFO_SMTP_URL", smtp_url)
             .env("SECURITY_INFO_DEMO_ACCOUNTS", "true")
             .env("SECURITY_INFO_DIST_DIR", database.with_file_name("dist"))
@@ -112,10 +118,10 @@ impl ServerProcess {
         tokio::spawn(async move {
             let mut lines = BufReader::new(stderr).lines();
             while let Ok(Some(line)) = lines.next_line().await {
-                if line.contains("Security info is listening") {
-                    if let Some(address) = line.split("address=").nth(1) {
-                        let _ = address_sender.send(address.trim().to_owned());
-                    }
+                if line.contains("Security info is listening")
+                    && let Some(address) = line.split("address=").nth(1)
+                {
+                    let _ = address_sender.send(address.trim().to_owned());
                 }
                 let mut log = sink.lock().expect("log");
                 log.push_str(&line);
@@ -146,7 +152,11 @@ impl ServerProcess {
     }
 }
 
-async fn sign_in_and_register(client: &reqwest::Client, server: &ServerProcess, address: &str) -> String {
+async fn sign_in_and_register(
+    client: &reqwest::Client,
+    server: &ServerProcess,
+    address: &str,
+) -> String {
     let response = client
         .post(server.api("/session"))
         .json(&json!({"username": ALAIN, "password": PASSWORD}))
@@ -175,25 +185,47 @@ fn temp_database() -> (tempfile::TempDir, PathBuf) {
 #[tokio::test]
 async fn codes_and_notices_are_delivered_over_smtp_in_text_and_html() {
     let mut sink = SmtpSink::start().await;
-    let app = TestApp::spawn_with(&["--smtp-url", &sink.url(), "--mail-from", "Contoso IT <it@contoso.example>"]).await;
+    let app = TestApp::spawn_with(&[
+        "--smtp-url",
+        &sink.url(),
+        "--mail-from",
+        "Contoso IT <it@contoso.example>",
+    ])
+    .await;
     app.sign_in(ALAIN).await;
     let registration = app.start_registration("alain@gmail.com").await;
-    let mail = sink.next_to("alain@gmail.com", Duration::from_secs(20)).await;
+    let mail = sink
+        .next_to("alain@gmail.com", Duration::from_secs(20))
+        .await;
     assert_eq!(mail["subject"], "Your Contoso verification code");
     let from = mail["from"].as_str().expect("from");
-    assert!(from.contains("Contoso IT") && from.contains("<it@contoso.example>"), "{from}");
-    assert_eq!(mail["user"], "tester", "authenticated with the URL's credentials");
+    assert!(
+        from.contains("Contoso IT") && from.contains("<it@contoso.example>"),
+        "{from}"
+    );
+    assert_eq!(
+        mail["user"], "tester",
+        "authenticated with the URL's credentials"
+    );
     let text = mail["text"].as_str().expect("text");
     let html = mail["html"].as_str().expect("html");
     let code = code_in(text).expect("code in text");
     assert!(html.contains(&code), "code in HTML");
     assert!(!html.contains("href"), "no links");
     let response = app
-        .post(&format!("/me/email-registrations/{}/verify", registration.id), json!({"code": code}))
+        .post(
+            &format!("/me/email-registrations/{}/verify", registration.id),
+            json!({"code": code}),
+        )
         .await;
     assert_eq!(response.status(), StatusCode::CREATED);
     let notice = sink.next_to(ALAIN, Duration::from_secs(20)).await;
-    assert!(notice["subject"].as_str().expect("subject").contains("added"));
+    assert!(
+        notice["subject"]
+            .as_str()
+            .expect("subject")
+            .contains("added")
+    );
     assert!(!notice["text"].as_str().expect("text").contains(&code));
 }
 
@@ -205,26 +237,33 @@ async fn mail_accepted_before_a_crash_is_delivered_after_the_restart() {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
         listener.local_addr().expect("addr").port()
     };
-    let server = ServerProcess::start(&database, &format!("smtp://127.0.0.1:{dead_port}"), &[]).await;
+    let server =
+        ServerProcess::start(&database, &format!("smtp://127.0.0.1:{dead_port}"), &[]).await;
     let client = client();
     let registration_id = sign_in_and_register(&client, &server, "alain@gmail.com").await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     let log = server.kill().await;
-    assert!(log.contains("mail delivery failed"), "the first attempt failed:\n{log}");
+    assert!(
+        log.contains("mail delivery failed"),
+        "the first attempt failed:\n{log}"
+    );
 
     let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", database.display()))
         .await
         .expect("database");
-    let pending: i64 = sqlx::query_scalar("select count(*) from outbox_message where sent_at is null")
-        .fetch_one(&pool)
-        .await
-        .expect("outbox");
+    let pending: i64 =
+        sqlx::query_scalar("select count(*) from outbox_message where sent_at is null")
+            .fetch_one(&pool)
+            .await
+            .expect("outbox");
     assert_eq!(pending, 1, "the mail is still in the outbox");
     pool.close().await;
 
     let mut sink = SmtpSink::start().await;
     let server = ServerProcess::start(&database, &sink.url(), &[]).await;
-    let mail = sink.next_to("alain@gmail.com", Duration::from_secs(30)).await;
+    let mail = sink
+        .next_to("alain@gmail.com", Duration::from_secs(30))
+        .await;
     let code = code_in(mail["text"].as_str().expect("text")).expect("code");
     let client = self::client_signed_in(&server).await;
     let response = client
@@ -233,7 +272,11 @@ async fn mail_accepted_before_a_crash_is_delivered_after_the_restart() {
         .send()
         .await
         .expect("request");
-    assert_eq!(response.status(), StatusCode::CREATED, "the code from before the crash works");
+    assert_eq!(
+        response.status(),
+        StatusCode::CREATED,
+        "the code from before the crash works"
+    );
     server.kill().await;
 }
 
@@ -253,10 +296,17 @@ async fn client_signed_in(server: &ServerProcess) -> reqwest::Client {
 async fn the_plaintext_code_is_in_neither_the_logs_nor_the_database() {
     let (dir, database) = temp_database();
     let mut sink = SmtpSink::start().await;
-    let server = ServerProcess::start(&database, &sink.url(), &[("SECURITY_INFO_CODE_LENGTH", "10")]).await;
+    let server = ServerProcess::start(
+        &database,
+        &sink.url(),
+        &[("SECURITY_INFO_CODE_LENGTH", "10")],
+    )
+    .await;
     let client = client();
     let registration_id = sign_in_and_register(&client, &server, "alain@gmail.com").await;
-    let mail = sink.next_to("alain@gmail.com", Duration::from_secs(20)).await;
+    let mail = sink
+        .next_to("alain@gmail.com", Duration::from_secs(20))
+        .await;
     let code = code_in(mail["text"].as_str().expect("text")).expect("code");
     assert_eq!(code.len(), 10);
     let verify = |code: String| {
@@ -265,11 +315,20 @@ async fn the_plaintext_code_is_in_neither_the_logs_nor_the_database() {
             .json(&json!({"code": code}))
             .send()
     };
-    assert_eq!(verify(wrong(&code)).await.expect("request").status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(verify(code.clone()).await.expect("request").status(), StatusCode::CREATED);
+    assert_eq!(
+        verify(wrong(&code)).await.expect("request").status(),
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    assert_eq!(
+        verify(code.clone()).await.expect("request").status(),
+        StatusCode::CREATED
+    );
     let _ = sink.next_to(ALAIN, Duration::from_secs(20)).await;
     let log = server.kill().await;
-    assert!(log.contains("mail delivered"), "the log is captured:\n{log}");
+    assert!(
+        log.contains("mail delivered"),
+        "the log is captured:\n{log}"
+    );
     assert!(!log.contains(&code), "the code is in the log");
     assert!(!log.contains(PASSWORD), "the password is in the log");
     for entry in std::fs::read_dir(dir.path()).expect("dir") {
