@@ -12,7 +12,7 @@ use tokio::{net::TcpListener, sync::Notify};
 use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::{
-    config::{Config, Settings},
+    config::Config,
     domain::{codes::CodeKeys, password::PasswordHasher},
     mail::{Mailer, dev_outbox::DevOutbox, smtp::SmtpMailer, worker::OutboxWorker},
     origin::AllowedOrigins,
@@ -147,11 +147,6 @@ pub fn router(state: AppState) -> Router {
             HeaderName::from_static("referrer-policy"),
             HeaderValue::from_static("no-referrer"),
         ))
-}
-
-/// Settings for tests and tools that need them without starting a server.
-pub fn settings(config: Config) -> anyhow::Result<Settings> {
-    config.validate()
 }
 
 async fn shutdown_signal() {
