@@ -1,6 +1,17 @@
 //! The Security info app: a Leptos client-side app where users manage the verification
 //! methods of their work or school account.
+//!
+//! Logic that needs no browser (the add-method steps, language choice, time parsing) lives in
+//! plain modules with native unit tests; components only render state and call [`api`].
 
+pub mod add_method;
+pub mod api;
 mod app;
+pub mod components;
+pub mod errors;
+pub mod format;
+pub mod i18n;
+pub mod pages;
+pub mod step_up;
 
 pub use app::App;

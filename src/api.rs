@@ -1,0 +1,245 @@
+//! The one HTTP client of the app: every call to `/api/v1` goes through [`request`].
+//!
+//! Typed wrappers per call keep URLs and bodies in one place. Every request carries the chosen
+//! language (`Accept-Language`) so mail matches the page. POSTs always send
+//! `Content-Type: application/json`, with `{}` when there is nothing to say: the server's CSRF
+//! rule refuses anything else. A non-2xx answer becomes an [`ApiError`] built from the RFC 9457
+//! problem body; `unauthenticated` also calls the handler the app installs (back to sign-in).
+
+use std::cell::RefCell;
+use std::fmt;
+use std::rc::Rc;
+
+use gloo_net::http::{Method as HttpMethod, Request, RequestBuilder, Response};
+use security_info_api::{
+    API_PREFIX, ActivityList, CreateEmailRegistration, EmailRegistration, MethodCreated,
+    MethodList, MethodTypeList, Problem, ProblemCode, ReauthenticateRequest, SessionResponse,
+    SignInRequest, User, VerifyEmailRegistration,
+};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::i18n::current_lang;
+
+/// Why a call failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ApiError {
+    /// The server answered with a problem body.
+    Problem(Problem),
+    /// The server could not be reached (offline, DNS, connection reset).
+    Network,
+    /// A non-2xx answer without a problem body (a proxy error page, say).
+    Status(u16),
+    /// A 2xx answer whose body is not what the contract says.
+    Decode,
+}
+
+impl ApiError {
+    /// The problem code, when the server sent one.
+    pub fn code(&self) -> Option<ProblemCode> {
+        match self {
+            ApiError::Problem(problem) => Some(problem.code),
+            _ => None,
+        }
+    }
+
+    /// Whether trying the same call again may work (network trouble, server errors).
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            ApiError::Network | ApiError::Decode => true,
+            ApiError::Status(status) => *status >= 500 || *status == 429,
+            ApiError::Problem(problem) => problem.status >= 500,
+        }
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ApiError::Problem(problem) => {
+                write!(f, "{} ({})", problem.title, problem.code.as_str())
+            }
+            ApiError::Network => f.write_str("the server could not be reached"),
+            ApiError::Status(status) => write!(f, "the server answered {status}"),
+            ApiError::Decode => f.write_str("the server's answer was not understood"),
+        }
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+/// Result of an API call.
+pub type ApiResult<T> = Result<T, ApiError>;
+
+type Handler = Rc<dyn Fn()>;
+
+thread_local! {
+    static ON_UNAUTHENTICATED: RefCell<Option<Handler>> = const { RefCell::new(None) };
+}
+
+/// Installs what happens when a call answers `unauthenticated` (the app goes to sign-in).
+pub fn set_unauthenticated_handler(handler: impl Fn() + 'static) {
+    ON_UNAUTHENTICATED.with(|slot| *slot.borrow_mut() = Some(Rc::new(handler)));
+}
+
+fn unauthenticated() {
+    let handler = ON_UNAUTHENTICATED.with(|slot| slot.borrow().clone());
+    if let Some(handler) = handler {
+        handler();
+    }
+}
+
+/// A request body: JSON, or `{}` for calls that take none.
+enum Body<'a> {
+    Json(&'a dyn erased::Json),
+    Empty,
+}
+
+/// Object-safe serialization, so [`request`] needs no generic body parameter.
+mod erased {
+    /// A value that serializes to a JSON string.
+    pub trait Json {
+        /// The JSON text.
+        fn to_json(&self) -> Result<String, serde_json::Error>;
+    }
+    impl<T: serde::Serialize> Json for T {
+        fn to_json(&self) -> Result<String, serde_json::Error> {
+            serde_json::to_string(self)
+        }
+    }
+}
+
+/// Sends one request and returns the raw successful response; every call goes through here.
+async fn request(method: HttpMethod, path: &str, body: Option<Body<'_>>) -> ApiResult<Response> {
+    let url = format!("{API_PREFIX}{path}");
+    let builder = RequestBuilder::new(&url)
+        .method(method)
+        .header("Accept", "application/json, application/problem+json")
+        .header("Accept-Language", current_lang().code());
+    let request: Result<Request, _> = match body {
+        None => builder.build(),
+        Some(body) => {
+            let json = match body {
+                Body::Json(value) => value.to_json().map_err(|_| ApiError::Decode)?,
+                Body::Empty => "{}".to_owned(),
+            };
+            builder
+                .header("Content-Type", "application/json")
+                .body(json)
+        }
+    };
+    let response = request
+        .map_err(|_| ApiError::Network)?
+        .send()
+        .await
+        .map_err(|_| ApiError::Network)?;
+    if response.ok() {
+        return Ok(response);
+    }
+    let status = response.status();
+    let error = match response.json::<Problem>().await {
+        Ok(problem) => ApiError::Problem(problem),
+        Err(_) => ApiError::Status(status),
+    };
+    if error.code() == Some(ProblemCode::Unauthenticated) {
+        unauthenticated();
+    }
+    Err(error)
+}
+
+async fn json<T: DeserializeOwned>(response: Response) -> ApiResult<T> {
+    response.json::<T>().await.map_err(|_| ApiError::Decode)
+}
+
+async fn get<T: DeserializeOwned>(path: &str) -> ApiResult<T> {
+    json(request(HttpMethod::GET, path, None).await?).await
+}
+
+async fn post<T: DeserializeOwned>(path: &str, body: &impl Serialize) -> ApiResult<T> {
+    json(request(HttpMethod::POST, path, Some(Body::Json(body))).await?).await
+}
+
+/// `POST /session`: signs in.
+pub async fn sign_in(username: String, password: String) -> ApiResult<User> {
+    let body = SignInRequest { username, password };
+    post::<SessionResponse>("/session", &body)
+        .await
+        .map(|session| session.user)
+}
+
+/// `DELETE /session`: signs out.
+pub async fn sign_out() -> ApiResult<()> {
+    request(HttpMethod::DELETE, "/session", None)
+        .await
+        .map(drop)
+}
+
+/// `POST /session/reauthenticate`: confirms the password before a change.
+pub async fn reauthenticate(password: String) -> ApiResult<()> {
+    let body = ReauthenticateRequest { password };
+    request(
+        HttpMethod::POST,
+        "/session/reauthenticate",
+        Some(Body::Json(&body)),
+    )
+    .await
+    .map(drop)
+}
+
+/// `GET /me`: the signed-in user.
+pub async fn me() -> ApiResult<User> {
+    get("/me").await
+}
+
+/// `GET /me/methods`: the user's methods.
+pub async fn methods() -> ApiResult<MethodList> {
+    get("/me/methods").await
+}
+
+/// `GET /me/method-types`: what the user may add.
+pub async fn method_types() -> ApiResult<MethodTypeList> {
+    get("/me/method-types").await
+}
+
+/// `POST /me/email-registrations`: sends a code to a new address.
+pub async fn start_email_registration(email_address: String) -> ApiResult<EmailRegistration> {
+    post(
+        "/me/email-registrations",
+        &CreateEmailRegistration { email_address },
+    )
+    .await
+}
+
+/// `POST /me/email-registrations/{id}/resend`: sends a new code (the old one stops working).
+pub async fn resend_code(registration_id: String) -> ApiResult<EmailRegistration> {
+    let path = format!(
+        "/me/email-registrations/{}/resend",
+        encode(&registration_id)
+    );
+    json(request(HttpMethod::POST, &path, Some(Body::Empty)).await?).await
+}
+
+/// `POST /me/email-registrations/{id}/verify`: checks the code and registers the method.
+pub async fn verify_code(registration_id: String, code: String) -> ApiResult<MethodCreated> {
+    let path = format!(
+        "/me/email-registrations/{}/verify",
+        encode(&registration_id)
+    );
+    post(&path, &VerifyEmailRegistration { code }).await
+}
+
+/// `DELETE /me/methods/{id}`: removes a method.
+pub async fn delete_method(method_id: String) -> ApiResult<()> {
+    let path = format!("/me/methods/{}", encode(&method_id));
+    request(HttpMethod::DELETE, &path, None).await.map(drop)
+}
+
+/// `GET /me/activity`: the user's own security events.
+pub async fn activity() -> ApiResult<ActivityList> {
+    get("/me/activity").await
+}
+
+/// Percent-encodes an id for a path segment (ids are opaque).
+fn encode(segment: &str) -> String {
+    String::from(js_sys::encode_uri_component(segment))
+}

@@ -1,0 +1,297 @@
+//! **Code**: "We just sent a code to ...". Takes a typed or pasted code (`123 456` works), shows
+//! when the code expires and when a new one may be asked for, and says how many tries are left
+//! after a wrong code.
+
+use std::time::Duration;
+
+use leptos::html;
+use leptos::prelude::*;
+use security_info_api::{CodeError, EmailRegistration, Method, ProblemCode, VerificationCode};
+
+use crate::add_method::{format_countdown, normalize_code_input, parse_rfc3339_ms, seconds_until};
+use crate::api::{self, ApiError};
+use crate::components::modal::focus_on_mount;
+use crate::components::status::use_status;
+use crate::errors::Shown;
+use crate::format;
+use crate::i18n::{Key, use_i18n};
+use crate::step_up::{use_step_up, with_step_up};
+
+/// The code step of adding an email method.
+#[component]
+pub fn CodeForm(
+    /// The pending registration the code belongs to.
+    registration: EmailRegistration,
+    /// Called when a new code was sent (the registration's times changed).
+    #[prop(into)]
+    on_resent: Callback<EmailRegistration>,
+    /// Called on **Back**.
+    #[prop(into)]
+    on_back: Callback<()>,
+    /// Called on **Start again** once the registration is void.
+    #[prop(into)]
+    on_void: Callback<()>,
+    /// Called with the new method once the code was right.
+    #[prop(into)]
+    on_verified: Callback<Method>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let status = use_status();
+    let step_up = use_step_up();
+    let registration = RwSignal::new(registration);
+    let code = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<Shown>);
+    let void = RwSignal::new(false);
+    let server_expired = RwSignal::new(false);
+    let notice = RwSignal::new(None::<Shown>);
+    let input_ref = NodeRef::<html::Input>::new();
+    focus_on_mount(input_ref);
+    let focus_input = move || {
+        if let Some(input) = input_ref.get_untracked() {
+            let _ = input.focus();
+        }
+    };
+
+    // A clock for the countdowns, stopped with the form.
+    let now = RwSignal::new(format::now_ms());
+    if let Ok(handle) =
+        set_interval_with_handle(move || now.set(format::now_ms()), Duration::from_secs(1))
+    {
+        on_cleanup(move || handle.clear());
+    }
+    let resend_wait = Memo::new(move |_| {
+        let at = registration.with(|r| parse_rfc3339_ms(&r.resend_available_at));
+        at.map_or(0, |at| seconds_until(now.get(), at))
+    });
+    let expires_ms = Memo::new(move |_| registration.with(|r| parse_rfc3339_ms(&r.expires_at)));
+    let expired = Memo::new(move |_| {
+        server_expired.get()
+            || expires_ms
+                .get()
+                .is_some_and(|at| seconds_until(now.get(), at) == 0)
+    });
+
+    let verify = Action::new_local(move |code: &String| {
+        let code = code.clone();
+        let id = registration.with_untracked(|r| r.id.clone());
+        async move { with_step_up(step_up, || api::verify_code(id.clone(), code.clone())).await }
+    });
+    Effect::new(move |_| {
+        if let Some(result) = verify.value().get() {
+            match result {
+                Ok(created) => on_verified.run(created.method),
+                Err(api_error) => {
+                    if voids_registration(&api_error) {
+                        void.set(true);
+                    } else if api_error.code() == Some(ProblemCode::CodeExpired) {
+                        server_expired.set(true);
+                    }
+                    error.set(Some(Shown::Api(api_error)));
+                    focus_input();
+                }
+            }
+        }
+    });
+
+    let resend = Action::new_local(move |(): &()| {
+        let id = registration.with_untracked(|r| r.id.clone());
+        async move { api::resend_code(id).await }
+    });
+    Effect::new(move |_| {
+        if let Some(result) = resend.value().get() {
+            match result {
+                Ok(fresh) => {
+                    let args = vec![("address", fresh.email_address.clone())];
+                    status.say(Shown::Filled(Key::CodeResent, args.clone()).text(&i18n));
+                    notice.set(Some(Shown::Filled(Key::CodeResent, args)));
+                    registration.set(fresh.clone());
+                    server_expired.set(false);
+                    error.set(None);
+                    code.set(String::new());
+                    on_resent.run(fresh);
+                    focus_input();
+                }
+                Err(api_error) => {
+                    if matches!(
+                        api_error.code(),
+                        Some(
+                            ProblemCode::VerificationLocked
+                                | ProblemCode::NotFound
+                                | ProblemCode::CodeExpired
+                        )
+                    ) {
+                        void.set(true);
+                    }
+                    notice.set(None);
+                    error.set(Some(Shown::Api(api_error)));
+                }
+            }
+        }
+    });
+    let verifying = verify.pending();
+    let resending = resend.pending();
+
+    let submit = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        if verifying.get_untracked() || void.get_untracked() {
+            return;
+        }
+        let length = usize::from(registration.with_untracked(|r| r.code_length));
+        match VerificationCode::parse(&code.get_untracked(), length) {
+            Ok(parsed) => {
+                error.set(None);
+                verify.dispatch_local(parsed.as_str().to_owned());
+            }
+            Err(problem) => {
+                error.set(Some(match problem {
+                    CodeError::Empty => Shown::Text(Key::CodeErrorEmpty),
+                    CodeError::NotDigits => Shown::Text(Key::CodeErrorDigits),
+                    CodeError::WrongLength { expected } => {
+                        Shown::Filled(Key::CodeErrorLength, vec![("length", expected.to_string())])
+                    }
+                }));
+                focus_input();
+            }
+        }
+    };
+    let ask_again = move |_| {
+        if resend_wait.get_untracked() == 0 && !resending.get_untracked() {
+            resend.dispatch_local(());
+        }
+    };
+
+    view! {
+        <form novalidate on:submit=submit>
+            <p id="code-sent">
+                {move || {
+                    i18n.tf(
+                        Key::CodeSent,
+                        &[("address", &registration.with(|r| r.email_address.clone()))],
+                    )
+                }}
+            </p>
+            <div class="field">
+                <label for="verification-code">{move || i18n.t(Key::CodeLabel)}</label>
+                <input
+                    id="verification-code"
+                    class="code-input"
+                    node_ref=input_ref
+                    type="text"
+                    name="code"
+                    inputmode="numeric"
+                    autocomplete="one-time-code"
+                    spellcheck="false"
+                    prop:value=move || code.get()
+                    on:input=move |event| {
+                        let cleaned = normalize_code_input(&event_target_value(&event));
+                        code.set(cleaned.clone());
+                        if let Some(input) = input_ref.get_untracked()
+                            && input.value() != cleaned
+                        {
+                            input.set_value(&cleaned);
+                        }
+                    }
+                    aria-invalid=move || error.with(Option::is_some).to_string()
+                    aria-describedby=move || {
+                        if error.with(Option::is_some) {
+                            "code-error code-hint code-expiry"
+                        } else {
+                            "code-hint code-expiry"
+                        }
+                    }
+                />
+                <Show when=move || error.with(Option::is_some)>
+                    <p id="code-error" class="field-error">
+                        {move || error.get().map(|shown| shown.text(&i18n))}
+                    </p>
+                </Show>
+                <p id="code-hint" class="hint">
+                    {move || {
+                        i18n.tf(
+                            Key::CodeHint,
+                            &[("length", &registration.with(|r| r.code_length.to_string()))],
+                        )
+                    }}
+                </p>
+                <p id="code-expiry" class="hint" class:warning=move || expired.get()>
+                    {move || {
+                        if expired.get() {
+                            i18n.t(Key::CodeExpiredLocal).to_owned()
+                        } else {
+                            let time = expires_ms
+                                .get()
+                                .map(|at| format::time_of_day(at, i18n.lang()))
+                                .unwrap_or_default();
+                            i18n.tf(Key::CodeExpires, &[("time", &time)])
+                        }
+                    }}
+                </p>
+            </div>
+            <Show when=move || notice.with(Option::is_some)>
+                <p class="hint">{move || notice.get().map(|shown| shown.text(&i18n))}</p>
+            </Show>
+            <div class="resend" hidden=move || void.get()>
+                <button
+                    type="button"
+                    class="link-button"
+                    id="resend-code"
+                    aria-disabled=move || (resend_wait.get() > 0 || resending.get()).to_string()
+                    aria-describedby=move || (resend_wait.get() > 0).then_some("resend-wait")
+                    on:click=ask_again
+                >
+                    {move || {
+                        if resending.get() { i18n.t(Key::BusySending) } else { i18n.t(Key::Resend) }
+                    }}
+                </button>
+                <Show when=move || { resend_wait.get() > 0 }>
+                    <span id="resend-wait" class="hint" data-testid="resend-countdown">
+                        {move || {
+                            i18n.tf(Key::ResendIn, &[("time", &format_countdown(resend_wait.get()))])
+                        }}
+                    </span>
+                </Show>
+            </div>
+            <div class="actions">
+                <button type="button" class="button" on:click=move |_| on_back.run(())>
+                    {move || i18n.t(Key::Back)}
+                </button>
+                <Show
+                    when=move || void.get()
+                    fallback=move || {
+                        view! {
+                            <button
+                                type="submit"
+                                class="button button-primary"
+                                aria-disabled=move || verifying.get().to_string()
+                            >
+                                {move || {
+                                    if verifying.get() {
+                                        i18n.t(Key::BusyChecking)
+                                    } else {
+                                        i18n.t(Key::Next)
+                                    }
+                                }}
+                            </button>
+                        }
+                    }
+                >
+                    <button
+                        type="button"
+                        class="button button-primary"
+                        on:click=move |_| on_void.run(())
+                    >
+                        {move || i18n.t(Key::StartAgain)}
+                    </button>
+                </Show>
+            </div>
+        </form>
+    }
+}
+
+/// Whether a failed verification voids the registration (the user must start again).
+pub fn voids_registration(error: &ApiError) -> bool {
+    matches!(
+        error.code(),
+        Some(ProblemCode::VerificationLocked | ProblemCode::NotFound)
+    )
+}

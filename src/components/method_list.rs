@@ -1,0 +1,122 @@
+//! The registered methods: type, detail, what each serves, and **Delete**.
+
+use std::cell::Cell;
+
+use leptos::prelude::*;
+use security_info_api::{Method, MethodType, Usage};
+
+use crate::format;
+use crate::i18n::{I18n, Key, use_i18n};
+
+thread_local! {
+    static MARKED: Cell<bool> = const { Cell::new(false) };
+}
+
+/// The type's name in the chosen language.
+pub fn type_name(i18n: &I18n, method_type: MethodType) -> &'static str {
+    match method_type {
+        MethodType::Email => i18n.t(Key::MethodTypeEmail),
+    }
+}
+
+/// "Password reset only" or "Two-step verification and password reset".
+pub fn usage_text(i18n: &I18n, usable_for: &[Usage]) -> &'static str {
+    if usable_for.contains(&Usage::TwoStepVerification) {
+        i18n.t(Key::UsageBoth)
+    } else {
+        i18n.t(Key::UsagePasswordResetOnly)
+    }
+}
+
+/// What identifies a method to its owner (the address, for email).
+pub fn method_detail(method: &Method) -> String {
+    method.email_address.clone().unwrap_or_default()
+}
+
+/// The user's methods, or the empty state.
+#[component]
+pub fn MethodList(
+    /// The methods, oldest first.
+    methods: Vec<Method>,
+    /// Called with the method whose **Delete** was selected.
+    #[prop(into)]
+    on_delete: Callback<Method>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    // The benchmark measures the time to the first rendered list.
+    Effect::new(move |_| {
+        if !MARKED.with(|marked| marked.replace(true))
+            && let Some(performance) = window().performance()
+        {
+            let _ = performance.mark("methods-rendered");
+        }
+    });
+    if methods.is_empty() {
+        return view! {
+            <p class="empty-state" data-testid="methods-empty">
+                {move || i18n.t(Key::MethodsEmpty)}
+            </p>
+        }
+        .into_any();
+    }
+    let rows = methods
+        .into_iter()
+        .map(|method| {
+            let detail = method_detail(&method);
+            let method_type = method.method_type;
+            let usable_for = method.usable_for.clone();
+            let created_at = method.created_at.clone();
+            let label_detail = detail.clone();
+            let method_id = method.id.clone();
+            view! {
+                <li class="method" data-method-id=method_id>
+                    <span class="method-icon" aria-hidden="true">
+                        <svg viewBox="0 0 24 24" width="24" height="24">
+                            <path
+                                d="M3 6h18v12H3zM3 6l9 7 9-7"
+                                fill="none"
+                                stroke="currentColor"
+                                stroke-width="1.5"
+                            />
+                        </svg>
+                    </span>
+                    <div class="method-text">
+                        <span class="method-type">{move || type_name(&i18n, method_type)}</span>
+                        <span class="method-detail">{detail}</span>
+                        <span class="method-usage">{move || usage_text(&i18n, &usable_for)}</span>
+                        <span class="method-date">
+                            {move || {
+                                i18n.tf(
+                                    Key::MethodAddedOn,
+                                    &[("date", &format::day(&created_at, i18n.lang()))],
+                                )
+                            }}
+                        </span>
+                    </div>
+                    <button
+                        type="button"
+                        class="link-button"
+                        aria-label=move || {
+                            i18n.tf(
+                                Key::DeleteLinkLabel,
+                                &[
+                                    ("method", type_name(&i18n, method_type)),
+                                    ("detail", &label_detail),
+                                ],
+                            )
+                        }
+                        on:click=move |_| on_delete.run(method.clone())
+                    >
+                        {move || i18n.t(Key::Delete)}
+                    </button>
+                </li>
+            }
+        })
+        .collect_view();
+    view! {
+        <ul class="method-list" aria-label=move || i18n.t(Key::MethodsLabel)>
+            {rows}
+        </ul>
+    }
+    .into_any()
+}

@@ -1,0 +1,14 @@
+//! One component per file; every dialog is built on [`modal::Modal`].
+
+pub mod add_method_dialog;
+pub mod code_form;
+pub mod delete_dialog;
+pub mod email_form;
+pub mod language_switcher;
+pub mod load_error;
+pub mod method_list;
+pub mod modal;
+pub mod nav;
+pub mod reauthenticate_dialog;
+pub mod shell;
+pub mod status;

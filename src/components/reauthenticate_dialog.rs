@@ -1,0 +1,119 @@
+//! Step-up: "Confirm your password" when a change needs a recent sign-in. The interrupted
+//! action waits for this dialog (see [`crate::step_up`]) and continues after it.
+
+use leptos::html;
+use leptos::prelude::*;
+
+use crate::api;
+use crate::components::modal::{Modal, focus_on_mount};
+use crate::errors::Shown;
+use crate::i18n::{Key, use_i18n};
+use crate::step_up::use_step_up;
+
+/// The password dialog, open while a change waits for step-up.
+#[component]
+pub fn ReauthenticateDialog() -> impl IntoView {
+    let i18n = use_i18n();
+    let step_up = use_step_up();
+    let password = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<Shown>);
+    let input_ref = NodeRef::<html::Input>::new();
+    let confirm = Action::new_local(move |password: &String| api::reauthenticate(password.clone()));
+    Effect::new(move |_| {
+        if let Some(result) = confirm.value().get() {
+            match result {
+                Ok(()) => {
+                    password.set(String::new());
+                    error.set(None);
+                    step_up.finish(true);
+                }
+                Err(api_error) => {
+                    error.set(Some(Shown::Api(api_error)));
+                    if let Some(input) = input_ref.get_untracked() {
+                        let _ = input.focus();
+                    }
+                }
+            }
+        }
+    });
+    let pending = confirm.pending();
+    let open = Signal::derive(move || step_up.is_open());
+    let cancel = Callback::new(move |()| {
+        password.set(String::new());
+        error.set(None);
+        step_up.finish(false);
+    });
+
+    view! {
+        <Modal id="reauthenticate" open=open on_close=cancel title=Signal::derive(move || i18n.t(Key::ReauthTitle).to_owned())>
+            <form
+                class="modal-body"
+                novalidate
+                on:submit=move |event| {
+                    event.prevent_default();
+                    if pending.get_untracked() {
+                        return;
+                    }
+                    let typed = password.get_untracked();
+                    if typed.is_empty() {
+                        error.set(Some(Shown::Text(Key::SigninRequiredPassword)));
+                        return;
+                    }
+                    confirm.dispatch_local(typed);
+                }
+            >
+                <p id="reauth-text">{move || i18n.t(Key::ReauthText)}</p>
+                <div class="field">
+                    <label for="reauth-password">{move || i18n.t(Key::ReauthPassword)}</label>
+                    <ReauthInput input_ref=input_ref password=password error=error />
+                    <Show when=move || error.with(Option::is_some)>
+                        <p id="reauth-error" class="field-error">
+                            {move || error.get().map(|shown| shown.text(&i18n))}
+                        </p>
+                    </Show>
+                </div>
+                <div class="actions">
+                    <button type="button" class="button" on:click=move |_| cancel.run(())>
+                        {move || i18n.t(Key::Cancel)}
+                    </button>
+                    <button
+                        type="submit"
+                        class="button button-primary"
+                        aria-disabled=move || pending.get().to_string()
+                    >
+                        {move || {
+                            if pending.get() { i18n.t(Key::BusyChecking) } else { i18n.t(Key::ReauthSubmit) }
+                        }}
+                    </button>
+                </div>
+            </form>
+        </Modal>
+    }
+}
+
+/// The password field, focused when the dialog opens.
+#[component]
+fn ReauthInput(
+    /// The element, for focusing after an error.
+    input_ref: NodeRef<html::Input>,
+    /// The typed password.
+    password: RwSignal<String>,
+    /// The current error, if any.
+    error: RwSignal<Option<Shown>>,
+) -> impl IntoView {
+    focus_on_mount(input_ref);
+    view! {
+        <input
+            id="reauth-password"
+            node_ref=input_ref
+            type="password"
+            autocomplete="current-password"
+            prop:value=move || password.get()
+            on:input=move |event| password.set(event_target_value(&event))
+            aria-invalid=move || error.with(Option::is_some).to_string()
+            aria-describedby=move || {
+                if error.with(Option::is_some) { "reauth-error reauth-text" } else { "reauth-text" }
+            }
+        />
+    }
+}

@@ -1,0 +1,81 @@
+//! Problem codes and failures as localized sentences: users never see the server's English.
+
+use security_info_api::ProblemCode;
+
+use crate::add_method::format_countdown;
+use crate::api::ApiError;
+use crate::i18n::{I18n, Key};
+
+/// The sentence to show for a failed call.
+pub fn message(i18n: &I18n, error: &ApiError) -> String {
+    let problem = match error {
+        ApiError::Network => return i18n.t(Key::ErrorNetwork).to_owned(),
+        ApiError::Status(status) if *status >= 500 => return i18n.t(Key::ErrorServer).to_owned(),
+        ApiError::Status(_) => return i18n.t(Key::ErrorRequest).to_owned(),
+        ApiError::Decode => return i18n.t(Key::ErrorServer).to_owned(),
+        ApiError::Problem(problem) => problem,
+    };
+    let key = match problem.code {
+        ProblemCode::Unauthenticated => Key::ProblemUnauthenticated,
+        ProblemCode::InvalidCredentials => Key::ProblemInvalidCredentials,
+        ProblemCode::ReauthenticationRequired => Key::ReauthText,
+        ProblemCode::InvalidEmail => Key::EmailErrorSyntax,
+        ProblemCode::WorkEmailNotAllowed => Key::EmailErrorWork,
+        ProblemCode::MethodAlreadyRegistered => Key::ProblemMethodAlreadyRegistered,
+        ProblemCode::MethodNotAllowed => Key::ProblemMethodNotAllowed,
+        ProblemCode::ForbiddenOrigin => Key::ProblemForbiddenOrigin,
+        ProblemCode::CodeIncorrect => match problem.attempts_left {
+            Some(1) => Key::ProblemCodeIncorrectOne,
+            Some(attempts) => {
+                return i18n.tf(
+                    Key::ProblemCodeIncorrect,
+                    &[("attempts", &attempts.to_string())],
+                );
+            }
+            None => Key::ProblemCodeIncorrectPlain,
+        },
+        ProblemCode::CodeExpired => Key::ProblemCodeExpired,
+        ProblemCode::VerificationLocked => Key::ProblemVerificationLocked,
+        ProblemCode::ResendTooSoon => {
+            let seconds = problem.retry_after_seconds.unwrap_or(60).to_string();
+            return i18n.tf(Key::ProblemResendTooSoon, &[("seconds", &seconds)]);
+        }
+        ProblemCode::TooManyRequests => {
+            let time = format_countdown(problem.retry_after_seconds.unwrap_or(60));
+            return i18n.tf(Key::ProblemTooManyRequests, &[("time", &time)]);
+        }
+        ProblemCode::NotFound => Key::ProblemNotFound,
+        ProblemCode::PayloadTooLarge => Key::ProblemPayloadTooLarge,
+        ProblemCode::UnsupportedMediaType
+        | ProblemCode::MalformedRequest
+        | ProblemCode::MethodNotSupported => Key::ErrorRequest,
+        ProblemCode::Internal => Key::ErrorServer,
+        ProblemCode::ServiceUnavailable => Key::ErrorUnavailable,
+    };
+    i18n.t(key).to_owned()
+}
+
+/// A message kept in state as what to say, not as text, so it follows a language switch.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Shown {
+    /// A fixed text.
+    Text(Key),
+    /// A text with its placeholders.
+    Filled(Key, Vec<(&'static str, String)>),
+    /// The sentence for a failed call.
+    Api(ApiError),
+}
+
+impl Shown {
+    /// The sentence in the chosen language (tracked).
+    pub fn text(&self, i18n: &I18n) -> String {
+        match self {
+            Shown::Text(key) => i18n.t(*key).to_owned(),
+            Shown::Filled(key, args) => {
+                let args: Vec<(&str, &str)> = args.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                i18n.tf(*key, &args)
+            }
+            Shown::Api(error) => message(i18n, error),
+        }
+    }
+}

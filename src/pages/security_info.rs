@@ -1,0 +1,195 @@
+//! **Security info** (`/security-info`): the methods, **Add method**, **Delete**, and which
+//! method serves what.
+
+use std::time::Duration;
+
+use leptos::prelude::*;
+use security_info_api::{Method, MethodTypeInfo, UnavailableReason, Usage};
+use wasm_bindgen::JsCast;
+
+use crate::api;
+use crate::components::add_method_dialog::AddMethodDialog;
+use crate::components::delete_dialog::DeleteDialog;
+use crate::components::load_error::{LoadError, Loading};
+use crate::components::method_list::{MethodList, method_detail, type_name};
+use crate::components::shell::use_current_user;
+use crate::components::status::use_status;
+use crate::i18n::{Key, use_i18n};
+use crate::pages::use_page_title;
+
+/// The Security info page.
+#[component]
+pub fn SecurityInfo() -> impl IntoView {
+    let i18n = use_i18n();
+    let status = use_status();
+    use_page_title(Key::SecurityTitle);
+    // Bumped after every change, so both reads reload.
+    let version = RwSignal::new(0_usize);
+    let methods = LocalResource::new(move || {
+        version.track();
+        api::methods()
+    });
+    let types = LocalResource::new(move || {
+        version.track();
+        api::method_types()
+    });
+    let user = use_current_user().0;
+    let domains = Signal::derive(move || {
+        user.get()
+            .and_then(Result::ok)
+            .map(|user| user.organization.domains)
+            .unwrap_or_default()
+    });
+    let adding = RwSignal::new(false);
+    let deleting = RwSignal::new(None::<Method>);
+
+    let on_added = move |method: Method| {
+        adding.set(false);
+        status.say(i18n.tf(Key::MethodAdded, &[("address", &method_detail(&method))]));
+        version.update(|v| *v += 1);
+    };
+    let on_deleted = move |method: Method| {
+        deleting.set(None);
+        methods.update(|loaded| {
+            if let Some(Ok(list)) = loaded {
+                list.methods.retain(|m| m.id != method.id);
+            }
+        });
+        status.say(i18n.tf(Key::MethodDeleted, &[("address", &method_detail(&method))]));
+        version.update(|v| *v += 1);
+        // The row and its Delete button are gone: keep focus on the page, not on <body>.
+        set_timeout(focus_add_button, Duration::from_millis(0));
+    };
+
+    view! {
+        <h1 tabindex="-1">{move || i18n.t(Key::SecurityTitle)}</h1>
+        <p class="lead">{move || i18n.t(Key::SecurityIntro)}</p>
+        <div class="toolbar">
+            <button
+                type="button"
+                id="add-method"
+                class="button button-primary"
+                on:click=move |_| adding.set(true)
+            >
+                <svg aria-hidden="true" viewBox="0 0 16 16" width="16" height="16">
+                    <path d="M8 2v12M2 8h12" stroke="currentColor" stroke-width="1.8" />
+                </svg>
+                <span>{move || i18n.t(Key::AddMethod)}</span>
+            </button>
+        </div>
+        <section class="card" aria-labelledby="methods-heading">
+            <h2 id="methods-heading" class="visually-hidden">
+                {move || i18n.t(Key::MethodsLabel)}
+            </h2>
+            <Transition fallback=Loading>
+                {move || {
+                    methods
+                        .get()
+                        .map(|result| match result {
+                            Ok(list) => {
+                                view! {
+                                    <MethodList
+                                        methods=list.methods
+                                        on_delete=move |method| deleting.set(Some(method))
+                                    />
+                                }
+                                    .into_any()
+                            }
+                            Err(error) => {
+                                view! { <LoadError error=error on_retry=move |()| methods.refetch() /> }
+                                    .into_any()
+                            }
+                        })
+                }}
+            </Transition>
+        </section>
+        <section class="usage" aria-labelledby="usage-heading">
+            <h2 id="usage-heading">{move || i18n.t(Key::UsageHeading)}</h2>
+            <p>{move || i18n.t(Key::UsageIntro)}</p>
+            <Transition fallback=Loading>
+                {move || {
+                    types
+                        .get()
+                        .map(|result| match result {
+                            Ok(list) => view! { <UsageTable types=list.method_types /> }.into_any(),
+                            Err(error) => {
+                                view! { <LoadError error=error on_retry=move |()| types.refetch() /> }
+                                    .into_any()
+                            }
+                        })
+                }}
+            </Transition>
+        </section>
+        <AddMethodDialog
+            open=adding
+            on_close=move |()| adding.set(false)
+            org_domains=domains
+            on_added=on_added
+        />
+        <DeleteDialog
+            method=deleting
+            on_close=move |()| deleting.set(None)
+            on_deleted=on_deleted
+        />
+    }
+}
+
+fn focus_add_button() {
+    let document = document();
+    let active = document.active_element();
+    let body: Option<web_sys::Element> = document.body().map(Into::into);
+    if (active.is_none() || active == body)
+        && let Some(button) = document
+            .get_element_by_id("add-method")
+            .and_then(|element| element.dyn_into::<web_sys::HtmlElement>().ok())
+    {
+        let _ = button.focus();
+    }
+}
+
+/// The help article's table: what each method type can be used for.
+#[component]
+fn UsageTable(
+    /// The types this server knows, with their uses and whether they are allowed.
+    types: Vec<MethodTypeInfo>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let rows = types
+        .into_iter()
+        .map(|info| {
+            let both = info.usable_for.contains(&Usage::TwoStepVerification);
+            let not_allowed = info.reason == Some(UnavailableReason::NotAllowedByPolicy);
+            view! {
+                <tr>
+                    <th scope="row">{move || type_name(&i18n, info.method_type)}</th>
+                    <td>
+                        {move || {
+                            if both {
+                                i18n.t(Key::UsageBoth)
+                            } else {
+                                i18n.t(Key::UsagePasswordResetOnlyLong)
+                            }
+                        }}
+                        {not_allowed
+                            .then(|| {
+                                view! {
+                                    <span class="tag">{move || i18n.t(Key::UsageNotAllowed)}</span>
+                                }
+                            })}
+                    </td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <table class="usage-table">
+            <thead>
+                <tr>
+                    <th scope="col">{move || i18n.t(Key::UsageColumnMethod)}</th>
+                    <th scope="col">{move || i18n.t(Key::UsageColumnUsedFor)}</th>
+                </tr>
+            </thead>
+            <tbody>{rows}</tbody>
+        </table>
+    }
+}

@@ -1,0 +1,214 @@
+//! **Sign in** (`/signin`) with the organization account (standalone mode).
+
+use leptos::html;
+use leptos::prelude::*;
+use leptos_router::hooks::{use_navigate, use_query_map};
+
+use crate::api;
+use crate::components::language_switcher::LanguageSwitcher;
+use crate::components::status::StatusRegion;
+use crate::errors::Shown;
+use crate::i18n::{Key, use_i18n};
+use crate::pages::use_page_title;
+
+/// Where to go after signing in: `next` when it is a path of this app, else the overview.
+pub fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(path)
+            if path.starts_with('/')
+                && !path.starts_with("//")
+                && !path.contains('\\')
+                && !path.starts_with("/signin") =>
+        {
+            path.to_owned()
+        }
+        _ => "/".to_owned(),
+    }
+}
+
+/// The sign-in page.
+#[component]
+pub fn SignIn() -> impl IntoView {
+    let i18n = use_i18n();
+    use_page_title(Key::SigninTitle);
+    let navigate = use_navigate();
+    let query = use_query_map();
+    let username = RwSignal::new(String::new());
+    let password = RwSignal::new(String::new());
+    let username_error = RwSignal::new(None::<Shown>);
+    let password_error = RwSignal::new(None::<Shown>);
+    let form_error = RwSignal::new(None::<Shown>);
+    let username_ref = NodeRef::<html::Input>::new();
+    let password_ref = NodeRef::<html::Input>::new();
+
+    let sign_in = Action::new_local(|(username, password): &(String, String)| {
+        api::sign_in(username.clone(), password.clone())
+    });
+    Effect::new(move |_| match sign_in.value().get() {
+        Some(Ok(_user)) => {
+            password.set(String::new());
+            let next = safe_next(query.with_untracked(|q| q.get("next")).as_deref());
+            navigate(&next, Default::default());
+        }
+        Some(Err(error)) => {
+            password.set(String::new());
+            form_error.set(Some(Shown::Api(error)));
+            if let Some(input) = password_ref.get_untracked() {
+                let _ = input.focus();
+            }
+        }
+        None => {}
+    });
+    let pending = sign_in.pending();
+
+    let submit = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        if pending.get_untracked() {
+            return;
+        }
+        let (user, pass) = (
+            username.get_untracked().trim().to_owned(),
+            password.get_untracked(),
+        );
+        username_error.set(
+            user.is_empty()
+                .then_some(Shown::Text(Key::SigninRequiredUsername)),
+        );
+        password_error.set(
+            pass.is_empty()
+                .then_some(Shown::Text(Key::SigninRequiredPassword)),
+        );
+        form_error.set(None);
+        let first_bad = if user.is_empty() {
+            Some(username_ref)
+        } else if pass.is_empty() {
+            Some(password_ref)
+        } else {
+            None
+        };
+        match first_bad {
+            Some(input) => {
+                if let Some(input) = input.get_untracked() {
+                    let _ = input.focus();
+                }
+            }
+            None => {
+                sign_in.dispatch_local((user, pass));
+            }
+        }
+    };
+    let described = move |error: RwSignal<Option<Shown>>, id: &'static str| {
+        move || {
+            let mut ids = Vec::new();
+            if error.with(Option::is_some) {
+                ids.push(id);
+            }
+            if form_error.with(Option::is_some) {
+                ids.push("signin-error");
+            }
+            (!ids.is_empty()).then(|| ids.join(" "))
+        }
+    };
+
+    view! {
+        <a class="skip-link" href="#main">
+            {move || i18n.t(Key::SkipToContent)}
+        </a>
+        <header class="topbar">
+            <span class="brand">
+                <svg aria-hidden="true" viewBox="0 0 24 24" width="24" height="24">
+                    <path
+                        d="M12 2l8 3.5v6c0 5-3.5 9-8 10.5C7.5 20.5 4 16.5 4 11.5v-6z"
+                        fill="currentColor"
+                    />
+                </svg>
+                <span>{move || i18n.t(Key::AppName)}</span>
+            </span>
+            <div class="topbar-tools">
+                <LanguageSwitcher />
+            </div>
+        </header>
+        <main id="main" class="single" tabindex="-1">
+            <StatusRegion />
+            <form class="card signin" novalidate on:submit=submit>
+                <h1 tabindex="-1">{move || i18n.t(Key::SigninTitle)}</h1>
+                <p>{move || i18n.t(Key::SigninIntro)}</p>
+                <Show when=move || form_error.with(Option::is_some)>
+                    <p id="signin-error" class="notice notice-error" role="alert">
+                        {move || form_error.get().map(|shown| shown.text(&i18n))}
+                    </p>
+                </Show>
+                <div class="field">
+                    <label for="username">{move || i18n.t(Key::SigninUsername)}</label>
+                    <input
+                        id="username"
+                        node_ref=username_ref
+                        type="email"
+                        name="username"
+                        autocomplete="username"
+                        spellcheck="false"
+                        autocapitalize="none"
+                        prop:value=move || username.get()
+                        on:input=move |event| username.set(event_target_value(&event))
+                        aria-invalid=move || username_error.with(Option::is_some).to_string()
+                        aria-describedby=described(username_error, "username-error")
+                    />
+                    <Show when=move || username_error.with(Option::is_some)>
+                        <p id="username-error" class="field-error">
+                            {move || username_error.get().map(|shown| shown.text(&i18n))}
+                        </p>
+                    </Show>
+                </div>
+                <div class="field">
+                    <label for="password">{move || i18n.t(Key::SigninPassword)}</label>
+                    <input
+                        id="password"
+                        node_ref=password_ref
+                        type="password"
+                        name="password"
+                        autocomplete="current-password"
+                        prop:value=move || password.get()
+                        on:input=move |event| password.set(event_target_value(&event))
+                        aria-invalid=move || password_error.with(Option::is_some).to_string()
+                        aria-describedby=described(password_error, "password-error")
+                    />
+                    <Show when=move || password_error.with(Option::is_some)>
+                        <p id="password-error" class="field-error">
+                            {move || password_error.get().map(|shown| shown.text(&i18n))}
+                        </p>
+                    </Show>
+                </div>
+                <div class="actions">
+                    <button
+                        type="submit"
+                        class="button button-primary"
+                        aria-disabled=move || pending.get().to_string()
+                    >
+                        {move || {
+                            if pending.get() {
+                                i18n.t(Key::BusySigningIn)
+                            } else {
+                                i18n.t(Key::SigninSubmit)
+                            }
+                        }}
+                    </button>
+                </div>
+            </form>
+        </main>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn only_paths_of_this_app_are_followed_after_sign_in() {
+        assert_eq!(safe_next(Some("/security-info")), "/security-info");
+        assert_eq!(safe_next(Some("//evil.example/")), "/");
+        assert_eq!(safe_next(Some("https://evil.example/")), "/");
+        assert_eq!(safe_next(Some("/\\evil.example")), "/");
+        assert_eq!(safe_next(Some("/signin")), "/");
+        assert_eq!(safe_next(None), "/");
+    }
+}
