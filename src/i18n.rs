@@ -151,11 +151,16 @@ fn detect() -> Lang {
         .iter()
         .filter_map(|value| value.as_string())
         .collect();
-    Lang::negotiate(
+    let lang = Lang::negotiate(
         query.as_deref(),
         stored.as_deref(),
         browser.iter().map(String::as_str),
-    )
+    );
+    // A language asked for in the address (a portal's link) is kept for reloads and later visits.
+    if query.as_deref().and_then(Lang::from_tag).is_some() {
+        remember(lang);
+    }
+    lang
 }
 
 /// The value of `lang` in a query string such as `?x=1&lang=nl`.

@@ -50,7 +50,8 @@ pub fn Modal(
         if is_open && !dialog.open() {
             *opener.borrow_mut() = active_element();
             if dialog.show_modal().is_ok() {
-                focus_first(&dialog);
+                // The content renders in the same update; focus it once it is in the page.
+                request_animation_frame(move || focus_first(&dialog));
             }
         } else if !is_open && dialog.open() {
             dialog.close();

@@ -1,0 +1,121 @@
+// The help article's flow, in English and in Dutch: sign in, overview -> Security info, add an
+// email with the code from the mail, see it listed (also after a reload), delete it, see it gone.
+import { expect, test } from '@playwright/test';
+import { startServer, ALAIN, MEGAN, type RunningServer } from '../support/server';
+import {
+  exact,
+  fill,
+  messages,
+  nextMail,
+  openSecurityInfo,
+  signIn,
+  startAddingEmail,
+  type Lang,
+} from '../support/app';
+
+let server: RunningServer;
+test.beforeAll(async () => {
+  server = await startServer();
+});
+test.afterAll(async () => {
+  await server.stop();
+});
+
+const runs: { lang: Lang; user: string; address: string; subject: RegExp }[] = [
+  { lang: 'en', user: ALAIN, address: 'alain@gmail.com', subject: /verification code/i },
+  { lang: 'nl', user: MEGAN, address: 'megan.private@example.org', subject: /verificatiecode/i },
+];
+
+for (const { lang, user, address, subject } of runs) {
+  test(`adds and deletes an email address with the mailed code (${lang})`, async ({ page }) => {
+    const t = await signIn(page, server.url, user, lang);
+    await expect(page.locator('html')).toHaveAttribute('lang', lang);
+    await expect(page.getByText(user)).toBeVisible();
+
+    // Overview -> Security info, by the Security info block; the nav knows it too.
+    await openSecurityInfo(page, t);
+    await expect(page.getByRole('navigation').getByRole('link', { name: t.nav_security_info })).toHaveAttribute(
+      'aria-current',
+      'page',
+    );
+    await expect(page.getByTestId('methods-empty')).toHaveText(t.methods_empty);
+    await expect(page.getByRole('cell', { name: t.usage_password_reset_only_long })).toBeVisible();
+
+    // Add method -> Email -> address -> code (pasted with a space, as mail apps copy it).
+    const code = await startAddingEmail(page, server.url, t, address);
+    const mail = await nextMail(server.url, address);
+    expect(mail.subject).toMatch(subject);
+    const dialog = page.getByRole('dialog', { name: t.code_title });
+    await dialog.getByLabel(t.code_label, { exact: true }).fill(`${code.slice(0, 3)} ${code.slice(3)}`);
+    await expect(dialog.getByLabel(t.code_label, { exact: true })).toHaveValue(code);
+    await dialog.getByRole('button', { name: t.next }).click();
+    await expect(dialog).toBeHidden();
+    await expect(page.getByRole('status')).toHaveText(fill(t.method_added, { address }));
+    const list = page.getByRole('list', { name: t.methods_label });
+    await expect(list.getByRole('listitem')).toHaveCount(1);
+    await expect(list.getByText(address)).toBeVisible();
+    await expect(list.getByText(t.usage_password_reset_only, { exact: true })).toBeVisible();
+    // Focus went back to the button that opened the dialog.
+    await expect(page.getByRole('button', { name: t.add_method })).toBeFocused();
+
+    // A reload keeps the session, the page, the language and the method.
+    await page.reload();
+    await expect(page.getByRole('heading', { level: 1, name: t.security_title })).toBeVisible();
+    await expect(list.getByText(address)).toBeVisible();
+
+    // Delete -> Yes.
+    const deleteLabel = fill(t.delete_link_label, { method: t.method_type_email, detail: address });
+    await list.getByRole('button', { name: exact(deleteLabel) }).click();
+    const confirm = page.getByRole('dialog', { name: t.delete_title });
+    await expect(confirm.getByText(fill(t.delete_question, { method: t.method_type_email, detail: address }))).toBeVisible();
+    await expect(confirm.getByText(t.delete_warning)).toBeVisible();
+    await confirm.getByRole('button', { name: t.yes, exact: true }).click();
+    await expect(confirm).toBeHidden();
+    await expect(page.getByRole('status')).toHaveText(fill(t.method_deleted, { address }));
+    await expect(page.getByTestId('methods-empty')).toBeVisible();
+    await expect(page.getByText(address)).toHaveCount(0);
+
+    // The activity page lists what happened.
+    await page.getByRole('navigation').getByRole('link', { name: t.nav_activity }).click();
+    await expect(page.getByRole('heading', { level: 1, name: t.activity_title })).toBeVisible();
+    await expect(page.getByText(t.activity_kind_method_added, { exact: true })).toBeVisible();
+    await expect(page.getByText(t.activity_kind_method_deleted, { exact: true })).toBeVisible();
+
+    // Sign out returns to sign-in; the pages are closed afterwards.
+    await page.getByRole('button', { name: t.sign_out }).click();
+    await expect(page.getByRole('heading', { level: 1, name: t.signin_title })).toBeVisible();
+    await page.goto(`${server.url}/security-info`);
+    await expect(page.getByRole('heading', { level: 1, name: t.signin_title })).toBeVisible();
+  });
+}
+
+test('the language switcher changes every text and is kept after a reload', async ({ page }) => {
+  const en = await signIn(page, server.url, ALAIN, 'en');
+  await page.getByLabel(en.language_label).selectOption('nl');
+  const nl = messages('nl');
+  await expect(page.getByRole('heading', { level: 1, name: nl.overview_title })).toBeVisible();
+  await expect(page.locator('html')).toHaveAttribute('lang', 'nl');
+  await page.reload();
+  await expect(page.getByRole('heading', { level: 1, name: nl.overview_title })).toBeVisible();
+  await page.getByLabel(nl.language_label).selectOption('en');
+  await expect(page.getByRole('heading', { level: 1, name: en.overview_title })).toBeVisible();
+});
+
+test('sign-in errors are shown inline and a wrong password says so', async ({ page }) => {
+  await page.goto(`${server.url}/signin?lang=en`);
+  const t = messages('en');
+  await page.getByRole('button', { name: t.signin_submit }).click();
+  await expect(page.getByText(t.signin_required_username)).toBeVisible();
+  await expect(page.getByLabel(t.signin_username)).toBeFocused();
+  await expect(page.getByLabel(t.signin_username)).toHaveAttribute('aria-invalid', 'true');
+  await page.getByLabel(t.signin_username).fill(ALAIN);
+  await page.getByLabel(t.signin_password, { exact: true }).fill('not-the-password');
+  await page.getByRole('button', { name: t.signin_submit }).click();
+  await expect(page.getByRole('alert')).toHaveText(t.problem_invalid_credentials);
+  await expect(page.getByLabel(t.signin_password, { exact: true })).toBeFocused();
+});
+
+test('an unknown page says so', async ({ page }) => {
+  await page.goto(`${server.url}/no-such-page?lang=nl`);
+  await expect(page.getByRole('heading', { level: 1, name: messages('nl').not_found_title })).toBeVisible();
+});
