@@ -1,8 +1,9 @@
-//! `cargo xtask serve | test`: the two commands of the README.
+//! `cargo xtask serve | test | bench`: the commands of the README.
 //!
 //! Both install what the machine is missing first (each tool is skipped when present at the
 //! right version), so a fresh machine with only rustup and cargo needs nothing else.
 
+mod bench;
 mod build;
 mod e2e;
 mod process;
@@ -16,12 +17,14 @@ fn main() -> ExitCode {
     let outcome = match command.as_str() {
         "serve" => build::serve(),
         "test" => suites::test(),
+        "bench" => bench::bench(),
         _ => {
-            eprintln!("usage: cargo xtask <serve | test>");
+            eprintln!("usage: cargo xtask <serve | test | bench>");
             eprintln!(
                 "  serve  build the app and server in release and run them on SECURITY_INFO_LISTEN"
             );
             eprintln!("  test   every check and test suite; the last line is `N passed, N failed`");
+            eprintln!("  bench  size, page-load and API benchmarks, written to bench/README.md");
             return ExitCode::from(2);
         }
     };

@@ -93,6 +93,25 @@ fn ensure_npm_packages(dir: &Path) -> Result {
         .current_dir(dir))
 }
 
+/// Installs each `(command, package)` whose command is not on `PATH`.
+pub fn ensure_apt_commands(commands: &[(&str, &str)]) -> Result {
+    let missing: Vec<&str> = commands
+        .iter()
+        .filter(|(program, _)| {
+            !command("sh")
+                .args(["-c", &format!("command -v {program}")])
+                .output()
+                .is_ok_and(|o| o.status.success())
+        })
+        .map(|(_, package)| *package)
+        .collect();
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        apt_install(&missing)
+    }
+}
+
 fn modified(path: &Path) -> Option<std::time::SystemTime> {
     std::fs::metadata(path).and_then(|m| m.modified()).ok()
 }

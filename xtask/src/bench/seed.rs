@@ -1,0 +1,53 @@
+//! Seeds many accounts straight into SQLite (the sqlite3 shell), in seconds rather than the
+//! hours a million sign-ups through the API would take. Every account gets the demo password
+//! hash and one email method, so `GET /me/methods` has something to return.
+
+use std::{path::Path, process::Stdio};
+
+use crate::process::{Result, command};
+
+/// Adds accounts `user1@contoso.example` ... `user<count>@contoso.example`, each with one email
+/// method. The server must have created the schema and the demo accounts first.
+pub fn seed_accounts(database: &Path, count: u64) -> Result {
+    let sql = format!(
+        "pragma journal_mode = wal;
+         pragma synchronous = off;
+         begin;
+         create temp table bench_n (i integer primary key);
+         with recursive n(i) as (select 1 union all select i + 1 from n where i < {count})
+           insert into bench_n select i from n;
+         insert into account (account_id, user_principal_name, display_name, password_hash, language, created_at)
+           select 'bench-account-' || i, 'user' || i || '@contoso.example', 'Bench User ' || i,
+                  (select password_hash from account where user_principal_name = 'alain@contoso.example'),
+                  'en', '2026-01-01T00:00:00.000Z'
+           from bench_n;
+         insert into method (method_id, account_id, method_type, email_address, created_at)
+           select 'bench-method-' || i, 'bench-account-' || i, 'email', 'user' || i || '@example.net',
+                  '2026-01-01T00:00:00.000Z'
+           from bench_n;
+         commit;"
+    );
+    let mut child = command("sqlite3")
+        .arg(database)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("cannot start sqlite3: {e}"))?;
+    if let Some(mut stdin) = child.stdin.take() {
+        use std::io::Write;
+        stdin
+            .write_all(sql.as_bytes())
+            .map_err(|e| format!("sqlite3: {e}"))?;
+    }
+    let status = child.wait().map_err(|e| format!("sqlite3: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("seeding {count} accounts failed ({status})"))
+    }
+}
+
+/// The username of seeded account `i` (1-based).
+pub fn username(i: u64) -> String {
+    format!("user{i}@contoso.example")
+}
