@@ -222,15 +222,36 @@ impl Config {
     }
 }
 
-/// Normalizes `scheme://host[:port]` (no path, no trailing slash); only http and https.
-fn parse_origin(input: &str, variable: &str) -> anyhow::Result<String> {
-    let origin = input.trim().trim_end_matches('/').to_lowercase();
-    let rest = origin
-        .strip_prefix("https://")
-        .or_else(|| origin.strip_prefix("http://"))
-        .with_context(|| format!("{variable}: `{input}` must start with http:// or https://"))?;
-    if rest.is_empty() || rest.contains(['/', '?', '#', '@', ' ']) || origin.contains('*') {
-        bail!("{variable}: `{input}` must be an origin like https://host[:port], without a path");
+/// Parses an origin strictly: `http(s)://host[:port]` with nothing else (no user, path, query,
+/// fragment or wildcard), and returns its ASCII serialization (lower case, punycode host,
+/// default port dropped), the exact form browsers send in `Origin` and compare in
+/// `frame-ancestors`. Anything that could smuggle another CSP directive (`;`, spaces, quotes)
+/// is refused here, before it could reach a header.
+pub fn parse_origin(input: &str, variable: &str) -> anyhow::Result<String> {
+    let trimmed = input.trim();
+    let shape = || {
+        anyhow::anyhow!(
+            "{variable}: `{input}` must be an origin like https://host[:port] (no path, no wildcard)"
+        )
+    };
+    if trimmed.contains(['*', ';', ',', ' ', '\'', '"', '\\', '?', '#', '@']) {
+        return Err(shape());
+    }
+    let url = url::Url::parse(trimmed).map_err(|_| shape())?;
+    if !matches!(url.scheme(), "http" | "https") {
+        bail!("{variable}: `{input}` must start with http:// or https://");
+    }
+    let authority = trimmed.split_once("://").map_or("", |(_, rest)| rest);
+    let bare = match authority.find('/') {
+        None => true,
+        Some(slash) => slash + 1 == authority.len(),
+    };
+    if !bare || url.path() != "/" || url.host().is_none() {
+        return Err(shape());
+    }
+    let origin = url.origin().ascii_serialization();
+    if origin == "null" {
+        return Err(shape());
     }
     Ok(origin)
 }
@@ -262,6 +283,43 @@ mod tests {
         assert!(parse(&["--smtp-url", "http://mail.example"]).is_err());
         assert!(parse(&["--code-secret", "short"]).is_err());
         assert!(parse(&["--embed-origins", "*"]).is_err());
+    }
+
+    #[test]
+    fn origins_are_exact_and_normalized() {
+        let ok = |input: &str| parse_origin(input, "X").expect(input);
+        assert_eq!(
+            ok("https://Portal.Contoso.Example/"),
+            "https://portal.contoso.example"
+        );
+        assert_eq!(
+            ok("https://portal.contoso.example:443"),
+            "https://portal.contoso.example"
+        );
+        assert_eq!(ok("http://127.0.0.1:8080"), "http://127.0.0.1:8080");
+        assert_eq!(
+            ok("https://bücher.example"),
+            "https://xn--bcher-kva.example"
+        );
+        assert_eq!(ok("http://[::1]:3000"), "http://[::1]:3000");
+        for bad in [
+            "*",
+            "https://*.contoso.example",
+            "https://portal.contoso.example/path",
+            "https://portal.contoso.example/?q",
+            "https://portal.contoso.example#x",
+            "https://user@portal.contoso.example",
+            "https://portal.contoso.example; script-src *",
+            "https://portal.contoso.example 'unsafe-inline'",
+            "portal.contoso.example",
+            "ftp://portal.contoso.example",
+            "https://",
+            "https://portal.contoso.example:99999",
+            "'self'",
+            "data:",
+        ] {
+            assert!(parse_origin(bad, "X").is_err(), "{bad} must be refused");
+        }
     }
 
     #[test]

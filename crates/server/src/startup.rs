@@ -78,6 +78,7 @@ impl Application {
             }
         };
         let outbox_wakeup = Arc::new(Notify::new());
+        let cookie = CookieSettings::for_origin(&public, !settings.embed_origins.is_empty());
         let state = AppState {
             store: store.clone(),
             settings: Arc::new(settings),
@@ -86,7 +87,7 @@ impl Application {
             outbox_wakeup: outbox_wakeup.clone(),
             dev_outbox,
             origins: Arc::new(origins),
-            cookie: Arc::new(CookieSettings::for_origin(&public)),
+            cookie: Arc::new(cookie),
         };
         let worker = OutboxWorker {
             store,

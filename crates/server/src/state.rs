@@ -34,17 +34,30 @@ pub struct AppState {
 }
 
 /// How the session cookie is written.
+///
+/// By default it is `SameSite=Lax`: the browser sends it only to requests from the app's own
+/// site, the strongest CSRF backstop. When portals are configured to embed the app and the app
+/// is served over HTTPS, a sign-in *inside a cross-site frame* would not survive with `Lax`
+/// (the framed document is a third-party context), so the cookie becomes
+/// `SameSite=None; Secure; Partitioned` (CHIPS): the browser keeps it in a jar keyed by the
+/// top-level site, so it works where third-party cookies are blocked, and a session made inside
+/// portal A is never sent when the app is framed by portal B or opened on its own. The price
+/// is that the cookie rides on cross-site requests too; the CSRF guard (allowed `Origin`, JSON
+/// content type on every POST, no CORS) is then the defence, as it is for every state change
+/// already. See `docs/embedding.md`.
 #[derive(Debug, Clone)]
 pub struct CookieSettings {
     /// `si_session`, or `__Host-si_session` over HTTPS.
     pub name: String,
     /// Whether to add `Secure`.
     pub secure: bool,
+    /// Whether the cookie is `SameSite=None; Partitioned` (embedded cross-site), else `Lax`.
+    pub cross_site: bool,
 }
 
 impl CookieSettings {
-    /// Cookie settings for a public origin.
-    pub fn for_origin(origin: &str) -> Self {
+    /// Cookie settings for a public origin; `embedded` when portal origins are configured.
+    pub fn for_origin(origin: &str, embedded: bool) -> Self {
         let secure = origin.starts_with("https://");
         Self {
             name: if secure {
@@ -54,20 +67,52 @@ impl CookieSettings {
             }
             .to_owned(),
             secure,
+            // `SameSite=None` without `Secure` is rejected by browsers: plain http keeps `Lax`.
+            cross_site: secure && embedded,
         }
     }
 
     /// `Set-Cookie` value carrying `token` for `max_age_seconds`.
     pub fn set(&self, token: &str, max_age_seconds: i64) -> String {
+        let same_site = if self.cross_site {
+            "SameSite=None; Secure; Partitioned"
+        } else if self.secure {
+            "SameSite=Lax; Secure"
+        } else {
+            "SameSite=Lax"
+        };
         format!(
-            "{}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_seconds}{}",
-            self.name,
-            if self.secure { "; Secure" } else { "" }
+            "{}={token}; Path=/; HttpOnly; {same_site}; Max-Age={max_age_seconds}",
+            self.name
         )
     }
 
     /// `Set-Cookie` value removing the cookie.
     pub fn clear(&self) -> String {
         self.set("", 0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_cookie_is_lax_unless_embedded_over_https() {
+        let plain = CookieSettings::for_origin("http://127.0.0.1:8080", true);
+        assert_eq!(
+            plain.set("t", 60),
+            "si_session=t; Path=/; HttpOnly; SameSite=Lax; Max-Age=60"
+        );
+        let own = CookieSettings::for_origin("https://security.contoso.example", false);
+        assert_eq!(
+            own.set("t", 60),
+            "__Host-si_session=t; Path=/; HttpOnly; SameSite=Lax; Secure; Max-Age=60"
+        );
+        let framed = CookieSettings::for_origin("https://security.contoso.example", true);
+        assert_eq!(
+            framed.set("t", 60),
+            "__Host-si_session=t; Path=/; HttpOnly; SameSite=None; Secure; Partitioned; Max-Age=60"
+        );
     }
 }

@@ -54,7 +54,7 @@ fn throttle(failures: &FailedSignIns, now: OffsetDateTime) -> ApiResult<()> {
     request_body = SignInRequest,
     responses(
         (status = 200, description = "Signed in; the session cookie is set", body = SessionResponse,
-         headers(("Set-Cookie" = String, description = "`si_session` (`__Host-si_session` over HTTPS): HttpOnly, SameSite=Lax"))),
+         headers(("Set-Cookie" = String, description = "`si_session` (`__Host-si_session` over HTTPS): HttpOnly, SameSite=Lax (SameSite=None; Secure; Partitioned when portals embed the app over HTTPS)"))),
         (status = 401, description = "`invalid_credentials`", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "`too_many_requests`: too many failures for the account or IP address",
          body = Problem, content_type = "application/problem+json"),

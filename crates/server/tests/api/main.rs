@@ -5,6 +5,7 @@
 mod activity;
 mod bad_input;
 mod email_registration;
+mod embedding;
 mod helpers;
 mod methods;
 mod openapi_and_health;

@@ -1,0 +1,155 @@
+//! Embedding in a portal: who may frame the app (`Content-Security-Policy: frame-ancestors`,
+//! never `X-Frame-Options`), strict validation of the configured origins, and the session
+//! cookie's mode when the app is framed cross-site.
+
+use clap::Parser;
+use reqwest::{Response, StatusCode, header};
+use security_info_server::{config::Config, startup::Application};
+use serde_json::json;
+
+use crate::helpers::*;
+
+/// Every kind of response the server gives: health, API success and problem, 404, the app.
+async fn sample_responses(app: &TestApp) -> Vec<(String, Response)> {
+    let mut responses = Vec::new();
+    for path in [
+        "/healthz",
+        "/api/v1/openapi.json",
+        "/api/v1/me",
+        "/api/v1/nothing-here",
+        "/",
+        "/security-info",
+    ] {
+        let response = app
+            .client
+            .get(format!("{}{path}", app.address))
+            .send()
+            .await
+            .expect("request");
+        responses.push((path.to_owned(), response));
+    }
+    responses
+}
+
+fn assert_framing(path: &str, response: &Response, expected: &str) {
+    let policies: Vec<_> = response
+        .headers()
+        .get_all(header::CONTENT_SECURITY_POLICY)
+        .iter()
+        .map(|v| v.to_str().expect("ascii"))
+        .collect();
+    assert_eq!(policies, vec![expected], "CSP of {path}");
+    assert!(
+        response.headers().get("x-frame-options").is_none(),
+        "no X-Frame-Options on {path}: it would contradict frame-ancestors"
+    );
+}
+
+#[tokio::test]
+async fn without_embed_origins_only_the_app_itself_may_frame_it() {
+    let app = TestApp::spawn().await;
+    for (path, response) in sample_responses(&app).await {
+        assert_framing(&path, &response, "frame-ancestors 'self'");
+    }
+}
+
+#[tokio::test]
+async fn configured_portals_may_frame_every_response_and_nobody_else() {
+    let app = TestApp::spawn_with(&[
+        "--embed-origins",
+        "https://Portal.Contoso.Example/,http://127.0.0.1:4000,https://intranet.fabrikam.example:8443",
+    ])
+    .await;
+    for (path, response) in sample_responses(&app).await {
+        assert_framing(
+            &path,
+            &response,
+            "frame-ancestors 'self' https://portal.contoso.example http://127.0.0.1:4000 \
+             https://intranet.fabrikam.example:8443",
+        );
+    }
+}
+
+fn config(args: &[&str]) -> Result<Config, clap::Error> {
+    let mut all = vec![
+        "security-info-server",
+        "--listen",
+        "127.0.0.1:0",
+        "--database-url",
+        "sqlite::memory:",
+    ];
+    all.extend_from_slice(args);
+    Config::try_parse_from(all)
+}
+
+#[tokio::test]
+async fn a_wildcard_a_path_or_a_smuggled_directive_in_the_embed_origins_stops_the_server() {
+    for bad in [
+        "*",
+        "https://*.contoso.example",
+        "https://portal.contoso.example/app",
+        "https://portal.contoso.example; script-src *",
+        "portal.contoso.example",
+        "'self'",
+    ] {
+        let config = config(&["--embed-origins", bad]).expect("parses");
+        let error = Application::build(config)
+            .await
+            .err()
+            .unwrap_or_else(|| panic!("`{bad}` must be refused at start"));
+        assert!(
+            error.to_string().contains("SECURITY_INFO_EMBED_ORIGINS"),
+            "{error}"
+        );
+    }
+}
+
+async fn sign_in_cookie(app: &TestApp) -> String {
+    let response = app
+        .post("/session", json!({"username": ALAIN, "password": PASSWORD}))
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    response.headers()[header::SET_COOKIE]
+        .to_str()
+        .expect("ascii")
+        .to_owned()
+}
+
+fn without_token(cookie: &str) -> String {
+    let (name, rest) = cookie.split_once('=').expect("name=value");
+    let (_, attributes) = rest.split_once(';').expect("attributes");
+    format!("{name}=…;{attributes}")
+}
+
+#[tokio::test]
+async fn embedded_over_https_the_session_cookie_is_partitioned_and_sent_cross_site() {
+    let app = TestApp::spawn_with(&[
+        "--public-origin",
+        "https://security.contoso.example",
+        "--embed-origins",
+        "https://portal.contoso.example",
+    ])
+    .await;
+    assert_eq!(
+        without_token(&sign_in_cookie(&app).await),
+        "__Host-si_session=…; Path=/; HttpOnly; SameSite=None; Secure; Partitioned; Max-Age=43200"
+    );
+}
+
+#[tokio::test]
+async fn over_https_without_portals_the_session_cookie_stays_same_site_lax() {
+    let app = TestApp::spawn_with(&["--public-origin", "https://security.contoso.example"]).await;
+    assert_eq!(
+        without_token(&sign_in_cookie(&app).await),
+        "__Host-si_session=…; Path=/; HttpOnly; SameSite=Lax; Secure; Max-Age=43200"
+    );
+}
+
+#[tokio::test]
+async fn over_plain_http_the_session_cookie_stays_lax_even_with_portals() {
+    let app = TestApp::spawn_with(&["--embed-origins", "http://127.0.0.1:4000"]).await;
+    assert_eq!(
+        without_token(&sign_in_cookie(&app).await),
+        "si_session=…; Path=/; HttpOnly; SameSite=Lax; Max-Age=43200"
+    );
+}
