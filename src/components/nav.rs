@@ -2,7 +2,6 @@
 
 use leptos::prelude::*;
 use leptos_router::components::A;
-use leptos_router::hooks::use_location;
 
 use crate::i18n::{Key, use_i18n};
 
@@ -11,12 +10,6 @@ use crate::i18n::{Key, use_i18n};
 pub fn Nav() -> impl IntoView {
     let i18n = use_i18n();
     let expanded = RwSignal::new(false);
-    let location = use_location();
-    // Following a link closes the menu.
-    Effect::new(move |_| {
-        location.pathname.track();
-        expanded.set(false);
-    });
     let link = move |href: &'static str, key: Key, icon: &'static str| {
         view! {
             <li>
@@ -43,7 +36,13 @@ pub fn Nav() -> impl IntoView {
                 </svg>
                 <span>{move || i18n.t(Key::NavMenu)}</span>
             </button>
-            <ul id="nav-list" class="nav-list" class:expanded=move || expanded.get()>
+            <ul
+                id="nav-list"
+                class="nav-list"
+                class:expanded=move || expanded.get()
+                // Following a link closes the menu.
+                on:click=move |_| expanded.set(false)
+            >
                 {link("/", Key::NavOverview, "M3 9l7-6 7 6v8h-5v-5H8v5H3z")}
                 {link(
                     "/security-info",

@@ -73,7 +73,7 @@ for (const { lang, user, address, subject } of runs) {
     await expect(confirm).toBeHidden();
     await expect(page.getByRole('status')).toHaveText(fill(t.method_deleted, { address }));
     await expect(page.getByTestId('methods-empty')).toBeVisible();
-    await expect(page.getByText(address)).toHaveCount(0);
+    await expect(page.locator('.method-detail', { hasText: address })).toHaveCount(0);
 
     // The activity page lists what happened.
     await page.getByRole('navigation').getByRole('link', { name: t.nav_activity }).click();
