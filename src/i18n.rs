@@ -103,6 +103,13 @@ impl I18n {
         key.text(self.lang())
     }
 
+    /// The text of `key` as a signal, for views: one shared type for every text node keeps the
+    /// bundle small (a closure per text would be a new type, and new code, each time).
+    pub fn text(&self, key: Key) -> Signal<&'static str> {
+        let lang = self.lang;
+        Signal::derive(move || key.text(lang.get()))
+    }
+
     /// The text of `key` with its placeholders filled (tracked).
     pub fn tf(&self, key: Key, args: &[(&str, &str)]) -> String {
         fill(self.t(key), args)

@@ -106,7 +106,7 @@ async fn the_modal_takes_focus_names_itself_closes_on_esc_and_gives_focus_back()
             <button id="opener" on:click=move |_| open.set(true)>
                 "open"
             </button>
-            <Modal id="test-modal" open=open on_close=move |()| open.set(false) title="Test title".to_owned()>
+            <Modal id="test-modal" open=open on_close=move |()| open.set(false) title="Test title">
                 <div class="modal-body">
                     <input id="first-field" />
                 </div>

@@ -55,12 +55,9 @@ pub fn AddMethodDialog(
     });
     let send =
         move |event: Event| step.update(|s| *s = std::mem::replace(s, Step::Choose).on(event));
-    let title = Signal::derive(move || {
-        match shown.get() {
-            Shown::Choose => i18n.t(Key::AddTitle),
-            Shown::Address | Shown::Code => i18n.t(Key::EmailTitle),
-        }
-        .to_owned()
+    let title = Signal::derive(move || match shown.get() {
+        Shown::Choose => i18n.t(Key::AddTitle),
+        Shown::Address | Shown::Code => i18n.t(Key::EmailTitle),
     });
 
     view! {
@@ -138,7 +135,7 @@ fn ChooseType(
     let cancel_button = move || {
         view! {
             <button type="button" class="button" on:click=move |_| on_cancel.run(())>
-                {move || i18n.t(Key::Cancel)}
+                {i18n.text(Key::Cancel)}
             </button>
         }
     };
@@ -160,7 +157,7 @@ fn ChooseType(
                 }
             >
                 <div class="field">
-                    <label for="method-type">{move || i18n.t(Key::AddQuestion)}</label>
+                    <label for="method-type">{i18n.text(Key::AddQuestion)}</label>
                     <select
                         id="method-type"
                         node_ref=select_ref
@@ -172,7 +169,7 @@ fn ChooseType(
                         }
                     >
                         <option value="" selected=move || selected.with(String::is_empty)>
-                            {move || i18n.t(Key::AddSelectPlaceholder)}
+                            {i18n.text(Key::AddSelectPlaceholder)}
                         </option>
                         {allowed
                             .into_iter()
@@ -190,14 +187,14 @@ fn ChooseType(
                     </select>
                     <Show when=move || missing.get()>
                         <p id="method-type-error" class="field-error">
-                            {move || i18n.t(Key::AddChooseRequired)}
+                            {i18n.text(Key::AddChooseRequired)}
                         </p>
                     </Show>
                 </div>
                 <div class="actions">
                     {cancel_button()}
                     <button type="submit" class="button button-primary">
-                        {move || i18n.t(Key::AddSubmit)}
+                        {i18n.text(Key::AddSubmit)}
                     </button>
                 </div>
             </form>
@@ -220,7 +217,7 @@ fn ChooseType(
                             if allowed.is_empty() {
                                 view! {
                                     <p class="notice" id="add-none">
-                                        {move || i18n.t(Key::AddNoneAvailable)}
+                                        {i18n.text(Key::AddNoneAvailable)}
                                     </p>
                                     <div class="actions">{cancel_button()}</div>
                                 }

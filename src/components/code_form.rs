@@ -171,7 +171,7 @@ pub fn CodeForm(
                 }}
             </p>
             <div class="field">
-                <label for="verification-code">{move || i18n.t(Key::CodeLabel)}</label>
+                <label for="verification-code">{i18n.text(Key::CodeLabel)}</label>
                 <input
                     id="verification-code"
                     class="code-input"
@@ -253,7 +253,7 @@ pub fn CodeForm(
             </div>
             <div class="actions">
                 <button type="button" class="button" on:click=move |_| on_back.run(())>
-                    {move || i18n.t(Key::Back)}
+                    {i18n.text(Key::Back)}
                 </button>
                 <Show
                     when=move || void.get()
@@ -280,7 +280,7 @@ pub fn CodeForm(
                         class="button button-primary"
                         on:click=move |_| on_void.run(())
                     >
-                        {move || i18n.t(Key::StartAgain)}
+                        {i18n.text(Key::StartAgain)}
                     </button>
                 </Show>
             </div>

@@ -65,10 +65,10 @@ pub fn DeleteDialog(
     };
 
     view! {
-        <Modal id="delete-method" open=open on_close=close title=Signal::derive(move || i18n.t(Key::DeleteTitle).to_owned())>
+        <Modal id="delete-method" open=open on_close=close title=i18n.text(Key::DeleteTitle)>
             <div class="modal-body">
                 <p id="delete-question">{question}</p>
-                <p class="warning">{move || i18n.t(Key::DeleteWarning)}</p>
+                <p class="warning">{i18n.text(Key::DeleteWarning)}</p>
                 <Show when=move || error.with(Option::is_some)>
                     <p class="field-error" role="alert">
                         {move || error.get().map(|shown| shown.text(&i18n))}
@@ -76,7 +76,7 @@ pub fn DeleteDialog(
                 </Show>
                 <div class="actions">
                     <button type="button" class="button" on:click=move |_| close.run(())>
-                        {move || i18n.t(Key::Cancel)}
+                        {i18n.text(Key::Cancel)}
                     </button>
                     <button
                         type="button"

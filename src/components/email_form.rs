@@ -80,7 +80,7 @@ pub fn EmailForm(
     view! {
         <form novalidate on:submit=submit>
             <div class="field">
-                <label for="email-address">{move || i18n.t(Key::EmailQuestion)}</label>
+                <label for="email-address">{i18n.text(Key::EmailQuestion)}</label>
                 <input
                     id="email-address"
                     node_ref=input_ref
@@ -108,15 +108,15 @@ pub fn EmailForm(
                     </p>
                 </Show>
                 <p id="email-note-work" class="hint">
-                    {move || i18n.t(Key::EmailNoteWork)}
+                    {i18n.text(Key::EmailNoteWork)}
                 </p>
                 <p id="email-note-password" class="hint">
-                    {move || i18n.t(Key::EmailNotePassword)}
+                    {i18n.text(Key::EmailNotePassword)}
                 </p>
             </div>
             <div class="actions">
                 <button type="button" class="button" on:click=move |_| on_cancel.run(())>
-                    {move || i18n.t(Key::Cancel)}
+                    {i18n.text(Key::Cancel)}
                 </button>
                 <button
                     type="submit"

@@ -10,7 +10,7 @@ pub fn LanguageSwitcher() -> impl IntoView {
     let i18n = use_i18n();
     view! {
         <div class="language">
-            <label for="language-select">{move || i18n.t(Key::LanguageLabel)}</label>
+            <label for="language-select">{i18n.text(Key::LanguageLabel)}</label>
             <select
                 id="language-select"
                 on:change=move |event| {

@@ -20,7 +20,7 @@ pub fn LoadError(
         <div class="notice notice-error" role="alert">
             <p>{move || errors::message(&i18n, &error)}</p>
             <button type="button" class="button" on:click=move |_| on_retry.run(())>
-                {move || i18n.t(Key::TryAgain)}
+                {i18n.text(Key::TryAgain)}
             </button>
         </div>
     }
@@ -30,5 +30,5 @@ pub fn LoadError(
 #[component]
 pub fn Loading() -> impl IntoView {
     let i18n = use_i18n();
-    view! { <p class="loading">{move || i18n.t(Key::Loading)}</p> }
+    view! { <p class="loading">{i18n.text(Key::Loading)}</p> }
 }

@@ -54,7 +54,7 @@ pub fn MethodList(
     if methods.is_empty() {
         return view! {
             <p class="empty-state" data-testid="methods-empty">
-                {move || i18n.t(Key::MethodsEmpty)}
+                {i18n.text(Key::MethodsEmpty)}
             </p>
         }
         .into_any();
@@ -107,14 +107,14 @@ pub fn MethodList(
                         }
                         on:click=move |_| on_delete.run(method.clone())
                     >
-                        {move || i18n.t(Key::Delete)}
+                        {i18n.text(Key::Delete)}
                     </button>
                 </li>
             }
         })
         .collect_view();
     view! {
-        <ul class="method-list" aria-label=move || i18n.t(Key::MethodsLabel)>
+        <ul class="method-list" aria-label=i18n.text(Key::MethodsLabel)>
             {rows}
         </ul>
     }

@@ -30,7 +30,7 @@ pub fn Modal(
     on_close: Callback<()>,
     /// The dialog's title, shown as its heading and used as its accessible name.
     #[prop(into)]
-    title: Signal<String>,
+    title: Signal<&'static str>,
     /// A page-unique id; the title gets `{id}-title`.
     id: &'static str,
     /// The dialog's content, rendered only while it is open.
@@ -79,12 +79,12 @@ pub fn Modal(
             <Show when=move || open.get()>
                 <div class="modal-header">
                     <h2 id=heading_id.clone() class="modal-title">
-                        {move || title.get()}
+                        {title}
                     </h2>
                     <button
                         type="button"
                         class="icon-button"
-                        aria-label=move || i18n.t(Key::Close)
+                        aria-label=i18n.text(Key::Close)
                         on:click=move |_| on_close.run(())
                     >
                         <svg aria-hidden="true" viewBox="0 0 16 16" width="16" height="16">

@@ -23,7 +23,7 @@ pub fn Nav() -> impl IntoView {
         }
     };
     view! {
-        <nav class="side-nav" aria-label=move || i18n.t(Key::NavLabel)>
+        <nav class="side-nav" aria-label=i18n.text(Key::NavLabel)>
             <button
                 type="button"
                 class="menu-toggle"
@@ -34,7 +34,7 @@ pub fn Nav() -> impl IntoView {
                 <svg aria-hidden="true" viewBox="0 0 20 20" width="20" height="20">
                     <path d="M3 5h14M3 10h14M3 15h14" stroke="currentColor" stroke-width="1.6" />
                 </svg>
-                <span>{move || i18n.t(Key::NavMenu)}</span>
+                <span>{i18n.text(Key::NavMenu)}</span>
             </button>
             <ul
                 id="nav-list"

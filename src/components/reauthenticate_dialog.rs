@@ -45,7 +45,7 @@ pub fn ReauthenticateDialog() -> impl IntoView {
     });
 
     view! {
-        <Modal id="reauthenticate" open=open on_close=cancel title=Signal::derive(move || i18n.t(Key::ReauthTitle).to_owned())>
+        <Modal id="reauthenticate" open=open on_close=cancel title=i18n.text(Key::ReauthTitle)>
             <form
                 class="modal-body"
                 novalidate
@@ -62,9 +62,9 @@ pub fn ReauthenticateDialog() -> impl IntoView {
                     confirm.dispatch_local(typed);
                 }
             >
-                <p id="reauth-text">{move || i18n.t(Key::ReauthText)}</p>
+                <p id="reauth-text">{i18n.text(Key::ReauthText)}</p>
                 <div class="field">
-                    <label for="reauth-password">{move || i18n.t(Key::ReauthPassword)}</label>
+                    <label for="reauth-password">{i18n.text(Key::ReauthPassword)}</label>
                     <ReauthInput input_ref=input_ref password=password error=error />
                     <Show when=move || error.with(Option::is_some)>
                         <p id="reauth-error" class="field-error">
@@ -74,7 +74,7 @@ pub fn ReauthenticateDialog() -> impl IntoView {
                 </div>
                 <div class="actions">
                     <button type="button" class="button" on:click=move |_| cancel.run(())>
-                        {move || i18n.t(Key::Cancel)}
+                        {i18n.text(Key::Cancel)}
                     </button>
                     <button
                         type="submit"

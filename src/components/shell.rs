@@ -52,7 +52,7 @@ pub fn Shell() -> impl IntoView {
 
     view! {
         <a class="skip-link" href="#main">
-            {move || i18n.t(Key::SkipToContent)}
+            {i18n.text(Key::SkipToContent)}
         </a>
         <header class="topbar">
             <span class="brand">
@@ -62,7 +62,7 @@ pub fn Shell() -> impl IntoView {
                         fill="currentColor"
                     />
                 </svg>
-                <span>{move || i18n.t(Key::AppName)}</span>
+                <span>{i18n.text(Key::AppName)}</span>
             </span>
             <div class="topbar-tools">
                 <LanguageSwitcher />
@@ -77,7 +77,7 @@ pub fn Shell() -> impl IntoView {
                         }
                     }
                 >
-                    {move || i18n.t(Key::SignOut)}
+                    {i18n.text(Key::SignOut)}
                 </button>
             </div>
         </header>

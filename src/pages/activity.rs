@@ -32,8 +32,8 @@ pub fn Activity() -> impl IntoView {
     use_page_title(Key::ActivityTitle);
     let events = LocalResource::new(api::activity);
     view! {
-        <h1 tabindex="-1">{move || i18n.t(Key::ActivityTitle)}</h1>
-        <p class="lead">{move || i18n.t(Key::ActivityIntro)}</p>
+        <h1 tabindex="-1">{i18n.text(Key::ActivityTitle)}</h1>
+        <p class="lead">{i18n.text(Key::ActivityIntro)}</p>
         <section class="card">
             <Transition fallback=Loading>
                 {move || {
@@ -41,7 +41,7 @@ pub fn Activity() -> impl IntoView {
                         .get()
                         .map(|result| match result {
                             Ok(list) if list.events.is_empty() => {
-                                view! { <p class="empty-state">{move || i18n.t(Key::ActivityEmpty)}</p> }
+                                view! { <p class="empty-state">{i18n.text(Key::ActivityEmpty)}</p> }
                                     .into_any()
                             }
                             Ok(list) => {

@@ -14,9 +14,9 @@ pub fn NotFound() -> impl IntoView {
     view! {
         <main id="main" class="single" tabindex="-1">
             <div class="card">
-                <h1 tabindex="-1">{move || i18n.t(Key::NotFoundTitle)}</h1>
-                <p>{move || i18n.t(Key::NotFoundText)}</p>
-                <A href="/">{move || i18n.t(Key::NotFoundLink)}</A>
+                <h1 tabindex="-1">{i18n.text(Key::NotFoundTitle)}</h1>
+                <p>{i18n.text(Key::NotFoundText)}</p>
+                <A href="/">{i18n.text(Key::NotFoundLink)}</A>
             </div>
         </main>
     }

@@ -15,7 +15,7 @@ pub fn Overview() -> impl IntoView {
     use_page_title(Key::OverviewTitle);
     let user = use_current_user().0;
     view! {
-        <h1 tabindex="-1">{move || i18n.t(Key::OverviewTitle)}</h1>
+        <h1 tabindex="-1">{i18n.text(Key::OverviewTitle)}</h1>
         <div class="cards">
             <section class="card" aria-labelledby="account-heading">
                 <Transition fallback=Loading>
@@ -28,9 +28,9 @@ pub fn Overview() -> impl IntoView {
                                             {user.display_name.clone()}
                                         </h2>
                                         <dl class="facts">
-                                            <dt>{move || i18n.t(Key::OverviewWorkAddress)}</dt>
+                                            <dt>{i18n.text(Key::OverviewWorkAddress)}</dt>
                                             <dd>{user.user_principal_name.clone()}</dd>
-                                            <dt>{move || i18n.t(Key::OverviewOrganization)}</dt>
+                                            <dt>{i18n.text(Key::OverviewOrganization)}</dt>
                                             <dd>{user.organization.name.clone()}</dd>
                                         </dl>
                                     }
@@ -39,7 +39,7 @@ pub fn Overview() -> impl IntoView {
                                 Err(error) => {
                                     view! {
                                         <h2 id="account-heading" class="card-title">
-                                            {move || i18n.t(Key::OverviewName)}
+                                            {i18n.text(Key::OverviewName)}
                                         </h2>
                                         <LoadError error=error on_retry=move |()| user.refetch() />
                                     }
@@ -51,11 +51,11 @@ pub fn Overview() -> impl IntoView {
             </section>
             <section class="card" aria-labelledby="security-heading">
                 <h2 id="security-heading" class="card-title">
-                    {move || i18n.t(Key::NavSecurityInfo)}
+                    {i18n.text(Key::NavSecurityInfo)}
                 </h2>
-                <p>{move || i18n.t(Key::OverviewSecurityText)}</p>
+                <p>{i18n.text(Key::OverviewSecurityText)}</p>
                 <A href="/security-info" attr:class="card-link">
-                    {move || i18n.t(Key::OverviewSecurityLink)}
+                    {i18n.text(Key::OverviewSecurityLink)}
                 </A>
             </section>
         </div>

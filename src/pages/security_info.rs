@@ -62,8 +62,8 @@ pub fn SecurityInfo() -> impl IntoView {
     };
 
     view! {
-        <h1 tabindex="-1">{move || i18n.t(Key::SecurityTitle)}</h1>
-        <p class="lead">{move || i18n.t(Key::SecurityIntro)}</p>
+        <h1 tabindex="-1">{i18n.text(Key::SecurityTitle)}</h1>
+        <p class="lead">{i18n.text(Key::SecurityIntro)}</p>
         <div class="toolbar">
             <button
                 type="button"
@@ -74,12 +74,12 @@ pub fn SecurityInfo() -> impl IntoView {
                 <svg aria-hidden="true" viewBox="0 0 16 16" width="16" height="16">
                     <path d="M8 2v12M2 8h12" stroke="currentColor" stroke-width="1.8" />
                 </svg>
-                <span>{move || i18n.t(Key::AddMethod)}</span>
+                <span>{i18n.text(Key::AddMethod)}</span>
             </button>
         </div>
         <section class="card" aria-labelledby="methods-heading">
             <h2 id="methods-heading" class="visually-hidden">
-                {move || i18n.t(Key::MethodsLabel)}
+                {i18n.text(Key::MethodsLabel)}
             </h2>
             <Transition fallback=Loading>
                 {move || {
@@ -104,8 +104,8 @@ pub fn SecurityInfo() -> impl IntoView {
             </Transition>
         </section>
         <section class="usage" aria-labelledby="usage-heading">
-            <h2 id="usage-heading">{move || i18n.t(Key::UsageHeading)}</h2>
-            <p>{move || i18n.t(Key::UsageIntro)}</p>
+            <h2 id="usage-heading">{i18n.text(Key::UsageHeading)}</h2>
+            <p>{i18n.text(Key::UsageIntro)}</p>
             <Transition fallback=Loading>
                 {move || {
                     types
@@ -173,7 +173,7 @@ fn UsageTable(
                         {not_allowed
                             .then(|| {
                                 view! {
-                                    <span class="tag">{move || i18n.t(Key::UsageNotAllowed)}</span>
+                                    <span class="tag">{i18n.text(Key::UsageNotAllowed)}</span>
                                 }
                             })}
                     </td>
@@ -185,8 +185,8 @@ fn UsageTable(
         <table class="usage-table">
             <thead>
                 <tr>
-                    <th scope="col">{move || i18n.t(Key::UsageColumnMethod)}</th>
-                    <th scope="col">{move || i18n.t(Key::UsageColumnUsedFor)}</th>
+                    <th scope="col">{i18n.text(Key::UsageColumnMethod)}</th>
+                    <th scope="col">{i18n.text(Key::UsageColumnUsedFor)}</th>
                 </tr>
             </thead>
             <tbody>{rows}</tbody>

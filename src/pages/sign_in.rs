@@ -112,7 +112,7 @@ pub fn SignIn() -> impl IntoView {
 
     view! {
         <a class="skip-link" href="#main">
-            {move || i18n.t(Key::SkipToContent)}
+            {i18n.text(Key::SkipToContent)}
         </a>
         <header class="topbar">
             <span class="brand">
@@ -122,7 +122,7 @@ pub fn SignIn() -> impl IntoView {
                         fill="currentColor"
                     />
                 </svg>
-                <span>{move || i18n.t(Key::AppName)}</span>
+                <span>{i18n.text(Key::AppName)}</span>
             </span>
             <div class="topbar-tools">
                 <LanguageSwitcher />
@@ -131,15 +131,15 @@ pub fn SignIn() -> impl IntoView {
         <main id="main" class="single" tabindex="-1">
             <StatusRegion />
             <form class="card signin" novalidate on:submit=submit>
-                <h1 tabindex="-1">{move || i18n.t(Key::SigninTitle)}</h1>
-                <p>{move || i18n.t(Key::SigninIntro)}</p>
+                <h1 tabindex="-1">{i18n.text(Key::SigninTitle)}</h1>
+                <p>{i18n.text(Key::SigninIntro)}</p>
                 <Show when=move || form_error.with(Option::is_some)>
                     <p id="signin-error" class="notice notice-error" role="alert">
                         {move || form_error.get().map(|shown| shown.text(&i18n))}
                     </p>
                 </Show>
                 <div class="field">
-                    <label for="username">{move || i18n.t(Key::SigninUsername)}</label>
+                    <label for="username">{i18n.text(Key::SigninUsername)}</label>
                     <input
                         id="username"
                         node_ref=username_ref
@@ -160,7 +160,7 @@ pub fn SignIn() -> impl IntoView {
                     </Show>
                 </div>
                 <div class="field">
-                    <label for="password">{move || i18n.t(Key::SigninPassword)}</label>
+                    <label for="password">{i18n.text(Key::SigninPassword)}</label>
                     <input
                         id="password"
                         node_ref=password_ref

@@ -48,3 +48,21 @@ test('a missing asset is a 404, not the app', async ({ request }) => {
   const response = await request.get(`${server.url}/missing-0123456789abcdef.js`);
   expect(response.status()).toBe(404);
 });
+
+test('a client that only takes gzip gets gzip, and one that takes neither gets the plain file', async ({ request }) => {
+  const index = await request.get(`${server.url}/`);
+  const html = await index.text();
+  const script = html.match(/src="(\/[^"]+\.js)"|href="(\/[^"]+\.js)"/);
+  expect(script, 'index.html names the app script').not.toBeNull();
+  const asset = `${server.url}${script?.[1] ?? script?.[2]}`;
+
+  const gzip = await request.get(asset, { headers: { 'Accept-Encoding': 'gzip' } });
+  expect(gzip.status()).toBe(200);
+  expect(gzip.headers()['content-encoding']).toBe('gzip');
+  expect(gzip.headers()['vary'] ?? '').toMatch(/accept-encoding/i);
+
+  const plain = await request.get(asset, { headers: { 'Accept-Encoding': 'identity' } });
+  expect(plain.status()).toBe(200);
+  expect(plain.headers()['content-encoding']).toBeUndefined();
+  expect(await plain.text()).toContain('wasm');
+});
