@@ -10,7 +10,10 @@ use security_info_api::{
     code::{MAX_CODE_LENGTH, MIN_CODE_LENGTH},
 };
 
-use crate::secret::Secret;
+use crate::{
+    oidc::{OidcSettings, fetchable},
+    secret::Secret,
+};
 
 /// Every setting of the server. `--help` documents each one with its variable.
 #[derive(Debug, Clone, Parser)]
@@ -85,6 +88,18 @@ pub struct Config {
     #[arg(long, env = "SECURITY_INFO_EMBED_ORIGINS", value_delimiter = ',')]
     pub embed_origins: Vec<String>,
 
+    /// OpenID Connect issuer whose tokens the API accepts as `Authorization: Bearer` (exactly
+    /// as in the tokens' `iss`, e.g. `https://login.contoso.example/realms/staff`). Its keys
+    /// are found through `<issuer>/.well-known/openid-configuration`. Needs https (http only
+    /// for a loopback address). Unset: only the session cookie signs users in.
+    #[arg(long, env = "SECURITY_INFO_OIDC_ISSUER", requires = "oidc_audience")]
+    pub oidc_issuer: Option<String>,
+
+    /// The audience (`aud`) a bearer token must name: the resource identifier the provider
+    /// issues access tokens for, or the portal's client id when ID tokens are handed over.
+    #[arg(long, env = "SECURITY_INFO_OIDC_AUDIENCE", requires = "oidc_issuer")]
+    pub oidc_audience: Option<String>,
+
     /// Seed the demo accounts alain@contoso.example and megan@contoso.example at start.
     #[arg(long, env = "SECURITY_INFO_DEMO_ACCOUNTS", default_value_t = false,
           action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
@@ -127,6 +142,8 @@ pub struct Settings {
     pub public_origin: Option<String>,
     /// Allowed embedding portals.
     pub embed_origins: Vec<String>,
+    /// The OpenID Connect provider whose bearer tokens are accepted, if any.
+    pub oidc: Option<OidcSettings>,
     /// Seed demo accounts.
     pub demo_accounts: bool,
     /// Their password.
@@ -203,6 +220,14 @@ impl Config {
         if self.org_name.trim().is_empty() {
             bail!("SECURITY_INFO_ORG_NAME must not be empty");
         }
+        let oidc = match (self.oidc_issuer, self.oidc_audience) {
+            (Some(issuer), Some(audience))
+                if !issuer.trim().is_empty() || !audience.trim().is_empty() =>
+            {
+                Some(parse_oidc(issuer.trim(), audience.trim())?)
+            }
+            _ => None,
+        };
         Ok(Settings {
             listen: self.listen,
             dist_dir: self.dist_dir,
@@ -216,10 +241,32 @@ impl Config {
             code_secret: self.code_secret,
             public_origin,
             embed_origins,
+            oidc,
             demo_accounts: self.demo_accounts,
             demo_password: self.demo_password,
         })
     }
+}
+
+/// Checks the OpenID Connect issuer and audience.
+fn parse_oidc(issuer: &str, audience: &str) -> anyhow::Result<OidcSettings> {
+    let url = url::Url::parse(issuer)
+        .map_err(|_| anyhow::anyhow!("SECURITY_INFO_OIDC_ISSUER: `{issuer}` is not a URL"))?;
+    if !fetchable(&url) {
+        bail!(
+            "SECURITY_INFO_OIDC_ISSUER: `{issuer}` must be https (http only on a loopback address)"
+        );
+    }
+    if url.query().is_some() || url.fragment().is_some() || !url.username().is_empty() {
+        bail!("SECURITY_INFO_OIDC_ISSUER: `{issuer}` must have no query, fragment or user");
+    }
+    if audience.is_empty() || audience.chars().any(char::is_whitespace) {
+        bail!("SECURITY_INFO_OIDC_AUDIENCE must be one identifier without spaces");
+    }
+    Ok(OidcSettings {
+        issuer: issuer.to_owned(),
+        audience: audience.to_owned(),
+    })
 }
 
 /// Parses an origin strictly: `http(s)://host[:port]` with nothing else (no user, path, query,
@@ -283,6 +330,52 @@ mod tests {
         assert!(parse(&["--smtp-url", "http://mail.example"]).is_err());
         assert!(parse(&["--code-secret", "short"]).is_err());
         assert!(parse(&["--embed-origins", "*"]).is_err());
+    }
+
+    #[test]
+    fn the_oidc_provider_needs_an_issuer_and_an_audience() {
+        assert_eq!(parse(&[]).expect("valid").oidc, None);
+        let settings = parse(&[
+            "--oidc-issuer",
+            "https://login.contoso.example/realms/staff",
+            "--oidc-audience",
+            "https://security.contoso.example",
+        ])
+        .expect("valid");
+        assert_eq!(
+            settings.oidc.expect("configured").issuer,
+            "https://login.contoso.example/realms/staff"
+        );
+        assert!(parse(&["--oidc-issuer", "https://login.contoso.example"]).is_err());
+        assert!(parse(&["--oidc-audience", "security"]).is_err());
+        for issuer in [
+            "http://login.contoso.example",
+            "login.contoso.example",
+            "https://x.example/?a=b",
+        ] {
+            assert!(
+                parse(&["--oidc-issuer", issuer, "--oidc-audience", "a"]).is_err(),
+                "{issuer}"
+            );
+        }
+        assert!(
+            parse(&[
+                "--oidc-issuer",
+                "http://127.0.0.1:4444",
+                "--oidc-audience",
+                "a"
+            ])
+            .is_ok()
+        );
+        assert!(
+            parse(&[
+                "--oidc-issuer",
+                "https://x.example",
+                "--oidc-audience",
+                "a b"
+            ])
+            .is_err()
+        );
     }
 
     #[test]

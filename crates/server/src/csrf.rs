@@ -2,6 +2,18 @@
 //! `Origin` (when the browser sends one) and a POST must be `application/json`, which a
 //! cross-site form cannot send without a CORS preflight. Oversized bodies are refused before
 //! they are read. API answers are never cached.
+//!
+//! The `Origin` rule has one relaxation: a request to a `/me` resource that carries
+//! `Authorization: Bearer` is authenticated by that token alone ([`CurrentUser`] then never
+//! reads the cookie). CSRF is a browser attaching an *ambient* credential to a request another
+//! site made; a bearer token is never ambient: a page can only send it if it holds it, and a
+//! cross-site page cannot even add the header without a CORS preflight, which this server
+//! never grants. So checking `Origin` there protects nothing, and tools that send an `Origin`
+//! of their own (or a portal's backend) can use tokens. Everything else stays: the JSON content
+//! type, the size limit, and the full `Origin` rule for `/session`, where a bearer token
+//! authenticates nothing.
+//!
+//! [`CurrentUser`]: crate::extract::CurrentUser
 
 use axum::{
     extract::{Request, State},
@@ -11,7 +23,19 @@ use axum::{
 };
 use security_info_api::ProblemCode;
 
-use crate::{domain::policy, error::ApiError, extract::is_json, state::AppState};
+use crate::{
+    domain::policy,
+    error::ApiError,
+    extract::{bearer_token, is_json},
+    state::AppState,
+};
+
+/// Whether `path` (as seen inside `/api/v1`, or with it) is one of the `/me` resources, the only
+/// ones that accept a bearer token.
+fn is_me_resource(path: &str) -> bool {
+    let path = path.strip_prefix("/api/v1").unwrap_or(path);
+    path == "/me" || path.starts_with("/me/")
+}
 
 /// The guard middleware (see the module comment).
 pub async fn guard(State(state): State<AppState>, request: Request, next: Next) -> Response {
@@ -25,7 +49,12 @@ fn check(state: &AppState, request: &Request) -> Result<(), ApiError> {
     let method = request.method();
     let headers = request.headers();
     let changes_state = !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS);
-    if changes_state && let Some(origin) = headers.get(header::ORIGIN) {
+    let token_authenticated =
+        bearer_token(headers).is_some() && is_me_resource(request.uri().path());
+    if changes_state
+        && !token_authenticated
+        && let Some(origin) = headers.get(header::ORIGIN)
+    {
         let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
         let allowed = origin
             .to_str()

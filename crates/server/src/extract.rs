@@ -1,5 +1,5 @@
 //! Request extractors: JSON bodies mapped to problem responses, the client's context for the
-//! audit trail, and the signed-in session.
+//! audit trail, the signed-in session, and the signed-in user (session or bearer token).
 
 use std::net::SocketAddr;
 
@@ -15,8 +15,10 @@ use crate::{
     clock,
     domain::{language, policy, session_token},
     error::ApiError,
+    oidc::{TokenError, VerifiedToken},
+    random,
     state::AppState,
-    store::{AccountRecord, SessionRecord},
+    store::{AccountRecord, ExternalAccountOutcome, ExternalIdentity, NewAccount, SessionRecord},
 };
 
 /// A JSON body: `Content-Type: application/json` required, an empty body read as `{}`, and
@@ -111,17 +113,6 @@ pub struct CurrentSession {
     pub account: AccountRecord,
 }
 
-impl CurrentSession {
-    /// Whether the user signed in or re-authenticated recently enough to change methods.
-    pub fn require_step_up(&self) -> Result<(), ApiError> {
-        if clock::now() - self.session.authenticated_at > policy::STEP_UP_WINDOW {
-            Err(ApiError::code(ProblemCode::ReauthenticationRequired))
-        } else {
-            Ok(())
-        }
-    }
-}
-
 /// The session token from the `Cookie` header, if any.
 pub fn session_cookie<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
     parts
@@ -168,5 +159,150 @@ impl FromRequestParts<AppState> for CurrentSession {
             .await?
             .ok_or_else(unauthenticated)?;
         Ok(Self { session, account })
+    }
+}
+
+/// How the current request proved who it is.
+#[derive(Debug, Clone)]
+pub enum Authentication {
+    /// The session cookie.
+    Session(SessionRecord),
+    /// A bearer token of the OpenID Connect provider, with its `auth_time`.
+    Token {
+        /// When the user last authenticated at the provider, if the token says.
+        auth_time: Option<time::OffsetDateTime>,
+    },
+}
+
+/// The signed-in user of a `/me` call: from `Authorization: Bearer <token>` when that header is
+/// present (then the cookie is not looked at, so a request carrying a token is authenticated
+/// by the token alone, which is what lets the CSRF guard relax for it), else from the session
+/// cookie.
+#[derive(Debug, Clone)]
+pub struct CurrentUser {
+    /// The account.
+    pub account: AccountRecord,
+    /// How it was proven.
+    pub authentication: Authentication,
+}
+
+impl CurrentUser {
+    /// Whether the user authenticated recently enough to change methods: a sign-in or
+    /// re-authentication of the session, or the token's `auth_time` (a token without one never
+    /// counts as recent), within [`policy::STEP_UP_WINDOW`].
+    pub fn require_step_up(&self) -> Result<(), ApiError> {
+        let authenticated_at = match &self.authentication {
+            Authentication::Session(session) => Some(session.authenticated_at),
+            Authentication::Token { auth_time } => *auth_time,
+        };
+        match authenticated_at {
+            Some(at) if clock::now() - at <= policy::STEP_UP_WINDOW => Ok(()),
+            _ => Err(ApiError::code(ProblemCode::ReauthenticationRequired)),
+        }
+    }
+}
+
+/// The token of an `Authorization: Bearer` header: `None` without the header, `Some(Err)` when
+/// it is there but not a bearer token.
+pub fn bearer_token(headers: &axum::http::HeaderMap) -> Option<Result<&str, ()>> {
+    let value = headers.get(header::AUTHORIZATION)?;
+    let token = value
+        .to_str()
+        .ok()
+        .and_then(|v| v.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, token)| token.trim())
+        .filter(|token| !token.is_empty());
+    Some(token.ok_or(()))
+}
+
+impl FromRequestParts<AppState> for CurrentUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let Some(token) = bearer_token(&parts.headers) else {
+            let current = CurrentSession::from_request_parts(parts, state).await?;
+            return Ok(Self {
+                account: current.account,
+                authentication: Authentication::Session(current.session),
+            });
+        };
+        let unauthenticated =
+            |detail: &str| ApiError::detail(ProblemCode::Unauthenticated, detail.to_owned());
+        let token = token.map_err(|()| unauthenticated("only Bearer tokens are accepted"))?;
+        let verifier = state
+            .oidc
+            .as_ref()
+            .ok_or_else(|| unauthenticated("this server accepts no bearer tokens"))?;
+        let verified = match verifier.verify(token).await {
+            Ok(verified) => verified,
+            Err(TokenError::Invalid(reason)) => {
+                tracing::info!(reason = %reason, "bearer token refused");
+                return Err(unauthenticated("the bearer token is not valid"));
+            }
+            Err(TokenError::Unavailable(_)) => {
+                return Err(ApiError::code(ProblemCode::ServiceUnavailable));
+            }
+        };
+        let account = external_account(state, &verified).await?;
+        Ok(Self {
+            account,
+            authentication: Authentication::Token {
+                auth_time: verified.auth_time,
+            },
+        })
+    }
+}
+
+/// The account of a verified token's user, created on first use.
+async fn external_account(
+    state: &AppState,
+    token: &VerifiedToken,
+) -> Result<AccountRecord, ApiError> {
+    let address = [&token.email, &token.preferred_username]
+        .into_iter()
+        .flatten()
+        .find_map(|candidate| security_info_api::EmailAddress::parse(candidate).ok())
+        .ok_or_else(|| {
+            tracing::info!(
+                "bearer token refused: no email address in `email` or `preferred_username`"
+            );
+            ApiError::detail(
+                ProblemCode::Unauthenticated,
+                "the token carries no email address (`email` claim)",
+            )
+        })?;
+    let address = address.as_str().to_owned();
+    let display_name = token
+        .name
+        .as_deref()
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .map(|n| n.chars().take(200).collect())
+        .unwrap_or_else(|| address.clone());
+    let identity = ExternalIdentity {
+        issuer: token.issuer.clone(),
+        subject: token.subject.clone(),
+    };
+    let profile = NewAccount {
+        account_id: random::id()?,
+        user_principal_name: address,
+        display_name,
+        password_hash: String::new(),
+    };
+    match state.store.external_account(&identity, &profile).await? {
+        ExternalAccountOutcome::Account(account) => Ok(account),
+        ExternalAccountOutcome::NameTaken => {
+            tracing::warn!(
+                "bearer token refused: its email address belongs to an account of another sign-in"
+            );
+            Err(ApiError::detail(
+                ProblemCode::Unauthenticated,
+                "the token's email address belongs to another account",
+            ))
+        }
     }
 }

@@ -8,6 +8,7 @@ pub mod domain;
 pub mod error;
 pub mod extract;
 pub mod mail;
+pub mod oidc;
 pub mod openapi;
 pub mod origin;
 pub mod random;

@@ -3,7 +3,7 @@
 use axum::Json;
 use utoipa::{
     Modify, OpenApi,
-    openapi::security::{ApiKey, ApiKeyValue, SecurityScheme},
+    openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme},
 };
 
 use crate::routes::{activity, email_registrations, me, methods, session};
@@ -39,7 +39,7 @@ use crate::routes::{activity, email_registrations, me, methods, session};
     ),
     components(schemas(security_info_api::ProblemCode, security_info_api::ActivityKind)),
     modifiers(&SessionCookie),
-    security(("session" = [])),
+    security(("session" = []), ("bearer" = [])),
     tags(
         (name = "session", description = "Sign-in, sign-out, step-up"),
         (name = "me", description = "The signed-in user"),
@@ -60,6 +60,22 @@ impl Modify for SessionCookie {
                 "si_session",
                 "Session cookie set by `POST /session` (`__Host-si_session` over HTTPS)",
             ))),
+        );
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .description(Some(
+                        "An access token (or ID token) of the organization's OpenID Connect \
+                         provider (`SECURITY_INFO_OIDC_ISSUER`, audience \
+                         `SECURITY_INFO_OIDC_AUDIENCE`); accepted by the `/me` resources only. \
+                         Changes need `auth_time` within 10 minutes, else \
+                         `reauthentication_required`. See docs/embedding.md.",
+                    ))
+                    .build(),
+            ),
         );
     }
 }

@@ -15,6 +15,7 @@ use crate::{
     config::Config,
     domain::{codes::CodeKeys, password::PasswordHasher},
     mail::{Mailer, dev_outbox::DevOutbox, smtp::SmtpMailer, worker::OutboxWorker},
+    oidc::OidcVerifier,
     origin::AllowedOrigins,
     random,
     routes::{self, dev_mailbox, health},
@@ -78,6 +79,12 @@ impl Application {
             }
         };
         let outbox_wakeup = Arc::new(Notify::new());
+        let oidc = settings
+            .oidc
+            .clone()
+            .map(OidcVerifier::new)
+            .transpose()?
+            .map(Arc::new);
         let cookie = CookieSettings::for_origin(&public, !settings.embed_origins.is_empty());
         let state = AppState {
             store: store.clone(),
@@ -88,6 +95,7 @@ impl Application {
             dev_outbox,
             origins: Arc::new(origins),
             cookie: Arc::new(cookie),
+            oidc,
         };
         let worker = OutboxWorker {
             store,

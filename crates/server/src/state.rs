@@ -8,6 +8,7 @@ use crate::{
     config::Settings,
     domain::{codes::CodeKeys, password::PasswordHasher},
     mail::dev_outbox::DevOutbox,
+    oidc::OidcVerifier,
     origin::AllowedOrigins,
     store::Store,
 };
@@ -31,6 +32,8 @@ pub struct AppState {
     pub origins: Arc<AllowedOrigins>,
     /// Session cookie name and attributes.
     pub cookie: Arc<CookieSettings>,
+    /// Verifier of the OpenID Connect provider's bearer tokens, when one is configured.
+    pub oidc: Option<Arc<OidcVerifier>>,
 }
 
 /// How the session cookie is written.

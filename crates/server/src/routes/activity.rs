@@ -7,7 +7,7 @@ use crate::{
     clock,
     domain::{audit, policy},
     error::ApiResult,
-    extract::CurrentSession,
+    extract::CurrentUser,
     state::AppState,
 };
 
@@ -19,7 +19,7 @@ use crate::{
     ))]
 pub async fn list_activity(
     State(state): State<AppState>,
-    current: CurrentSession,
+    current: CurrentUser,
 ) -> ApiResult<Json<ActivityList>> {
     let events = state
         .store

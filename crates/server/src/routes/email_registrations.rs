@@ -16,7 +16,7 @@ use crate::{
     clock,
     domain::{audit, mask, policy},
     error::{ApiError, ApiResult},
-    extract::{ApiJson, ClientContext, CurrentSession},
+    extract::{ApiJson, ClientContext, CurrentUser},
     mail::outbox,
     random,
     routes::methods::method_of,
@@ -129,7 +129,7 @@ fn answer(id: &str, address: &str, code: &NewVerificationCode) -> EmailRegistrat
 pub async fn create_email_registration(
     State(state): State<AppState>,
     context: ClientContext,
-    current: CurrentSession,
+    current: CurrentUser,
     ApiJson(body): ApiJson<CreateEmailRegistration>,
 ) -> ApiResult<(StatusCode, Json<EmailRegistration>)> {
     require_email_allowed(&state)?;
@@ -182,7 +182,7 @@ pub async fn create_email_registration(
 
 async fn find_registration(
     state: &AppState,
-    current: &CurrentSession,
+    current: &CurrentUser,
     id: &str,
 ) -> ApiResult<EmailRegistrationRecord> {
     state
@@ -208,7 +208,7 @@ async fn find_registration(
 pub async fn resend_email_registration(
     State(state): State<AppState>,
     context: ClientContext,
-    current: CurrentSession,
+    current: CurrentUser,
     Path(id): Path<String>,
     ApiJson(_body): ApiJson<serde_json::Map<String, serde_json::Value>>,
 ) -> ApiResult<(StatusCode, Json<EmailRegistration>)> {
@@ -271,7 +271,7 @@ pub async fn resend_email_registration(
 pub async fn verify_email_registration(
     State(state): State<AppState>,
     context: ClientContext,
-    current: CurrentSession,
+    current: CurrentUser,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<VerifyEmailRegistration>,
 ) -> ApiResult<(StatusCode, Json<MethodCreated>)> {

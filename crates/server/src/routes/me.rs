@@ -3,7 +3,7 @@
 use axum::Json;
 use security_info_api::{Organization, Problem, User};
 
-use crate::{config::Settings, extract::CurrentSession, state::AppState, store::AccountRecord};
+use crate::{config::Settings, extract::CurrentUser, state::AppState, store::AccountRecord};
 
 /// The wire form of an account.
 pub fn user_of(account: &AccountRecord, settings: &Settings) -> User {
@@ -26,7 +26,7 @@ pub fn user_of(account: &AccountRecord, settings: &Settings) -> User {
     ))]
 pub async fn get_me(
     axum::extract::State(state): axum::extract::State<AppState>,
-    current: CurrentSession,
+    current: CurrentUser,
 ) -> Json<User> {
     Json(user_of(&current.account, &state.settings))
 }

@@ -14,7 +14,7 @@ use crate::{
     clock,
     domain::{audit, mask},
     error::{ApiError, ApiResult},
-    extract::{ClientContext, CurrentSession},
+    extract::{ClientContext, CurrentUser},
     mail::outbox,
     state::AppState,
     store::MethodRecord,
@@ -40,7 +40,7 @@ pub fn method_of(record: &MethodRecord) -> Option<Method> {
     ))]
 pub async fn list_methods(
     State(state): State<AppState>,
-    current: CurrentSession,
+    current: CurrentUser,
 ) -> ApiResult<Json<MethodList>> {
     let methods = state
         .store
@@ -60,7 +60,7 @@ pub async fn list_methods(
     ))]
 pub async fn list_method_types(
     State(state): State<AppState>,
-    current: CurrentSession,
+    current: CurrentUser,
 ) -> ApiResult<Json<MethodTypeList>> {
     let existing = state
         .store
@@ -104,7 +104,7 @@ pub async fn list_method_types(
 pub async fn delete_method(
     State(state): State<AppState>,
     context: ClientContext,
-    current: CurrentSession,
+    current: CurrentUser,
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
     let account = &current.account;

@@ -34,6 +34,15 @@ pub trait Store: Send + Sync + 'static {
     /// The account with this id.
     async fn account(&self, account_id: &str) -> anyhow::Result<Option<AccountRecord>>;
 
+    /// The account of the external identity, created on first use from `profile` (its id,
+    /// principal name and display name; no password). On later uses the display name follows
+    /// `profile`, and the principal name too unless another account has it.
+    async fn external_account(
+        &self,
+        identity: &ExternalIdentity,
+        profile: &NewAccount,
+    ) -> anyhow::Result<ExternalAccountOutcome>;
+
     /// Failed sign-ins for `username` and from `ip_address` since `since`, with the oldest
     /// failure of each (for `Retry-After`).
     async fn failed_sign_ins(

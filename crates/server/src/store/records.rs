@@ -30,6 +30,24 @@ pub struct AccountRecord {
     pub language: String,
 }
 
+/// A user of the OpenID Connect provider: `iss` and `sub` of their tokens.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExternalIdentity {
+    /// `iss`.
+    pub issuer: String,
+    /// `sub`.
+    pub subject: String,
+}
+
+/// The account of an external identity, or why there is none.
+#[derive(Debug, Clone)]
+pub enum ExternalAccountOutcome {
+    /// The (new or refreshed) account.
+    Account(AccountRecord),
+    /// First use, but another account already has the token's principal name.
+    NameTaken,
+}
+
 /// Recent failed sign-ins.
 #[derive(Debug, Clone, Default)]
 pub struct FailedSignIns {

@@ -281,6 +281,93 @@ impl Store for SqliteStore {
             .transpose()
     }
 
+    async fn external_account(
+        &self,
+        identity: &ExternalIdentity,
+        profile: &NewAccount,
+    ) -> anyhow::Result<ExternalAccountOutcome> {
+        const BY_IDENTITY: &str = "select account.* from account
+             join external_identity using (account_id)
+             where external_identity.issuer = ? and external_identity.subject = ?";
+        let existing = sqlx::query(BY_IDENTITY)
+            .bind(&identity.issuer)
+            .bind(&identity.subject)
+            .fetch_optional(&self.pool)
+            .await?
+            .as_ref()
+            .map(account_from_row)
+            .transpose()?;
+        if let Some(account) = &existing
+            && account.display_name == profile.display_name
+            && account.user_principal_name == profile.user_principal_name
+        {
+            return Ok(ExternalAccountOutcome::Account(account.clone()));
+        }
+        let mut tx = self.write().await?;
+        let account_id: Option<String> = sqlx::query_scalar(
+            "select account_id from external_identity where issuer = ? and subject = ?",
+        )
+        .bind(&identity.issuer)
+        .bind(&identity.subject)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let holder: Option<String> =
+            sqlx::query_scalar("select account_id from account where user_principal_name = ?")
+                .bind(&profile.user_principal_name)
+                .fetch_optional(&mut *tx)
+                .await?;
+        let account_id = match account_id {
+            Some(account_id) => {
+                sqlx::query("update account set display_name = ? where account_id = ?")
+                    .bind(&profile.display_name)
+                    .bind(&account_id)
+                    .execute(&mut *tx)
+                    .await?;
+                if holder.is_none() {
+                    sqlx::query("update account set user_principal_name = ? where account_id = ?")
+                        .bind(&profile.user_principal_name)
+                        .bind(&account_id)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                account_id
+            }
+            None if holder.is_some() => return Ok(ExternalAccountOutcome::NameTaken),
+            None => {
+                let now = ts(clock::now());
+                sqlx::query(
+                    "insert into account (account_id, user_principal_name, display_name, password_hash, created_at)
+                     values (?, ?, ?, '', ?)",
+                )
+                .bind(&profile.account_id)
+                .bind(&profile.user_principal_name)
+                .bind(&profile.display_name)
+                .bind(&now)
+                .execute(&mut *tx)
+                .await?;
+                sqlx::query(
+                    "insert into external_identity (external_identity_id, account_id, issuer, subject, created_at)
+                     values (?, ?, ?, ?, ?)",
+                )
+                .bind(crate::random::id()?)
+                .bind(&profile.account_id)
+                .bind(&identity.issuer)
+                .bind(&identity.subject)
+                .bind(&now)
+                .execute(&mut *tx)
+                .await?;
+                profile.account_id.clone()
+            }
+        };
+        let account = sqlx::query("select * from account where account_id = ?")
+            .bind(&account_id)
+            .fetch_one(&mut *tx)
+            .await?;
+        let account = account_from_row(&account)?;
+        tx.commit().await?;
+        Ok(ExternalAccountOutcome::Account(account))
+    }
+
     async fn failed_sign_ins(
         &self,
         username: &str,

@@ -1,6 +1,7 @@
 //! Black-box tests of the Security info server over HTTP: each test starts the server on
 //! port 0 with a fresh SQLite database. The SMTP tests run a real SMTP server (npm
-//! `smtp-server`, see `tests/support/smtp_sink.mjs`) and the real binary.
+//! `smtp-server`, see `tests/support/smtp_sink.mjs`) and the real binary; the OpenID Connect
+//! tests run a real provider (npm `oidc-provider`, see `tests/support/oidc_provider.mjs`).
 
 mod activity;
 mod bad_input;
@@ -8,6 +9,7 @@ mod email_registration;
 mod embedding;
 mod helpers;
 mod methods;
+mod oidc;
 mod openapi_and_health;
 mod session;
 mod smtp;
