@@ -78,12 +78,14 @@ for (const { lang, user, address, subject } of runs) {
     // The activity page lists what happened.
     await page.getByRole('navigation').getByRole('link', { name: t.nav_activity }).click();
     await expect(page.getByRole('heading', { level: 1, name: t.activity_title })).toBeVisible();
+    await expect(page.getByRole('status')).toHaveText('');
     await expect(page.getByText(t.activity_kind_method_added, { exact: true })).toBeVisible();
     await expect(page.getByText(t.activity_kind_method_deleted, { exact: true })).toBeVisible();
 
     // Sign out returns to sign-in; the pages are closed afterwards.
     await page.getByRole('button', { name: t.sign_out }).click();
     await expect(page.getByRole('heading', { level: 1, name: t.signin_title })).toBeVisible();
+    await expect(page.getByRole('status')).toHaveText(t.signed_out);
     await page.goto(`${server.url}/security-info`);
     await expect(page.getByRole('heading', { level: 1, name: t.signin_title })).toBeVisible();
   });
