@@ -297,6 +297,22 @@ pub struct DevMailbox {
     pub messages: Vec<DevMailMessage>,
 }
 
+/// `GET /embedding`: what the framed app needs to talk to its host (public, no sign-in; the
+/// same origins are in every response's `Content-Security-Policy: frame-ancestors`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct EmbeddingInfo {
+    /// Protocol version of the postMessage contract the server documents (`1`).
+    pub protocol_version: u32,
+    /// Exact origins (`https://host[:port]`) allowed to frame the app: the only targets of the
+    /// app's messages and the only senders whose messages it reads.
+    pub embed_origins: Vec<String>,
+    /// Whether the API accepts `Authorization: Bearer` tokens of the organization's OpenID
+    /// Connect provider (so the app may ask its host for one).
+    pub bearer_tokens: bool,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -88,6 +88,13 @@ pub struct Config {
     #[arg(long, env = "SECURITY_INFO_EMBED_ORIGINS", value_delimiter = ',')]
     pub embed_origins: Vec<String>,
 
+    /// Session cookie when portals are configured and the public origin is https: `partitioned`
+    /// (`SameSite=None; Secure; Partitioned`, so a sign-in inside a cross-site frame works) or
+    /// `lax` (keep `SameSite=Lax`: enough when every portal is on the same site, e.g.
+    /// portal.contoso.example framing security.contoso.example, or when only tokens are used).
+    #[arg(long, env = "SECURITY_INFO_EMBED_COOKIE", value_enum, default_value_t = EmbedCookie::Partitioned)]
+    pub embed_cookie: EmbedCookie,
+
     /// OpenID Connect issuer whose tokens the API accepts as `Authorization: Bearer` (exactly
     /// as in the tokens' `iss`, e.g. `https://login.contoso.example/realms/staff`). Its keys
     /// are found through `<issuer>/.well-known/openid-configuration`. Needs https (http only
@@ -113,6 +120,15 @@ pub struct Config {
         hide_env_values = true
     )]
     pub demo_password: Secret<String>,
+}
+
+/// The session cookie's mode when portals embed the app over https.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum EmbedCookie {
+    /// `SameSite=None; Secure; Partitioned`.
+    Partitioned,
+    /// `SameSite=Lax`, as without portals.
+    Lax,
 }
 
 /// The checked, ready-to-use form of [`Config`].
@@ -142,6 +158,8 @@ pub struct Settings {
     pub public_origin: Option<String>,
     /// Allowed embedding portals.
     pub embed_origins: Vec<String>,
+    /// Session cookie mode when embedded over https.
+    pub embed_cookie: EmbedCookie,
     /// The OpenID Connect provider whose bearer tokens are accepted, if any.
     pub oidc: Option<OidcSettings>,
     /// Seed demo accounts.
@@ -241,6 +259,7 @@ impl Config {
             code_secret: self.code_secret,
             public_origin,
             embed_origins,
+            embed_cookie: self.embed_cookie,
             oidc,
             demo_accounts: self.demo_accounts,
             demo_password: self.demo_password,

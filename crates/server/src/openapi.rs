@@ -6,7 +6,7 @@ use utoipa::{
     openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme},
 };
 
-use crate::routes::{activity, email_registrations, me, methods, session};
+use crate::routes::{activity, email_registrations, embedding, me, methods, session};
 
 /// The document.
 #[derive(OpenApi)]
@@ -35,6 +35,7 @@ use crate::routes::{activity, email_registrations, me, methods, session};
         email_registrations::resend_email_registration,
         email_registrations::verify_email_registration,
         activity::list_activity,
+        embedding::get_embedding,
         get_openapi,
     ),
     components(schemas(security_info_api::ProblemCode, security_info_api::ActivityKind)),

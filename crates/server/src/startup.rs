@@ -12,7 +12,7 @@ use tokio::{net::TcpListener, sync::Notify};
 use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::{
-    config::Config,
+    config::{Config, EmbedCookie},
     domain::{codes::CodeKeys, password::PasswordHasher},
     mail::{Mailer, dev_outbox::DevOutbox, smtp::SmtpMailer, worker::OutboxWorker},
     oidc::OidcVerifier,
@@ -85,7 +85,10 @@ impl Application {
             .map(OidcVerifier::new)
             .transpose()?
             .map(Arc::new);
-        let cookie = CookieSettings::for_origin(&public, !settings.embed_origins.is_empty());
+        let cookie = CookieSettings::for_origin(
+            &public,
+            !settings.embed_origins.is_empty() && settings.embed_cookie == EmbedCookie::Partitioned,
+        );
         let state = AppState {
             store: store.clone(),
             settings: Arc::new(settings),

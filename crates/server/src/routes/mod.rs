@@ -3,6 +3,7 @@
 pub mod activity;
 pub mod dev_mailbox;
 pub mod email_registrations;
+pub mod embedding;
 pub mod fallback;
 pub mod health;
 pub mod me;
@@ -46,6 +47,7 @@ pub fn api_router(state: &AppState) -> Router<AppState> {
             post(email_registrations::verify_email_registration),
         )
         .route("/me/activity", get(activity::list_activity))
+        .route("/embedding", get(embedding::get_embedding))
         .route("/openapi.json", get(openapi::get_openapi))
         .fallback(fallback::not_found)
         .method_not_allowed_fallback(fallback::method_not_supported)

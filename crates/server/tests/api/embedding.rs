@@ -137,6 +137,23 @@ async fn embedded_over_https_the_session_cookie_is_partitioned_and_sent_cross_si
 }
 
 #[tokio::test]
+async fn a_same_site_deployment_can_keep_the_lax_cookie_with_portals_configured() {
+    let app = TestApp::spawn_with(&[
+        "--public-origin",
+        "https://security.contoso.example",
+        "--embed-origins",
+        "https://portal.contoso.example",
+        "--embed-cookie",
+        "lax",
+    ])
+    .await;
+    assert_eq!(
+        without_token(&sign_in_cookie(&app).await),
+        "__Host-si_session=…; Path=/; HttpOnly; SameSite=Lax; Secure; Max-Age=43200"
+    );
+}
+
+#[tokio::test]
 async fn over_https_without_portals_the_session_cookie_stays_same_site_lax() {
     let app = TestApp::spawn_with(&["--public-origin", "https://security.contoso.example"]).await;
     assert_eq!(
@@ -152,4 +169,24 @@ async fn over_plain_http_the_session_cookie_stays_lax_even_with_portals() {
         without_token(&sign_in_cookie(&app).await),
         "si_session=…; Path=/; HttpOnly; SameSite=Lax; Max-Age=43200"
     );
+}
+
+#[tokio::test]
+async fn the_app_can_learn_the_exact_portal_origins_it_may_talk_to() {
+    let app = TestApp::spawn_with(&["--embed-origins", "https://Portal.Contoso.Example/"]).await;
+    let response = app.get("/embedding").await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let info: security_info_api::EmbeddingInfo = response.json().await.expect("embedding");
+    assert_eq!(info.protocol_version, 1);
+    assert_eq!(info.embed_origins, vec!["https://portal.contoso.example"]);
+    assert!(!info.bearer_tokens);
+
+    let plain = TestApp::spawn().await;
+    let info: security_info_api::EmbeddingInfo = plain
+        .get("/embedding")
+        .await
+        .json()
+        .await
+        .expect("embedding");
+    assert!(info.embed_origins.is_empty());
 }
