@@ -34,6 +34,7 @@ const MILLION: u64 = 1_000_000;
 /// Runs every benchmark and writes the results page.
 pub fn bench() -> Result {
     let started = Instant::now();
+    let load_at_start = load_average();
     tools::ensure_test_tools()?;
     tools::ensure_apt_commands(&[("wrk", "wrk"), ("sqlite3", "sqlite3")])?;
     build::build_app()?;
@@ -64,7 +65,7 @@ pub fn bench() -> Result {
     let results = json!({
         "finishedAt": command("date").args(["-u", "+%Y-%m-%dT%H:%M:%SZ"]).output().map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned()).unwrap_or_default(),
         "durationSeconds": started.elapsed().as_secs(),
-        "machine": machine(),
+        "machine": machine(load_at_start),
         "transfer": transfer,
         "page": page,
         "api": { "thousandUsers": thousand, "millionUsers": million },
@@ -176,7 +177,15 @@ fn add_method_label() -> Result<String> {
         .ok_or_else(|| format!("{path:?} has no add_method label"))
 }
 
-fn machine() -> Value {
+/// The 1-minute load average: a busy machine slows every figure, so the page says it.
+fn load_average() -> f64 {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|text| text.split_whitespace().next()?.parse().ok())
+        .unwrap_or(0.0)
+}
+
+fn machine(load_at_start: f64) -> Value {
     let read = |path: &str| std::fs::read_to_string(path).unwrap_or_default();
     let cpuinfo = read("/proc/cpuinfo");
     let cpu = cpuinfo
@@ -195,5 +204,7 @@ fn machine() -> Value {
         "cpu": cpu,
         "memory": memory,
         "kernel": read("/proc/sys/kernel/osrelease").trim(),
+        "loadAverageAtStart": load_at_start,
+        "loadAverageAtEnd": load_average(),
     })
 }

@@ -130,6 +130,11 @@ fn markdown(results: &Value) -> String {
         machine["kernel"].as_str().unwrap_or("?"),
         results["finishedAt"].as_str().unwrap_or("?"),
     );
+    let _ = writeln!(
+        md,
+        "Load average (1 min) at the start: {}, at the end: {}; anything near or above the core count means other work shared the cores and every timing below is pessimistic.\n",
+        machine["loadAverageAtStart"], machine["loadAverageAtEnd"],
+    );
     md.push_str("![Share of each budget used](chart.svg)\n\n| budget | measured | limit | verdict |\n|---|---|---|---|\n");
     for budget in &BUDGETS {
         let Some(measured) = results.pointer(budget.pointer).and_then(Value::as_f64) else {
@@ -153,6 +158,11 @@ fn markdown(results: &Value) -> String {
             show(measured, budget.unit),
             show(limit, budget.unit)
         );
+    }
+    if let Ok(why) = std::fs::read_to_string(root().join("bench/why.md")) {
+        md.push_str("\n## Why budgets are missed\n\n");
+        md.push_str(&why);
+        md.push('\n');
     }
     md.push_str("\n## Details\n\n");
     let t = &results["transfer"];
