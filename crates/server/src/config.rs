@@ -9,8 +9,10 @@ use security_info_api::{
     MethodType,
     code::{MAX_CODE_LENGTH, MIN_CODE_LENGTH},
 };
+use time::Duration;
 
 use crate::{
+    domain::policy,
     oidc::{OidcSettings, fetchable},
     secret::Secret,
 };
@@ -78,6 +80,18 @@ pub struct Config {
     /// generated once and kept in the database, so codes survive restarts.
     #[arg(long, env = "SECURITY_INFO_CODE_SECRET", hide_env_values = true)]
     pub code_secret: Option<Secret<String>>,
+
+    /// How long a verification code works, in seconds (1 to 3600). The code mail states it in
+    /// minutes, rounded up.
+    #[arg(long, env = "SECURITY_INFO_CODE_TTL_SECONDS",
+          default_value_t = policy::DEFAULT_CODE_VALIDITY.whole_seconds())]
+    pub code_ttl_seconds: i64,
+
+    /// How recent, in seconds, a sign-in or re-authentication (or a bearer token's
+    /// `auth_time`) must be to add or delete a method (1 to 43200, the session's longest life).
+    #[arg(long, env = "SECURITY_INFO_STEP_UP_SECONDS",
+          default_value_t = policy::DEFAULT_STEP_UP_WINDOW.whole_seconds())]
+    pub step_up_seconds: i64,
 
     /// The app's public origin (`https://security.contoso.example`). With https the session
     /// cookie is `__Host-` prefixed and Secure [default: http://<listen address>].
@@ -154,6 +168,10 @@ pub struct Settings {
     pub code_length: u8,
     /// Configured code secret, if any.
     pub code_secret: Option<Secret<String>>,
+    /// How long a code works.
+    pub code_validity: Duration,
+    /// How recent an authentication must be to add or delete a method.
+    pub step_up_window: Duration,
     /// Configured public origin (`scheme://host[:port]`), if any.
     pub public_origin: Option<String>,
     /// Allowed embedding portals.
@@ -232,6 +250,16 @@ impl Config {
             .filter(|o| !o.trim().is_empty())
             .map(|o| parse_origin(o, "SECURITY_INFO_EMBED_ORIGINS"))
             .collect::<anyhow::Result<Vec<_>>>()?;
+        let code_validity = duration_setting(
+            self.code_ttl_seconds,
+            "SECURITY_INFO_CODE_TTL_SECONDS",
+            policy::MAX_CODE_VALIDITY,
+        )?;
+        let step_up_window = duration_setting(
+            self.step_up_seconds,
+            "SECURITY_INFO_STEP_UP_SECONDS",
+            policy::MAX_STEP_UP_WINDOW,
+        )?;
         if !self.database_url.expose().starts_with("sqlite:") {
             bail!("SECURITY_INFO_DATABASE_URL must be a sqlite: URL (PostgreSQL is not built yet)");
         }
@@ -257,6 +285,8 @@ impl Config {
             allowed_methods,
             code_length: self.code_length,
             code_secret: self.code_secret,
+            code_validity,
+            step_up_window,
             public_origin,
             embed_origins,
             embed_cookie: self.embed_cookie,
@@ -265,6 +295,18 @@ impl Config {
             demo_password: self.demo_password,
         })
     }
+}
+
+/// A number of seconds from 1 to `max`, as a duration; 0 (which would make every code or
+/// change fail at once) and anything longer than the security baseline allows are refused.
+fn duration_setting(seconds: i64, variable: &str, max: Duration) -> anyhow::Result<Duration> {
+    if !(1..=max.whole_seconds()).contains(&seconds) {
+        bail!(
+            "{variable} must be a number of seconds from 1 to {} (got {seconds})",
+            max.whole_seconds()
+        );
+    }
+    Ok(Duration::seconds(seconds))
 }
 
 /// Checks the OpenID Connect issuer and audience.
@@ -338,6 +380,32 @@ mod tests {
         assert_eq!(settings.allowed_methods, vec![MethodType::Email]);
         assert_eq!(settings.mail_from, "Contoso <no-reply@contoso.example>");
         assert_eq!(settings.code_length, 6);
+        assert_eq!(settings.code_validity, Duration::minutes(10));
+        assert_eq!(settings.step_up_window, Duration::minutes(10));
+    }
+
+    #[test]
+    fn code_validity_and_step_up_window_are_settable_within_bounds() {
+        let settings =
+            parse(&["--code-ttl-seconds", "3", "--step-up-seconds", "43200"]).expect("valid");
+        assert_eq!(settings.code_validity, Duration::seconds(3));
+        assert_eq!(settings.step_up_window, Duration::hours(12));
+        for (flag, value) in [
+            ("--code-ttl-seconds", "0"),
+            ("--code-ttl-seconds", "-5"),
+            ("--code-ttl-seconds", "3601"),
+            ("--code-ttl-seconds", "ten"),
+            ("--step-up-seconds", "0"),
+            ("--step-up-seconds", "43201"),
+            ("--step-up-seconds", "99999999999999999999"),
+        ] {
+            assert!(parse(&[flag, value]).is_err(), "{flag} {value}");
+        }
+        let error = parse(&["--code-ttl-seconds", "0"]).expect_err("refused");
+        assert_eq!(
+            error.to_string(),
+            "SECURITY_INFO_CODE_TTL_SECONDS must be a number of seconds from 1 to 3600 (got 0)"
+        );
     }
 
     #[test]

@@ -189,14 +189,14 @@ pub struct CurrentUser {
 impl CurrentUser {
     /// Whether the user authenticated recently enough to change methods: a sign-in or
     /// re-authentication of the session, or the token's `auth_time` (a token without one never
-    /// counts as recent), within [`policy::STEP_UP_WINDOW`].
-    pub fn require_step_up(&self) -> Result<(), ApiError> {
+    /// counts as recent), within `window` (the configured `Settings::step_up_window`).
+    pub fn require_step_up(&self, window: time::Duration) -> Result<(), ApiError> {
         let authenticated_at = match &self.authentication {
             Authentication::Session(session) => Some(session.authenticated_at),
             Authentication::Token { auth_time } => *auth_time,
         };
         match authenticated_at {
-            Some(at) if clock::now() - at <= policy::STEP_UP_WINDOW => Ok(()),
+            Some(at) if clock::now() - at <= window => Ok(()),
             _ => Err(ApiError::code(ProblemCode::ReauthenticationRequired)),
         }
     }

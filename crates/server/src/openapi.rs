@@ -72,7 +72,8 @@ impl Modify for SessionCookie {
                         "An access token (or ID token) of the organization's OpenID Connect \
                          provider (`SECURITY_INFO_OIDC_ISSUER`, audience \
                          `SECURITY_INFO_OIDC_AUDIENCE`); accepted by the `/me` resources only. \
-                         Changes need `auth_time` within 10 minutes, else \
+                         Changes need `auth_time` within the step-up window \
+                         (`SECURITY_INFO_STEP_UP_SECONDS`, 10 minutes by default), else \
                          `reauthentication_required`. See docs/embedding.md.",
                     ))
                     .build(),

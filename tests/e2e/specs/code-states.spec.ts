@@ -1,9 +1,19 @@
 // What users see when things go wrong in the add-email flow: a work address, a wrong code
 // (attempts left), too many wrong codes (start again), an expired code, the resend countdown,
-// a server failure (Try again), and step-up before a change.
+// a server failure and an unreachable server (Try again), and step-up before a change. No answer
+// is faked: the failures are produced by real servers (short code life, short step-up window, a
+// table taken away, a stopped process).
 import { expect, test, type Page } from '@playwright/test';
-import { startServer, ALAIN, DEMO_PASSWORD, MEGAN, type RunningServer } from '../support/server';
-import { fill, openSecurityInfo, signIn, startAddingEmail, type Messages } from '../support/app';
+import { startServer, sql, ALAIN, DEMO_PASSWORD, MEGAN, type RunningServer } from '../support/server';
+import {
+  codeOf,
+  fill,
+  nextMail,
+  openSecurityInfo,
+  signIn,
+  startAddingEmail,
+  type Messages,
+} from '../support/app';
 
 let server: RunningServer;
 test.beforeAll(async () => {
@@ -79,7 +89,7 @@ test('a wrong code says how many tries are left, and too many start over (nl)', 
   await expect(dialog.getByLabel(t.email_question)).toHaveValue('megan@example.net');
 });
 
-test('the resend countdown runs, and an expired code says to get a new one', async ({ page }) => {
+test('the resend countdown runs', async ({ page }) => {
   const t = await signIn(page, server.url, ALAIN, 'en');
   await openSecurityInfo(page, t);
   await startAddingEmail(page, server.url, t, 'alain.dupont@example.com');
@@ -90,73 +100,125 @@ test('the resend countdown runs, and an expired code says to get a new one', asy
   await expect(countdown).not.toHaveText(first ?? '', { timeout: 3_000 });
   await expect(dialog.getByRole('button', { name: t.resend })).toHaveAttribute('aria-disabled', 'true');
   await expect(dialog.locator('#code-expiry')).toContainText(t.code_expires.split('{')[0].trim());
+});
 
-  // The server says the code expired (ten minutes are too long to wait in a test).
-  await page.route('**/api/v1/me/email-registrations/*/verify', (route) =>
-    route.fulfill({
-      status: 410,
-      contentType: 'application/problem+json',
-      body: JSON.stringify({
-        type: 'urn:security-info:problem:code_expired',
-        title: 'Code expired',
-        status: 410,
-        code: 'code_expired',
-      }),
-    }),
-  );
-  await dialog.getByLabel(t.code_label, { exact: true }).fill('000000');
-  await dialog.getByRole('button', { name: t.next }).click();
-  await expect(dialog.getByText(t.problem_code_expired).first()).toBeVisible();
-  await expect(dialog.locator('#code-expiry')).toHaveText(t.code_expired_local);
+// The tests below break or reconfigure a server of their own, so each starts one.
+
+test('an expired code says to get a new one, and Resend code brings one that works', async ({ page }) => {
+  // Codes live 10 s on this server; the resend cooldown stays the real 60 s, so this waits it out.
+  test.setTimeout(150_000);
+  const own = await startServer({ SECURITY_INFO_CODE_TTL_SECONDS: '10' });
+  try {
+    const address = 'alain.dupont@example.com';
+    const t = await signIn(page, own.url, ALAIN, 'en');
+    await openSecurityInfo(page, t);
+    const code = await startAddingEmail(page, own.url, t, address);
+    const dialog = page.getByRole('dialog', { name: t.code_title });
+    const input = dialog.getByLabel(t.code_label, { exact: true });
+    // The app's clock sees the code expire...
+    await expect(dialog.locator('#code-expiry')).toHaveText(t.code_expired_local, { timeout: 20_000 });
+    // ...and the server refuses the right code, too late, as code_expired.
+    const answer = page.waitForResponse((r) => r.url().endsWith('/verify') && r.request().method() === 'POST');
+    await input.fill(code);
+    await dialog.getByRole('button', { name: t.next }).click();
+    expect((await answer).status()).toBe(410);
+    expect((await (await answer).json()).code).toBe('code_expired');
+    await expect(dialog.locator('#code-error')).toHaveText(t.problem_code_expired);
+    await expect(input).toHaveAttribute('aria-invalid', 'true');
+
+    // Resend code, once the cooldown is over, mails a new code that works.
+    const resend = dialog.getByRole('button', { name: t.resend });
+    await expect(resend).toHaveAttribute('aria-disabled', 'false', { timeout: 70_000 });
+    const resentAt = new Date(Date.now() - 1000).toISOString();
+    await resend.click();
+    await expect(dialog.getByText(fill(t.code_resent, { address }))).toBeVisible();
+    await expect(dialog.locator('#code-expiry')).not.toHaveText(t.code_expired_local);
+    const fresh = codeOf(await nextMail(own.url, address, resentAt));
+    await input.fill(fresh);
+    await dialog.getByRole('button', { name: t.next }).click();
+    await expect(dialog).toBeHidden();
+    await expect(page.getByRole('list', { name: t.methods_label })).toContainText(address);
+  } finally {
+    await own.stop();
+  }
 });
 
 test('a server failure offers Try again, which recovers', async ({ page }) => {
-  const t = await signIn(page, server.url, ALAIN, 'en');
-  let fail = true;
-  await page.route('**/api/v1/me/methods', (route) =>
-    fail ? route.fulfill({ status: 503, body: 'upstream down' }) : route.continue(),
-  );
-  await openSecurityInfo(page, t);
-  const alert = page.getByRole('alert').filter({ hasText: t.error_server });
-  await expect(alert).toBeVisible();
-  fail = false;
-  await alert.getByRole('button', { name: t.try_again }).click();
-  await expect(page.getByRole('list', { name: t.methods_label }).or(page.getByTestId('methods-empty'))).toBeVisible();
+  const own = await startServer();
+  try {
+    const t = await signIn(page, own.url, ALAIN, 'en');
+    // Break the real server: the table the method list reads disappears (renamed) while it runs.
+    sql(own, 'alter table method rename to method_unavailable;');
+    const answer = page.waitForResponse((r) => r.url().endsWith('/api/v1/me/methods'));
+    await openSecurityInfo(page, t);
+    expect((await answer).status()).toBe(500);
+    expect((await (await answer).json()).code).toBe('internal');
+    const methods = page.getByRole('region', { name: t.methods_label, exact: true });
+    const usage = page.getByRole('region', { name: t.usage_heading, exact: true });
+    for (const region of [methods, usage]) {
+      await expect(region.getByRole('alert')).toContainText(t.error_server);
+    }
+    sql(own, 'alter table method_unavailable rename to method;');
+    for (const region of [methods, usage]) {
+      await region.getByRole('alert').getByRole('button', { name: t.try_again }).click();
+      await expect(region.getByRole('alert')).toBeHidden();
+    }
+    await expect(page.getByTestId('methods-empty')).toBeVisible();
+  } finally {
+    await own.stop();
+  }
+});
+
+test('an unreachable server offers Try again, which recovers when it is back', async ({ page }) => {
+  const own = await startServer();
+  try {
+    const t = await signIn(page, own.url, ALAIN, 'en');
+    await own.halt();
+    await page.getByRole('link', { name: t.overview_security_link }).click();
+    await expect(page.getByRole('heading', { level: 1, name: t.security_title })).toBeVisible();
+    const methods = page.getByRole('region', { name: t.methods_label, exact: true });
+    const alert = methods.getByRole('alert');
+    await expect(alert).toContainText(t.error_network);
+    // Back on the same port with the same database: the session is still there.
+    await own.restart();
+    await alert.getByRole('button', { name: t.try_again }).click();
+    await expect(alert).toBeHidden();
+    await expect(page.getByTestId('methods-empty')).toBeVisible();
+  } finally {
+    await own.stop();
+  }
 });
 
 test('a change that needs a fresh sign-in asks for the password and then continues', async ({ page }) => {
-  const t = await signIn(page, server.url, MEGAN, 'en');
-  await openSecurityInfo(page, t);
-  // The first registration call is answered as if the sign-in were too old.
-  let demanded = false;
-  await page.route('**/api/v1/me/email-registrations', (route) => {
-    if (!demanded && route.request().method() === 'POST') {
-      demanded = true;
-      return route.fulfill({
-        status: 401,
-        contentType: 'application/problem+json',
-        body: JSON.stringify({
-          type: 'urn:security-info:problem:reauthentication_required',
-          title: 'Reauthentication required',
-          status: 401,
-          code: 'reauthentication_required',
-        }),
-      });
-    }
-    return route.continue();
-  });
-  const dialog = await openEmailStep(page, t);
-  await dialog.getByLabel(t.email_question).fill('megan@example.com');
-  await dialog.getByRole('button', { name: t.next }).click();
-  const stepUp = page.getByRole('dialog', { name: t.reauth_title });
-  await expect(stepUp).toBeVisible();
-  await expect(stepUp.getByLabel(t.reauth_password)).toBeFocused();
-  await stepUp.getByLabel(t.reauth_password).fill('wrong-password');
-  await stepUp.getByRole('button', { name: t.reauth_submit }).click();
-  await expect(stepUp.getByText(t.problem_invalid_credentials)).toBeVisible();
-  await stepUp.getByLabel(t.reauth_password).fill(DEMO_PASSWORD);
-  await stepUp.getByRole('button', { name: t.reauth_submit }).click();
-  await expect(stepUp).toBeHidden();
-  // The interrupted Next went on: the code was sent.
-  await expect(dialog.getByText(fill(t.code_sent, { address: 'megan@example.com' }))).toBeVisible();
+  // On this server a sign-in counts as recent for 3 s only.
+  const own = await startServer({ SECURITY_INFO_STEP_UP_SECONDS: '3' });
+  try {
+    const address = 'megan@example.com';
+    const t = await signIn(page, own.url, MEGAN, 'en');
+    await openSecurityInfo(page, t);
+    const dialog = await openEmailStep(page, t);
+    await dialog.getByLabel(t.email_question).fill(address);
+    await page.waitForTimeout(3_500);
+    const refused = page.waitForResponse(
+      (r) => r.url().endsWith('/api/v1/me/email-registrations') && r.request().method() === 'POST',
+    );
+    await dialog.getByRole('button', { name: t.next }).click();
+    expect((await refused).status()).toBe(401);
+    expect((await (await refused).json()).code).toBe('reauthentication_required');
+    const stepUp = page.getByRole('dialog', { name: t.reauth_title });
+    await expect(stepUp).toBeVisible();
+    await expect(stepUp.getByLabel(t.reauth_password)).toBeFocused();
+    await stepUp.getByLabel(t.reauth_password).fill('wrong-password');
+    await stepUp.getByRole('button', { name: t.reauth_submit }).click();
+    await expect(stepUp.getByText(t.problem_invalid_credentials)).toBeVisible();
+    const reauthenticatedAt = new Date(Date.now() - 1000).toISOString();
+    await stepUp.getByLabel(t.reauth_password).fill(DEMO_PASSWORD);
+    await stepUp.getByRole('button', { name: t.reauth_submit }).click();
+    await expect(stepUp).toBeHidden();
+    // The interrupted Next went on: the server mailed a code.
+    await expect(dialog.getByText(fill(t.code_sent, { address }))).toBeVisible();
+    expect(codeOf(await nextMail(own.url, address, reauthenticatedAt))).toMatch(/^\d{6}$/);
+  } finally {
+    await own.stop();
+  }
 });

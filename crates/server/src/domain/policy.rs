@@ -2,8 +2,11 @@
 
 use time::Duration;
 
-/// How long a code works.
-pub const CODE_VALIDITY: Duration = Duration::minutes(10);
+/// How long a code works unless `SECURITY_INFO_CODE_TTL_SECONDS` says otherwise
+/// (in use: `Settings::code_validity`).
+pub const DEFAULT_CODE_VALIDITY: Duration = Duration::minutes(10);
+/// The longest code validity an operator may configure: a code is a short-lived secret.
+pub const MAX_CODE_VALIDITY: Duration = Duration::hours(1);
 /// Wrong codes before a registration is void (across resends).
 pub const MAX_FAILED_ATTEMPTS: u32 = 5;
 /// Minimum time between two codes of one registration.
@@ -17,8 +20,11 @@ pub const CODES_PER_ADDRESS_PER_DAY: u32 = 10;
 pub const SESSION_IDLE_TIMEOUT: Duration = Duration::minutes(30);
 /// A session is over this long after sign-in, used or not.
 pub const SESSION_ABSOLUTE_TIMEOUT: Duration = Duration::hours(12);
-/// Adding or deleting a method needs a sign-in or re-authentication this recent.
-pub const STEP_UP_WINDOW: Duration = Duration::minutes(10);
+/// Adding or deleting a method needs a sign-in or re-authentication this recent, unless
+/// `SECURITY_INFO_STEP_UP_SECONDS` says otherwise (in use: `Settings::step_up_window`).
+pub const DEFAULT_STEP_UP_WINDOW: Duration = Duration::minutes(10);
+/// The longest step-up window an operator may configure: no session lives longer.
+pub const MAX_STEP_UP_WINDOW: Duration = SESSION_ABSOLUTE_TIMEOUT;
 
 /// Window over which failed sign-ins are counted.
 pub const SIGN_IN_FAILURE_WINDOW: Duration = Duration::minutes(15);

@@ -9,7 +9,7 @@ use crate::{
     clock,
     domain::{
         codes::{CodeKeys, PlainCode},
-        mask, policy,
+        mask,
     },
     extract::ClientContext,
     random,
@@ -30,7 +30,10 @@ pub fn code_mail(
     let params = CodeParams {
         org_name: org_name.to_owned(),
         expires_at: clock::format(expires_at),
-        valid_minutes: policy::CODE_VALIDITY.whole_minutes(),
+        // Rounded up, so a short validity never reads as "0 minutes".
+        valid_minutes: ((expires_at - now).whole_seconds() + 59)
+            .div_euclid(60)
+            .max(1),
     };
     Ok(NewOutboxMessage {
         sealed_secret: Some(keys.seal(&outbox_message_id, code.expose())?),

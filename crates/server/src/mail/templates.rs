@@ -81,12 +81,12 @@ pub fn verification_code(
     let code = code.expose();
     let (subject, lines): (String, Vec<String>) = if language == "nl" {
         (
-            format!("Je verificatiecode voor {org}"),
+            format!("Uw verificatiecode voor {org}"),
             vec![
-                format!("Gebruik deze code om dit e-mailadres te verifiëren voor de beveiligingsgegevens van je {org}-account:"),
+                format!("Gebruik deze code om dit e-mailadres te verifiëren voor de beveiligingsgegevens van uw {org}-account:"),
                 code.to_owned(),
-                format!("De code is {minutes} minuten geldig, tot {expires}."),
-                "Heb je deze code niet aangevraagd? Dan kun je dit bericht negeren. Geef de code aan niemand.".to_owned(),
+                format!("De code is {minutes} {} geldig, tot {expires}.", if minutes == 1 { "minuut" } else { "minuten" }),
+                "Hebt u deze code niet aangevraagd? Dan kunt u dit bericht negeren. Geef de code aan niemand.".to_owned(),
             ],
         )
     } else {
@@ -95,7 +95,7 @@ pub fn verification_code(
             vec![
                 format!("Use this code to verify this email address for the security info of your {org} account:"),
                 code.to_owned(),
-                format!("The code is valid for {minutes} minutes, until {expires}."),
+                format!("The code is valid for {minutes} {}, until {expires}.", if minutes == 1 { "minute" } else { "minutes" }),
                 "If you didn't ask for this code, you can ignore this message. Never share the code with anyone.".to_owned(),
             ],
         )
@@ -143,11 +143,11 @@ pub fn change_notice(to: &str, language: &str, added: bool, params: &ChangeParam
             "verwijderd uit"
         };
         (
-            format!("Er is een beveiligingsmethode {what} je {org}-account"),
+            format!("Er is een beveiligingsmethode {what} uw {org}-account"),
             vec![
-                format!("Het e-mailadres {method} is {what} de beveiligingsgegevens van je {org}-account."),
+                format!("Het e-mailadres {method} is {what} de beveiligingsgegevens van uw {org}-account."),
                 format!("Wanneer: {when}\nIP-adres: {ip}\nBrowser: {browser}"),
-                "Was jij dit? Dan hoef je niets te doen. Was jij het niet, neem dan direct contact op met je helpdesk.".to_owned(),
+                "Hebt u dit zelf gedaan? Dan hoeft u niets te doen. Zo niet, neem dan direct contact op met uw helpdesk.".to_owned(),
             ],
         )
     } else {
@@ -220,7 +220,56 @@ mod tests {
             assert!(!mail.text.contains("http") && !mail.html.contains("href"));
         }
         let nl = verification_code("a@b.example", "nl", &params, &code());
-        assert!(nl.subject.starts_with("Je verificatiecode"));
+        assert!(nl.subject.starts_with("Uw verificatiecode"));
+        let one = CodeParams {
+            valid_minutes: 1,
+            ..params
+        };
+        assert!(
+            verification_code("a@b.example", "nl", &one, &code())
+                .text
+                .contains("1 minuut geldig")
+        );
+        assert!(
+            verification_code("a@b.example", "en", &one, &code())
+                .text
+                .contains("valid for 1 minute,")
+        );
+    }
+
+    #[test]
+    fn the_dutch_mails_address_the_user_formally() {
+        let code_params = CodeParams {
+            org_name: "Contoso".into(),
+            expires_at: "2026-11-24T10:22:00.000Z".into(),
+            valid_minutes: 10,
+        };
+        let change_params = ChangeParams {
+            org_name: "Contoso".into(),
+            method: "a***@gmail.com".into(),
+            occurred_at: "2026-11-24T10:22:00.000Z".into(),
+            ip_address: None,
+            browser: None,
+        };
+        let mails = [
+            verification_code("a@b.example", "nl", &code_params, &code()),
+            change_notice("a@b.example", "nl", true, &change_params),
+            change_notice("a@b.example", "nl", false, &change_params),
+        ];
+        for mail in mails {
+            let all = format!("{} {} {}", mail.subject, mail.text, mail.html);
+            let words: Vec<String> = all
+                .split(|c: char| !c.is_alphanumeric())
+                .map(str::to_lowercase)
+                .collect();
+            for informal in ["je", "jij", "jouw", "jou", "kun", "heb", "hoef"] {
+                assert!(
+                    !words.iter().any(|w| w == informal),
+                    "`{informal}` in: {all}"
+                );
+            }
+            assert!(words.iter().any(|w| w == "uw"), "{all}");
+        }
     }
 
     #[test]

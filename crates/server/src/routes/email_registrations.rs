@@ -78,7 +78,7 @@ fn issue_code(
 ) -> anyhow::Result<IssuedCode> {
     let length = state.settings.code_length;
     let plain = state.code_keys.generate(length)?;
-    let expires_at = now + policy::CODE_VALIDITY;
+    let expires_at = now + state.settings.code_validity;
     let mail = outbox::code_mail(
         &state.code_keys,
         address,
@@ -142,7 +142,7 @@ pub async fn create_email_registration(
     if has_email_method(&state.store.list_methods(&account.account_id).await?) {
         return Err(ApiError::code(ProblemCode::MethodAlreadyRegistered));
     }
-    current.require_step_up()?;
+    current.require_step_up(state.settings.step_up_window)?;
 
     let now = clock::now();
     let registration_id = random::id()?;
@@ -280,7 +280,7 @@ pub async fn verify_email_registration(
     // store's conditional updates detect that and the check starts over.
     for _ in 0..8 {
         let registration = find_registration(&state, &current, &id).await?;
-        current.require_step_up()?;
+        current.require_step_up(state.settings.step_up_window)?;
         match registration.status {
             RegistrationStatus::Pending => {}
             RegistrationStatus::Locked => {

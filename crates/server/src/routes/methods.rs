@@ -116,7 +116,7 @@ pub async fn delete_method(
         .into_iter()
         .find(|m| m.method_id == id)
         .ok_or_else(not_found)?;
-    current.require_step_up()?;
+    current.require_step_up(state.settings.step_up_window)?;
     let now = clock::now();
     let address = method.email_address.clone().unwrap_or_default();
     let event = audit::event(

@@ -194,8 +194,8 @@ pub async fn delete_session(
         .into_response())
 }
 
-/// Confirm the password: the session counts as freshly authenticated for 10 minutes (step-up
-/// before adding or deleting a method).
+/// Confirm the password: the session counts as freshly authenticated for the step-up window
+/// (`SECURITY_INFO_STEP_UP_SECONDS`, 10 minutes by default) before adding or deleting a method.
 #[utoipa::path(post, path = "/session/reauthenticate", tag = "session",
     request_body = ReauthenticateRequest,
     responses(

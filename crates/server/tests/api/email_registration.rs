@@ -78,7 +78,7 @@ async fn the_code_mail_is_in_dutch_when_the_app_asks_in_dutch() {
     let mailbox = app.wait_for_mail_count("alain@gmail.com", 1).await;
     assert_eq!(
         mailbox.messages[0].subject,
-        "Je verificatiecode voor Contoso"
+        "Uw verificatiecode voor Contoso"
     );
     assert!(mailbox.messages[0].text.contains("minuten"));
 }

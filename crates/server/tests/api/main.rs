@@ -11,5 +11,6 @@ mod helpers;
 mod methods;
 mod oidc;
 mod openapi_and_health;
+mod operator_settings;
 mod session;
 mod smtp;
