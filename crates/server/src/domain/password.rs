@@ -176,7 +176,10 @@ mod tests {
     fn a_pooled_hash_verifies_and_a_wrong_password_does_not() {
         let pool = MemoryPool::default();
         let hash = hash_blocking(&pool, "correct horse").expect("hashes");
-        assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{hash}");
+        assert!(
+            hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+            "{hash}"
+        );
         assert!(verify_blocking(&pool, "correct horse", &hash).expect("verifies"));
         assert!(!verify_blocking(&pool, "correct horsE", &hash).expect("verifies"));
         assert_eq!(pool.free.lock().map(|free| free.len()).unwrap_or(0), 1);
@@ -185,7 +188,11 @@ mod tests {
     #[test]
     fn pooled_hashes_are_standard_phc_strings_both_ways() {
         let pool = MemoryPool::default();
-        let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, params().expect("params"));
+        let argon2 = Argon2::new(
+            Algorithm::Argon2id,
+            Version::V0x13,
+            params().expect("params"),
+        );
         let salt = SaltString::encode_b64(b"0123456789abcdef").expect("salt");
         let standard = argon2
             .hash_password(b"s3cret", &salt)
