@@ -17,6 +17,9 @@ fn main() -> ExitCode {
     let outcome = match command.as_str() {
         "serve" => build::serve(),
         "test" => suites::test(),
+        "bench" if std::env::args().nth(2).as_deref() == Some("--report-only") => {
+            bench::report_only()
+        }
         "bench" => bench::bench(),
         _ => {
             eprintln!("usage: cargo xtask <serve | test | bench>");
@@ -25,6 +28,7 @@ fn main() -> ExitCode {
             );
             eprintln!("  test   every check and test suite; the last line is `N passed, N failed`");
             eprintln!("  bench  size, page-load and API benchmarks, written to bench/README.md");
+            eprintln!("         (--report-only: rewrite bench/README.md from bench/results.json)");
             return ExitCode::from(2);
         }
     };

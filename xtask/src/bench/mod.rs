@@ -84,6 +84,14 @@ pub fn bench() -> Result {
     Ok(())
 }
 
+/// Writes the results page again from `bench/results.json` (after editing `bench/why.md`).
+pub fn report_only() -> Result {
+    let path = root().join("bench/results.json");
+    let text = std::fs::read_to_string(&path).map_err(|e| format!("cannot read {path:?}: {e}"))?;
+    let results: Value = serde_json::from_str(&text).map_err(|e| format!("{path:?}: {e}"))?;
+    report::write(&results)
+}
+
 /// Starts the server once to create the schema and demo accounts, seeds `count` accounts,
 /// and starts it again on the seeded database.
 fn seeded_server(binary: &Path, database: &Path, count: u64) -> Result<BenchServer> {

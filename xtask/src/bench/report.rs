@@ -133,7 +133,12 @@ fn markdown(results: &Value) -> String {
     let _ = writeln!(
         md,
         "Load average (1 min) at the start: {}, at the end: {}; anything near or above the core count means other work shared the cores and every timing below is pessimistic.\n",
-        machine["loadAverageAtStart"], machine["loadAverageAtEnd"],
+        machine["loadAverageAtStart"]
+            .as_f64()
+            .map_or("not recorded".into(), |l| format!("{l:.2}")),
+        machine["loadAverageAtEnd"]
+            .as_f64()
+            .map_or("not recorded".into(), |l| format!("{l:.2}")),
     );
     md.push_str("![Share of each budget used](chart.svg)\n\n| budget | measured | limit | verdict |\n|---|---|---|---|\n");
     for budget in &BUDGETS {
