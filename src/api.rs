@@ -5,6 +5,10 @@
 //! `Content-Type: application/json`, with `{}` when there is nothing to say: the server's CSRF
 //! rule refuses anything else. A non-2xx answer becomes an [`ApiError`] built from the RFC 9457
 //! problem body; `unauthenticated` also calls the handler the app installs (back to sign-in).
+//!
+//! Embedded with a token from the host ([`crate::embed`]), every call carries
+//! `Authorization: Bearer` instead of relying on the cookie session; a call answered
+//! `unauthenticated` then asks the host for a fresh token and runs once more before giving up.
 
 use std::cell::RefCell;
 use std::fmt;
@@ -12,9 +16,9 @@ use std::rc::Rc;
 
 use gloo_net::http::{Method as HttpMethod, Request, RequestBuilder, Response};
 use security_info_api::{
-    API_PREFIX, ActivityList, CreateEmailRegistration, EmailRegistration, MethodCreated,
-    MethodList, MethodTypeList, Problem, ProblemCode, ReauthenticateRequest, SessionResponse,
-    SignInRequest, User, VerifyEmailRegistration,
+    API_PREFIX, ActivityList, CreateEmailRegistration, EmailRegistration, EmbeddingInfo,
+    MethodCreated, MethodList, MethodTypeList, Problem, ProblemCode, ReauthenticateRequest,
+    SessionResponse, SignInRequest, User, VerifyEmailRegistration,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -90,6 +94,7 @@ fn unauthenticated() {
 }
 
 /// A request body: JSON, or `{}` for calls that take none.
+#[derive(Clone, Copy)]
 enum Body<'a> {
     Json(&'a dyn erased::Json),
     Empty,
@@ -110,12 +115,44 @@ mod erased {
 }
 
 /// Sends one request and returns the raw successful response; every call goes through here.
+/// With a host-given token, an `unauthenticated` answer is retried once after a fresh token.
 async fn request(method: HttpMethod, path: &str, body: Option<Body<'_>>) -> ApiResult<Response> {
+    let token = crate::embed::token::current();
+    let result = send(method.clone(), path, body, token.as_deref()).await;
+    let result = match result {
+        Err(error) if error.code() == Some(ProblemCode::Unauthenticated) => {
+            if crate::embed::host::fresh_token(token).await {
+                let token = crate::embed::token::current();
+                send(method, path, body, token.as_deref()).await
+            } else {
+                Err(error)
+            }
+        }
+        other => other,
+    };
+    if let Err(error) = &result
+        && error.code() == Some(ProblemCode::Unauthenticated)
+    {
+        unauthenticated();
+    }
+    result
+}
+
+/// One HTTP exchange: a non-2xx answer becomes an [`ApiError`].
+async fn send(
+    method: HttpMethod,
+    path: &str,
+    body: Option<Body<'_>>,
+    token: Option<&str>,
+) -> ApiResult<Response> {
     let url = format!("{API_PREFIX}{path}");
-    let builder = RequestBuilder::new(&url)
+    let mut builder = RequestBuilder::new(&url)
         .method(method)
         .header("Accept", "application/json, application/problem+json")
         .header("Accept-Language", current_lang().code());
+    if let Some(token) = token {
+        builder = builder.header("Authorization", &format!("Bearer {token}"));
+    }
     let request: Result<Request, _> = match body {
         None => builder.build(),
         Some(body) => {
@@ -137,14 +174,10 @@ async fn request(method: HttpMethod, path: &str, body: Option<Body<'_>>) -> ApiR
         return Ok(response);
     }
     let status = response.status();
-    let error = match response.json::<Problem>().await {
+    Err(match response.json::<Problem>().await {
         Ok(problem) => ApiError::Problem(problem),
         Err(_) => ApiError::Status(status),
-    };
-    if error.code() == Some(ProblemCode::Unauthenticated) {
-        unauthenticated();
-    }
-    Err(error)
+    })
 }
 
 async fn json<T: DeserializeOwned>(response: Response) -> ApiResult<T> {
@@ -184,6 +217,11 @@ pub async fn reauthenticate(password: String) -> ApiResult<()> {
     )
     .await
     .map(drop)
+}
+
+/// `GET /embedding`: the origins allowed to frame the app and whether tokens are accepted.
+pub async fn embedding() -> ApiResult<EmbeddingInfo> {
+    get("/embedding").await
 }
 
 /// `GET /me`: the signed-in user.

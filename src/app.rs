@@ -10,6 +10,7 @@ use crate::api::set_unauthenticated_handler;
 use crate::components::reauthenticate_dialog::ReauthenticateDialog;
 use crate::components::shell::Shell;
 use crate::components::status::provide_status;
+use crate::embed::provide_embed;
 use crate::i18n::provide_i18n;
 use crate::pages::activity::Activity;
 use crate::pages::not_found::NotFound;
@@ -21,7 +22,8 @@ use crate::step_up::provide_step_up;
 /// The whole app.
 #[component]
 pub fn App() -> impl IntoView {
-    provide_i18n();
+    let i18n = provide_i18n();
+    provide_embed(i18n);
     provide_status();
     provide_step_up();
     view! {

@@ -92,6 +92,11 @@ impl I18n {
         self.lang.get()
     }
 
+    /// The chosen language, without tracking (for code outside views).
+    pub fn lang_untracked(&self) -> Lang {
+        self.lang.get_untracked()
+    }
+
     /// Switches the language, remembers it for the next visit and tells the document.
     pub fn set_lang(&self, lang: Lang) {
         self.lang.set(lang);

@@ -8,6 +8,7 @@ pub mod add_method;
 pub mod api;
 mod app;
 pub mod components;
+pub mod embed;
 pub mod errors;
 pub mod format;
 pub mod i18n;

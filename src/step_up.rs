@@ -73,7 +73,13 @@ where
     for _ in 0..2 {
         match &result {
             Err(error) if is_step_up(error) => {
-                if !step_up.confirm().await {
+                // With a host-given token, the host re-authenticates the user at its provider
+                // and sends a new token; otherwise the password dialog asks.
+                let confirmed = match crate::embed::host::reauthenticate_with_host().await {
+                    Some(renewed) => renewed,
+                    None => step_up.confirm().await,
+                };
+                if !confirmed {
                     return result;
                 }
                 result = call().await;

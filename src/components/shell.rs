@@ -1,5 +1,6 @@
 //! The frame of every signed-in page: top bar (name, language, sign out), the left navigation
 //! and the main region. It loads the signed-in user once and shares it through context.
+//! Embedded in a portal, only the main region shows: the portal has its own header and menu.
 
 use leptos::prelude::*;
 use leptos_router::components::Outlet;
@@ -10,6 +11,7 @@ use crate::api::{self, ApiResult};
 use crate::components::language_switcher::LanguageSwitcher;
 use crate::components::nav::Nav;
 use crate::components::status::{StatusRegion, use_status};
+use crate::embed::use_embed;
 use crate::errors::Shown;
 use crate::i18n::{Key, use_i18n};
 
@@ -28,6 +30,7 @@ pub fn Shell() -> impl IntoView {
     let i18n = use_i18n();
     let status = use_status();
     let navigate = use_navigate();
+    let embed = use_embed();
     let user = LocalResource::new(api::me);
     provide_context(CurrentUser(user));
 
@@ -61,39 +64,47 @@ pub fn Shell() -> impl IntoView {
             .unwrap_or_default()
     };
 
+    let chrome = move || {
+        (!embed.is_embedded()).then(|| {
+            view! {
+                <a class="skip-link" href="#main">
+                    {i18n.text(Key::SkipToContent)}
+                </a>
+                <header class="topbar">
+                    <span class="brand">
+                        <svg aria-hidden="true" viewBox="0 0 24 24" width="24" height="24">
+                            <path
+                                d="M12 2l8 3.5v6c0 5-3.5 9-8 10.5C7.5 20.5 4 16.5 4 11.5v-6z"
+                                fill="currentColor"
+                            />
+                        </svg>
+                        <span>{i18n.text(Key::AppName)}</span>
+                    </span>
+                    <div class="topbar-tools">
+                        <LanguageSwitcher />
+                        <span class="user-name">{user_name}</span>
+                        <button
+                            type="button"
+                            class="button button-quiet"
+                            aria-disabled=move || signing_out.get().to_string()
+                            on:click=move |_| {
+                                if !signing_out.get_untracked() {
+                                    sign_out.dispatch_local(());
+                                }
+                            }
+                        >
+                            {i18n.text(Key::SignOut)}
+                        </button>
+                    </div>
+                </header>
+            }
+        })
+    };
+
     view! {
-        <a class="skip-link" href="#main">
-            {i18n.text(Key::SkipToContent)}
-        </a>
-        <header class="topbar">
-            <span class="brand">
-                <svg aria-hidden="true" viewBox="0 0 24 24" width="24" height="24">
-                    <path
-                        d="M12 2l8 3.5v6c0 5-3.5 9-8 10.5C7.5 20.5 4 16.5 4 11.5v-6z"
-                        fill="currentColor"
-                    />
-                </svg>
-                <span>{i18n.text(Key::AppName)}</span>
-            </span>
-            <div class="topbar-tools">
-                <LanguageSwitcher />
-                <span class="user-name">{user_name}</span>
-                <button
-                    type="button"
-                    class="button button-quiet"
-                    aria-disabled=move || signing_out.get().to_string()
-                    on:click=move |_| {
-                        if !signing_out.get_untracked() {
-                            sign_out.dispatch_local(());
-                        }
-                    }
-                >
-                    {i18n.text(Key::SignOut)}
-                </button>
-            </div>
-        </header>
-        <div class="layout">
-            <Nav />
+        {chrome}
+        <div class="layout" class:embedded=move || embed.is_embedded()>
+            {move || (!embed.is_embedded()).then(|| view! { <Nav /> })}
             <main id="main" tabindex="-1">
                 <StatusRegion />
                 <Outlet />

@@ -14,6 +14,8 @@ use crate::components::load_error::{LoadError, Loading};
 use crate::components::method_list::{MethodList, method_detail, type_name};
 use crate::components::shell::use_current_user;
 use crate::components::status::use_status;
+use crate::embed::messages::Change;
+use crate::embed::methods_changed;
 use crate::i18n::{Key, use_i18n};
 use crate::pages::use_page_title;
 
@@ -45,11 +47,13 @@ pub fn SecurityInfo() -> impl IntoView {
 
     let on_added = move |method: Method| {
         adding.set(false);
+        methods_changed(Change::Added, method.method_type);
         status.say(i18n.tf(Key::MethodAdded, &[("address", &method_detail(&method))]));
         version.update(|v| *v += 1);
     };
     let on_deleted = move |method: Method| {
         deleting.set(None);
+        methods_changed(Change::Deleted, method.method_type);
         methods.update(|loaded| {
             if let Some(Ok(list)) = loaded {
                 list.methods.retain(|m| m.id != method.id);

@@ -1,0 +1,174 @@
+// Helpers for the embedding specs: the app's server on http://localhost:B with chosen embed
+// origins (and optionally an OpenID Connect issuer), static host pages on other origins, and
+// a real OpenID Connect provider (npm oidc-provider, the server tests' script) whose key signs
+// the tokens a host hands over.
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import readline from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { DEMO_PASSWORD } from './server';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const repo = path.resolve(here, '../../..');
+/** The example portal (examples/portal), the host page of these specs. */
+export const PORTAL_DIR = path.join(repo, 'examples/portal');
+/** The audience the provider script issues access tokens for. */
+export const AUDIENCE = 'https://security-info.test';
+
+/** A free loopback port. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+function requiredEnv(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set: run the suite with \`cargo xtask test\``);
+  return value;
+}
+
+export interface EmbeddedServer {
+  /** The app's public origin, `http://localhost:B`: another site than the hosts on 127.0.0.1. */
+  url: string;
+  /** The same server as `http://127.0.0.1:B`, for the specs' own requests (the mailbox). */
+  apiUrl: string;
+  stop: () => Promise<void>;
+}
+
+/**
+ * Starts the real server on 127.0.0.1:B with `SECURITY_INFO_PUBLIC_ORIGIN=http://localhost:B`
+ * and the given settings (startServer picks its own port, which the public origin must name).
+ */
+export async function startEmbeddedServer(env: Record<string, string>): Promise<EmbeddedServer> {
+  const port = await freePort();
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'security-info-embed-'));
+  const url = `http://localhost:${port}`;
+  const child = spawn(requiredEnv('SECURITY_INFO_SERVER_BIN'), [], {
+    env: {
+      ...process.env,
+      RUST_LOG: 'warn',
+      SECURITY_INFO_LISTEN: `127.0.0.1:${port}`,
+      SECURITY_INFO_PUBLIC_ORIGIN: url,
+      SECURITY_INFO_DATABASE_URL: `sqlite://${dataDir}/security-info.db?mode=rwc`,
+      SECURITY_INFO_DIST_DIR: requiredEnv('SECURITY_INFO_DIST_DIR'),
+      SECURITY_INFO_DEMO_ACCOUNTS: 'true',
+      SECURITY_INFO_DEMO_PASSWORD: DEMO_PASSWORD,
+      ...env,
+    },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`);
+    if (Date.now() > deadline) throw new Error(`server at ${url} did not become healthy`);
+    const healthy = await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok, () => false);
+    if (healthy) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    url,
+    apiUrl: `http://127.0.0.1:${port}`,
+    stop: async () => {
+      await stopChild(child);
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode === null && child.signalCode === null) {
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGTERM');
+    await exited;
+  }
+}
+
+export interface StaticSite {
+  /** `http://<host>:<port>` */
+  origin: string;
+  stop: () => Promise<void>;
+}
+
+const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css' };
+
+/** Serves the files of `dir` (no listing, no paths outside it) on `host`, a loopback name. */
+export async function serveStatic(dir: string, host = '127.0.0.1'): Promise<StaticSite> {
+  const server = http.createServer((req, res) => {
+    const pathname = new URL(req.url ?? '/', 'http://x').pathname;
+    const file = path.join(dir, pathname === '/' ? 'index.html' : decodeURIComponent(pathname));
+    if (!file.startsWith(dir + path.sep) || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
+      res.writeHead(404).end();
+      return;
+    }
+    res.writeHead(200, { 'Content-Type': TYPES[path.extname(file)] ?? 'application/octet-stream' });
+    res.end(fs.readFileSync(file));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  return {
+    origin: `http://${host}:${port}`,
+    stop: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
+export interface OidcProvider {
+  issuer: string;
+  /** A JWT with exactly `claims`, signed with the provider's published key. */
+  sign: (claims: Record<string, unknown>) => Promise<string>;
+  stop: () => Promise<void>;
+}
+
+/** Starts the server tests' real OpenID Connect provider on loopback. */
+export async function startOidcProvider(): Promise<OidcProvider> {
+  const script = path.join(repo, 'crates/server/tests/support/oidc_provider.mjs');
+  const child = spawn(process.execPath, [script], {
+    env: { ...process.env, OIDC_AUDIENCE: AUDIENCE },
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const lines = readline.createInterface({ input: child.stdout! });
+  const pending: ((line: string) => void)[] = [];
+  lines.on('line', (line) => pending.shift()?.(line));
+  const next = () => new Promise<string>((resolve) => pending.push(resolve));
+  const first = JSON.parse(await next()) as { issuer: string };
+  return {
+    issuer: first.issuer,
+    sign: async (claims) => {
+      const answer = next();
+      child.stdin!.write(JSON.stringify({ cmd: 'forge', claims, key: 'current' }) + '\n');
+      const { token, error } = JSON.parse(await answer) as { token?: string; error?: string };
+      if (!token) throw new Error(`provider could not sign: ${error}`);
+      return token;
+    },
+    stop: async () => {
+      child.stdin!.end();
+      await stopChild(child);
+    },
+  };
+}
+
+/** Claims of an access token for `user` of `issuer`, signed in `authAge` seconds ago. */
+export function accessClaims(issuer: string, user: string, authAge = 0): Record<string, unknown> {
+  const now = Math.floor(Date.now() / 1000);
+  return {
+    iss: issuer,
+    sub: user,
+    aud: AUDIENCE,
+    iat: now,
+    exp: now + 300,
+    auth_time: now - authAge,
+    email: `${user}@example.net`,
+    name: `${user[0].toUpperCase()}${user.slice(1)} Example`,
+  };
+}
