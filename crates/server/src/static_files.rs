@@ -54,18 +54,30 @@ pub fn router(dist_dir: &Path) -> Router {
     };
     Router::new()
         .fallback(serve)
-        .layer(middleware::from_fn(cache_control))
+        .layer(middleware::from_fn(caching_headers))
 }
 
-/// Sets `Cache-Control` from the requested path: hashed assets forever, the rest revalidated.
-async fn cache_control(request: Request, next: Next) -> Response {
+/// Sets `Cache-Control` from the requested path (hashed assets forever, the rest revalidated)
+/// and `Vary: Accept-Encoding`, since one path is served as brotli, gzip or plain: a shared
+/// cache must not hand a gzip body to a client that did not ask for it.
+async fn caching_headers(request: Request, next: Next) -> Response {
     let hashed = is_hashed_asset(request.uri().path());
     let mut response = next.run(request).await;
-    if response.status().is_success() && !response.headers().contains_key(header::CACHE_CONTROL) {
+    if !response.status().is_success() {
+        return response;
+    }
+    let headers = response.headers_mut();
+    if !headers.contains_key(header::CACHE_CONTROL) {
         let value = if hashed { IMMUTABLE } else { REVALIDATE };
-        response
-            .headers_mut()
-            .insert(header::CACHE_CONTROL, HeaderValue::from_static(value));
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(value));
+    }
+    let varies_by_encoding = headers.get_all(header::VARY).iter().any(|value| {
+        value
+            .to_str()
+            .is_ok_and(|v| v.to_ascii_lowercase().contains("accept-encoding"))
+    });
+    if !varies_by_encoding {
+        headers.append(header::VARY, HeaderValue::from_static("accept-encoding"));
     }
     response
 }

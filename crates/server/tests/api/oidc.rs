@@ -184,7 +184,7 @@ impl OidcProvider {
 }
 
 async fn next_json(lines: &mut Lines<BufReader<ChildStdout>>, key: &str) -> Value {
-    tokio::time::timeout(Duration::from_secs(20), async {
+    tokio::time::timeout(Duration::from_secs(60), async {
         loop {
             let line = lines
                 .next_line()

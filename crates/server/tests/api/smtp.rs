@@ -37,7 +37,7 @@ impl SmtpSink {
             .expect("`node` runs the SMTP sink (install Node.js and run `npm ci` in tests/e2e)");
         let stdout = child.stdout.take().expect("stdout");
         let mut lines = BufReader::new(stdout).lines();
-        let first = tokio::time::timeout(Duration::from_secs(20), lines.next_line())
+        let first = tokio::time::timeout(Duration::from_secs(60), lines.next_line())
             .await
             .expect("the SMTP sink starts (did `npm ci` run in tests/e2e?)")
             .expect("read")
@@ -195,7 +195,7 @@ async fn codes_and_notices_are_delivered_over_smtp_in_text_and_html() {
     app.sign_in(ALAIN).await;
     let registration = app.start_registration("alain@gmail.com").await;
     let mail = sink
-        .next_to("alain@gmail.com", Duration::from_secs(20))
+        .next_to("alain@gmail.com", Duration::from_secs(60))
         .await;
     assert_eq!(mail["subject"], "Your Contoso verification code");
     let from = mail["from"].as_str().expect("from");
@@ -219,7 +219,7 @@ async fn codes_and_notices_are_delivered_over_smtp_in_text_and_html() {
         )
         .await;
     assert_eq!(response.status(), StatusCode::CREATED);
-    let notice = sink.next_to(ALAIN, Duration::from_secs(20)).await;
+    let notice = sink.next_to(ALAIN, Duration::from_secs(60)).await;
     assert!(
         notice["subject"]
             .as_str()
@@ -305,7 +305,7 @@ async fn the_plaintext_code_is_in_neither_the_logs_nor_the_database() {
     let client = client();
     let registration_id = sign_in_and_register(&client, &server, "alain@gmail.com").await;
     let mail = sink
-        .next_to("alain@gmail.com", Duration::from_secs(20))
+        .next_to("alain@gmail.com", Duration::from_secs(60))
         .await;
     let code = code_in(mail["text"].as_str().expect("text")).expect("code");
     assert_eq!(code.len(), 10);
@@ -323,7 +323,7 @@ async fn the_plaintext_code_is_in_neither_the_logs_nor_the_database() {
         verify(code.clone()).await.expect("request").status(),
         StatusCode::CREATED
     );
-    let _ = sink.next_to(ALAIN, Duration::from_secs(20)).await;
+    let _ = sink.next_to(ALAIN, Duration::from_secs(60)).await;
     let log = server.kill().await;
     assert!(
         log.contains("mail delivered"),
