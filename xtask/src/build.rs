@@ -6,6 +6,7 @@ use std::{
 };
 
 use crate::{
+    portal,
     process::{Result, command, root, run, target_dir},
     tools,
 };
@@ -48,8 +49,8 @@ pub fn build_server() -> Result<PathBuf> {
     Ok(target_dir().join("server/security-info-server"))
 }
 
-/// Builds everything in release and replaces this process with the server, so Ctrl-C
-/// reaches the server directly and it shuts down cleanly.
+/// Builds everything in release and runs the server, with the example portal on a second
+/// origin. Ctrl-C reaches both processes; the server finishes its requests and stops.
 pub fn serve() -> Result {
     tools::ensure_build_tools()?;
     build_app()?;
@@ -58,6 +59,9 @@ pub fn serve() -> Result {
         .map_err(|e| format!("cannot create data/: {e}"))?;
 
     let listen = std::env::var("SECURITY_INFO_LISTEN").unwrap_or_else(|_| DEFAULT_LISTEN.into());
+    let portal_listen = std::env::var("SECURITY_INFO_EXAMPLE_PORTAL_LISTEN")
+        .unwrap_or_else(|_| portal::DEFAULT_PORTAL_LISTEN.into());
+    let portal_origin = format!("http://{portal_listen}");
     let password =
         std::env::var(DEMO_PASSWORD_VARIABLE).unwrap_or_else(|_| DEFAULT_DEMO_PASSWORD.into());
     let mail = if std::env::var_os("SECURITY_INFO_SMTP_URL").is_some() {
@@ -65,10 +69,14 @@ pub fn serve() -> Result {
     } else {
         format!("sent mail: http://{listen}/dev/mailbox (and the log below)")
     };
+    portal::start(&portal_listen)?;
     println!();
     println!("  Security info: http://{listen}/");
     println!("  sign in as alain@contoso.example or megan@contoso.example, password {password}");
     println!("  {mail}");
+    println!(
+        "  example portal framing it: {portal_origin}/?app=http://{listen}/security-info%3Fembed%3D1"
+    );
     println!("  Ctrl-C stops it.");
     println!();
     let _ = std::io::stdout().flush();
@@ -79,24 +87,18 @@ pub fn serve() -> Result {
         .env("SECURITY_INFO_LISTEN", &listen);
     set_default(&mut server_command, "SECURITY_INFO_DEMO_ACCOUNTS", "true");
     set_default(&mut server_command, DEMO_PASSWORD_VARIABLE, &password);
-    exec(server_command)
+    set_default(
+        &mut server_command,
+        "SECURITY_INFO_EMBED_ORIGINS",
+        &portal_origin,
+    );
+    run(&mut server_command)
 }
 
 fn set_default(command: &mut std::process::Command, variable: &str, value: &str) {
     if std::env::var_os(variable).is_none() {
         command.env(variable, value);
     }
-}
-
-#[cfg(unix)]
-fn exec(mut command: std::process::Command) -> Result {
-    use std::os::unix::process::CommandExt;
-    Err(format!("could not start the server: {}", command.exec()))
-}
-
-#[cfg(not(unix))]
-fn exec(mut command: std::process::Command) -> Result {
-    run(&mut command)
 }
 
 fn precompress(dir: &Path) -> Result {

@@ -6,6 +6,7 @@
 mod bench;
 mod build;
 mod e2e;
+mod portal;
 mod process;
 mod suites;
 mod tools;
