@@ -27,6 +27,8 @@ const EXPIRY_MARGIN_SECONDS: f64 = 60.0;
 struct Link {
     origin: String,
     bearer_tokens: bool,
+    /// The server's step-up window, passed on to the host with `reauthentication-required`.
+    step_up_seconds: u64,
 }
 
 /// Whether the host is known yet.
@@ -74,6 +76,7 @@ pub(super) fn start(i18n: I18n, host_param: Option<String>, on_handshake: impl F
             Some(Link {
                 origin,
                 bearer_tokens: info.bearer_tokens,
+                step_up_seconds: info.step_up_seconds,
             })
         });
         let waiting = STATE.with(|state| {
@@ -165,9 +168,11 @@ pub async fn fresh_token(used: Option<String>) -> bool {
 /// password dialog applies), else whether a new token came.
 pub async fn reauthenticate_with_host() -> Option<bool> {
     token::current()?;
-    link().await.filter(|link| link.bearer_tokens)?;
+    let link = link().await.filter(|link| link.bearer_tokens)?;
     ASKED.with(|asked| asked.set(true));
-    send(&Outgoing::ReauthenticationRequired);
+    send(&Outgoing::ReauthenticationRequired {
+        max_age_seconds: link.step_up_seconds,
+    });
     Some(wait_for_token(REAUTHENTICATION_WAIT).await)
 }
 

@@ -12,8 +12,6 @@ pub const VERSION: u64 = 1;
 pub const MAX_TOKEN_LEN: usize = 8192;
 /// The longest theme value the app accepts.
 pub const MAX_THEME_VALUE_LEN: usize = 100;
-/// How recent a sign-in a change needs, told to the host with `reauthentication-required`.
-pub const STEP_UP_MAX_AGE_SECONDS: u64 = 600;
 
 /// The design tokens a host may set (the custom properties of `style/main.css`).
 pub const THEME_TOKENS: [&str; 28] = [
@@ -105,7 +103,10 @@ pub enum Outgoing {
         reason: TokenReason,
     },
     /// A change needs a recent authentication: the host re-authenticates and sends a token.
-    ReauthenticationRequired,
+    ReauthenticationRequired {
+        /// The server's step-up window: the token's `auth_time` must be at most this old.
+        max_age_seconds: u64,
+    },
 }
 
 impl Outgoing {
@@ -133,9 +134,9 @@ impl Outgoing {
             Outgoing::TokenRequest { reason } => {
                 ("token-request", json!({ "reason": reason.as_str() }))
             }
-            Outgoing::ReauthenticationRequired => (
+            Outgoing::ReauthenticationRequired { max_age_seconds } => (
                 "reauthentication-required",
-                json!({ "maxAgeSeconds": STEP_UP_MAX_AGE_SECONDS }),
+                json!({ "maxAgeSeconds": max_age_seconds }),
             ),
         };
         let mut message = json!({ "protocol": PROTOCOL, "version": VERSION, "type": kind });
@@ -415,7 +416,10 @@ mod tests {
             json!({ "protocol": "security-info", "version": 1, "type": "token-request", "reason": "expiring" })
         );
         assert_eq!(
-            Outgoing::ReauthenticationRequired.to_json(),
+            Outgoing::ReauthenticationRequired {
+                max_age_seconds: 600
+            }
+            .to_json(),
             json!({ "protocol": "security-info", "version": 1, "type": "reauthentication-required", "maxAgeSeconds": 600 })
         );
     }

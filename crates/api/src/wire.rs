@@ -311,6 +311,9 @@ pub struct EmbeddingInfo {
     /// Whether the API accepts `Authorization: Bearer` tokens of the organization's OpenID
     /// Connect provider (so the app may ask its host for one).
     pub bearer_tokens: bool,
+    /// How recent a sign-in (or a token's `auth_time`) must be for a change, in seconds
+    /// (`SECURITY_INFO_STEP_UP_SECONDS`): the app tells its host when it asks for a fresh token.
+    pub step_up_seconds: u64,
 }
 
 #[cfg(test)]

@@ -180,6 +180,16 @@ async fn the_app_can_learn_the_exact_portal_origins_it_may_talk_to() {
     assert_eq!(info.protocol_version, 1);
     assert_eq!(info.embed_origins, vec!["https://portal.contoso.example"]);
     assert!(!info.bearer_tokens);
+    assert_eq!(info.step_up_seconds, 600, "the default step-up window");
+
+    let strict = TestApp::spawn_with(&["--step-up-seconds", "120"]).await;
+    let info: security_info_api::EmbeddingInfo = strict
+        .get("/embedding")
+        .await
+        .json()
+        .await
+        .expect("embedding");
+    assert_eq!(info.step_up_seconds, 120, "the configured step-up window");
 
     let plain = TestApp::spawn().await;
     let info: security_info_api::EmbeddingInfo = plain
