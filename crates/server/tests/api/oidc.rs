@@ -41,7 +41,15 @@ struct OidcProvider {
     issuer: String,
     stdin: ChildStdin,
     lines: Lines<BufReader<ChildStdout>>,
+    /// Where the provider's stderr goes, shown when it does not answer.
+    log: std::path::PathBuf,
     _child: Child,
+}
+
+impl Drop for OidcProvider {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.log);
+    }
 }
 
 fn now() -> i64 {
@@ -55,13 +63,21 @@ impl OidcProvider {
     /// Starts a provider signing with `alg` (RS256, ES256 or EdDSA).
     async fn start(alg: &str) -> Self {
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/oidc_provider.mjs");
+        static STARTED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let log = std::env::temp_dir().join(format!(
+            "security-info-oidc-provider-{}-{}.log",
+            std::process::id(),
+            STARTED.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        ));
         let mut child = Command::new(std::env::var("NODE").unwrap_or_else(|_| "node".into()))
             .arg(&script)
             .env("OIDC_ALG", alg)
             .env("OIDC_AUDIENCE", AUDIENCE)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(Stdio::from(
+                std::fs::File::create(&log).expect("a log file for the provider"),
+            ))
             .kill_on_drop(true)
             .spawn()
             .expect(
@@ -69,11 +85,12 @@ impl OidcProvider {
             );
         let stdin = child.stdin.take().expect("stdin");
         let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
-        let first = next_json(&mut lines, "issuer").await;
+        let first = next_json(&mut lines, "issuer", &log).await;
         Self {
             issuer: first["issuer"].as_str().expect("issuer").to_owned(),
             stdin,
             lines,
+            log,
             _child: child,
         }
     }
@@ -85,7 +102,7 @@ impl OidcProvider {
             .write_all(line.as_bytes())
             .await
             .expect("write to the provider");
-        next_json(&mut self.lines, answer).await
+        next_json(&mut self.lines, answer, &self.log).await
     }
 
     /// Publishes a new key for `alg` that signs from now on.
@@ -183,8 +200,10 @@ impl OidcProvider {
     }
 }
 
-async fn next_json(lines: &mut Lines<BufReader<ChildStdout>>, key: &str) -> Value {
-    tokio::time::timeout(Duration::from_secs(60), async {
+/// The next JSON line of the provider that has `key`; on a timeout the panic shows the
+/// provider's stderr, so a provider that hangs on a loaded machine can be diagnosed.
+async fn next_json(lines: &mut Lines<BufReader<ChildStdout>>, key: &str, log: &Path) -> Value {
+    tokio::time::timeout(Duration::from_secs(90), async {
         loop {
             let line = lines
                 .next_line()
@@ -200,7 +219,12 @@ async fn next_json(lines: &mut Lines<BufReader<ChildStdout>>, key: &str) -> Valu
         }
     })
     .await
-    .expect("the OIDC provider answers")
+    .unwrap_or_else(|_| {
+        panic!(
+            "the OIDC provider did not answer with `{key}` in 90 s; its stderr:\n{}",
+            std::fs::read_to_string(log).unwrap_or_default()
+        )
+    })
 }
 
 /// The server, trusting `provider`.
