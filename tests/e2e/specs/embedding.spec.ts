@@ -1,7 +1,7 @@
 // Security info inside a portal's iframe, across sites: the example portal (examples/portal)
 // on http://127.0.0.1:A frames the app on http://localhost:B. Over plain http the app's
 // SameSite=Lax cookie is not sent inside a cross-site frame, so the portal hands over a token
-// signed by a real OpenID Connect provider (npm oidc-provider on loopback), as in production.
+// issued by a real OpenID Connect provider (npm oidc-provider on loopback), as in production.
 import { expect, test, type FrameLocator, type Page } from '@playwright/test';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -10,7 +10,6 @@ import { codeOf, exact, fill, messages, nextMail } from '../support/app';
 import {
   AUDIENCE,
   PORTAL_DIR,
-  accessClaims,
   serveStatic,
   startEmbeddedServer,
   startOidcProvider,
@@ -85,7 +84,7 @@ async function expectMessage(page: Page, match: (m: Message) => boolean): Promis
 test('with a token from the portal, the whole add-verify-delete flow runs in the frame and the portal hears about it', async ({
   page,
 }) => {
-  const frame = await openPortal(page, portal, await oidc.sign(accessClaims(oidc.issuer, 'alice')));
+  const frame = await openPortal(page, portal, await oidc.issue('alice'));
   await expect(frame.getByRole('heading', { level: 1, name: en.security_title })).toBeVisible();
   // Embedded look: no header, no navigation of its own.
   await expect(frame.getByRole('banner')).toHaveCount(0);
@@ -134,7 +133,7 @@ test('with a token from the portal, the whole add-verify-delete flow runs in the
 });
 
 test('locale and theme messages from the portal apply live', async ({ page }) => {
-  const frame = await openPortal(page, portal, await oidc.sign(accessClaims(oidc.issuer, 'bob')));
+  const frame = await openPortal(page, portal, await oidc.issue('bob'));
   await expect(frame.getByRole('heading', { level: 1, name: en.security_title })).toBeVisible();
   await page.getByLabel('Language').selectOption('nl-NL');
   await page.getByRole('button', { name: 'Send locale' }).click();
@@ -148,7 +147,7 @@ test('locale and theme messages from the portal apply live', async ({ page }) =>
 });
 
 test('messages from a foreign origin or in a wrong shape change nothing', async ({ page }) => {
-  const frame = await openPortal(page, portal, await oidc.sign(accessClaims(oidc.issuer, 'bob')));
+  const frame = await openPortal(page, portal, await oidc.issue('bob'));
   await expect(frame.getByRole('heading', { level: 1, name: en.security_title })).toBeVisible();
   const accent = () =>
     frame.locator('html').evaluate((el) => (el as HTMLElement).style.getPropertyValue('--si-accent'));
@@ -215,11 +214,11 @@ test('a page on an origin that is not configured cannot frame the app', async ({
 });
 
 test('a change with a stale sign-in asks the portal for a fresh token instead of a password', async ({ page }) => {
-  const stale = await oidc.sign(accessClaims(oidc.issuer, 'carol', 3600));
+  const stale = await oidc.issue('carol', 3600);
   const frame = await openPortal(page, portal, stale);
   await expect(frame.getByRole('heading', { level: 1, name: en.security_title })).toBeVisible();
   // The portal will answer the next request with a token from a fresh sign-in.
-  await page.getByLabel('Token').fill(await oidc.sign(accessClaims(oidc.issuer, 'carol')));
+  await page.getByLabel('Token').fill(await oidc.issue('carol'));
 
   const address = 'carol.private@example.org';
   await frame.getByRole('button', { name: en.add_method }).click();

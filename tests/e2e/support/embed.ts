@@ -1,7 +1,7 @@
 // Helpers for the embedding specs: the app's server on http://localhost:B with chosen embed
 // origins (and optionally an OpenID Connect issuer), static host pages on other origins, and
-// a real OpenID Connect provider (npm oidc-provider, the server tests' script) whose key signs
-// the tokens a host hands over.
+// a real OpenID Connect provider (npm oidc-provider, the server tests' script) that issues the
+// tokens a host hands over, through the authorization code flow with PKCE as a portal would.
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -125,9 +125,68 @@ export async function serveStatic(dir: string, host = '127.0.0.1'): Promise<Stat
 
 export interface OidcProvider {
   issuer: string;
-  /** A JWT with exactly `claims`, signed with the provider's published key. */
-  sign: (claims: Record<string, unknown>) => Promise<string>;
+  /**
+   * An access token for Security info, issued by the provider to the portal client after `user`
+   * signed in `authAge` seconds ago (the provider's `auth_time`).
+   */
+  issue: (user: string, authAge?: number) => Promise<string>;
   stop: () => Promise<void>;
+}
+
+/** The portal client registered at the provider script, and its PKCE pair. */
+const CLIENT = { id: 'portal', secret: 'portal-secret', redirectUri: 'https://portal.test/callback' };
+const PKCE = {
+  verifier: 'security-info-test-verifier-0123456789-abcdefghijklmnop',
+  challenge: 's0RlYxQCutDVV2i4x9qg8_UfM4gnjXEXDrpAY88l5hY',
+};
+
+/** Runs the authorization code flow with PKCE against `issuer` and redeems the code. */
+async function issueToken(issuer: string, user: string, authAge: number): Promise<string> {
+  const jar = new Map<string, string>();
+  let url = new URL(`${issuer}/auth`);
+  url.search = new URLSearchParams({
+    client_id: CLIENT.id,
+    response_type: 'code',
+    scope: 'openid email profile security-info',
+    redirect_uri: CLIENT.redirectUri,
+    code_challenge: PKCE.challenge,
+    code_challenge_method: 'S256',
+    resource: AUDIENCE,
+    login_hint: user,
+    test_auth_age: String(authAge),
+  }).toString();
+  let code: string | null = null;
+  for (let hop = 0; hop < 10 && !code; hop++) {
+    const cookie = [...jar].map(([name, value]) => `${name}=${value}`).join('; ');
+    const response = await fetch(url, { redirect: 'manual', headers: cookie ? { cookie } : {} });
+    for (const header of response.headers.getSetCookie()) {
+      const pair = header.split(';')[0];
+      const equals = pair.indexOf('=');
+      jar.set(pair.slice(0, equals), pair.slice(equals + 1));
+    }
+    const location = response.headers.get('location');
+    if (!location) throw new Error(`the provider answered ${response.status} without a redirect`);
+    url = new URL(location, url);
+    if (url.href.startsWith(CLIENT.redirectUri)) code = url.searchParams.get('code');
+  }
+  if (!code) throw new Error('the provider gave no authorization code');
+  const response = await fetch(`${issuer}/token`, {
+    method: 'POST',
+    headers: {
+      authorization: `Basic ${Buffer.from(`${CLIENT.id}:${CLIENT.secret}`).toString('base64')}`,
+      'content-type': 'application/x-www-form-urlencoded',
+    },
+    body: new URLSearchParams({
+      grant_type: 'authorization_code',
+      code,
+      redirect_uri: CLIENT.redirectUri,
+      code_verifier: PKCE.verifier,
+      resource: AUDIENCE,
+    }),
+  });
+  const body = (await response.json()) as { access_token?: string; error?: string };
+  if (!body.access_token) throw new Error(`the token endpoint answered ${response.status}: ${body.error}`);
+  return body.access_token;
 }
 
 /** Starts the server tests' real OpenID Connect provider on loopback. */
@@ -138,19 +197,11 @@ export async function startOidcProvider(): Promise<OidcProvider> {
     stdio: ['pipe', 'pipe', 'inherit'],
   });
   const lines = readline.createInterface({ input: child.stdout! });
-  const pending: ((line: string) => void)[] = [];
-  lines.on('line', (line) => pending.shift()?.(line));
-  const next = () => new Promise<string>((resolve) => pending.push(resolve));
-  const first = JSON.parse(await next()) as { issuer: string };
+  const first = await new Promise<string>((resolve) => lines.once('line', resolve));
+  const { issuer } = JSON.parse(first) as { issuer: string };
   return {
-    issuer: first.issuer,
-    sign: async (claims) => {
-      const answer = next();
-      child.stdin!.write(JSON.stringify({ cmd: 'forge', claims, key: 'current' }) + '\n');
-      const { token, error } = JSON.parse(await answer) as { token?: string; error?: string };
-      if (!token) throw new Error(`provider could not sign: ${error}`);
-      return token;
-    },
+    issuer,
+    issue: (user, authAge = 0) => issueToken(issuer, user, authAge),
     stop: async () => {
       child.stdin!.end();
       await stopChild(child);
@@ -158,17 +209,3 @@ export async function startOidcProvider(): Promise<OidcProvider> {
   };
 }
 
-/** Claims of an access token for `user` of `issuer`, signed in `authAge` seconds ago. */
-export function accessClaims(issuer: string, user: string, authAge = 0): Record<string, unknown> {
-  const now = Math.floor(Date.now() / 1000);
-  return {
-    iss: issuer,
-    sub: user,
-    aud: AUDIENCE,
-    iat: now,
-    exp: now + 300,
-    auth_time: now - authAge,
-    email: `${user}@example.net`,
-    name: `${user[0].toUpperCase()}${user.slice(1)} Example`,
-  };
-}

@@ -42,6 +42,7 @@ const OTHER_AUDIENCE = "https://other-api.test";
 const USERS = {
   alice: { email: "alice@example.net", name: "Alice Example" },
   bob: { email: "bob@example.net", name: "Bob Example" },
+  carol: { email: "carol@example.net", name: "Carol Example" },
   nomail: { name: "No Mail" },
 };
 
