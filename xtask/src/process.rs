@@ -17,17 +17,29 @@ pub fn root() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("."))
 }
 
-/// Cargo's target folder (`CARGO_TARGET_DIR` when set).
+/// Cargo's target folder: `CARGO_TARGET_DIR` when set, else a per-user build cache
+/// (`~/.cache/security-info/target`), so a fresh clone on a machine that built the project
+/// before compiles only what changed, as a CI cache of `target/` would.
 pub fn target_dir() -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR")
+    if let Some(dir) = std::env::var_os("CARGO_TARGET_DIR") {
+        return PathBuf::from(dir);
+    }
+    let cache = std::env::var_os("XDG_CACHE_HOME")
         .map(PathBuf::from)
-        .unwrap_or_else(|| root().join("target"))
+        .or_else(|| std::env::var_os("HOME").map(|home| Path::new(&home).join(".cache")));
+    match cache {
+        Some(cache) => cache.join("security-info").join("target"),
+        None => root().join("target"),
+    }
 }
 
 /// A command started in the workspace root, with the project's tool folders first on `PATH`.
 pub fn command(program: impl AsRef<OsStr>) -> Command {
     let mut command = Command::new(program);
-    command.current_dir(root()).env("PATH", tool_path());
+    command
+        .current_dir(root())
+        .env("PATH", tool_path())
+        .env("CARGO_TARGET_DIR", target_dir());
     command
 }
 

@@ -67,9 +67,11 @@ fn ensure_cargo_tool(binary: &str, krate: &str, version: &str, extra: &[&str]) -
         return Ok(());
     }
     println!("installing {krate} {version} (once per machine)");
+    // A temporary build folder, not the project's build cache.
     run(command("cargo")
         .args(["install", krate, "--version", version, "--force"])
-        .args(extra))
+        .args(extra)
+        .env_remove("CARGO_TARGET_DIR"))
 }
 
 /// `npm ci` in `dir` unless its node_modules already matches the lockfile.
