@@ -34,11 +34,12 @@ const MILLION: u64 = 1_000_000;
 /// Runs every benchmark and writes the results page.
 pub fn bench() -> Result {
     let started = Instant::now();
-    let load_at_start = load_average();
     tools::ensure_test_tools()?;
     tools::ensure_apt_commands(&[("wrk", "wrk"), ("sqlite3", "sqlite3")])?;
     build::build_app()?;
     let binary = build::build_server()?;
+    // After the builds: what else was running when the measuring began.
+    let load_at_start = load_average();
 
     println!("measuring transfer size");
     let transfer = transfer::measure(&root().join("dist"))?;
