@@ -62,8 +62,8 @@ fn now() -> i64 {
 impl OidcProvider {
     /// Starts a provider signing with `alg` (RS256, ES256 or EdDSA).
     ///
-    /// A healthy start takes well under a second. Rarely (one start in several hundred here, on
-    /// Node 20, which oidc-provider 9 calls unsupported) the process hangs before it listens;
+    /// A healthy start takes well under a second. Rarely (about 3 starts in 150 here, on Node
+    /// 20, which oidc-provider 9 calls unsupported) the process hangs before it listens;
     /// such a start is reported with its stderr, killed and tried again, at most three times.
     async fn start(alg: &str) -> Self {
         for attempt in 1..=3 {
