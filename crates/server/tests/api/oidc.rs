@@ -62,9 +62,11 @@ fn now() -> i64 {
 impl OidcProvider {
     /// Starts a provider signing with `alg` (RS256, ES256 or EdDSA).
     ///
-    /// A healthy start takes well under a second. Rarely (about 3 starts in 150 here, on Node
-    /// 20, which oidc-provider 9 calls unsupported) the process hangs before it listens;
-    /// such a start is reported with its stderr, killed and tried again, at most three times.
+    /// A healthy start takes well under a second. On Node 20, which oidc-provider 9 calls
+    /// unsupported, about 1 start in 100 hung before listening when many started at once
+    /// (`cargo xtask test` runs these tests on the Node 22 of tests/e2e, where none did in the
+    /// same trial); such a start is reported with its stderr, killed and tried again, at most
+    /// three times.
     async fn start(alg: &str) -> Self {
         for attempt in 1..=3 {
             if let Some(provider) = Self::try_start(alg).await {
