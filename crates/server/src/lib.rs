@@ -3,6 +3,7 @@
 
 pub mod clock;
 pub mod config;
+pub mod content_policy;
 pub mod csrf;
 pub mod domain;
 pub mod error;

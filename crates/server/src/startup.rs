@@ -13,6 +13,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::{
     config::{Config, EmbedCookie},
+    content_policy::content_security_policy,
     domain::{codes::CodeKeys, password::PasswordHasher},
     mail::{Mailer, dev_outbox::DevOutbox, smtp::SmtpMailer, worker::OutboxWorker},
     oidc::OidcVerifier,
@@ -138,8 +139,13 @@ impl Application {
 
 /// The whole HTTP surface: health checks, the API, the development mailbox, and the app.
 pub fn router(state: AppState) -> Router {
-    let frame_ancestors = HeaderValue::from_str(&state.origins.frame_ancestors())
-        .unwrap_or_else(|_| HeaderValue::from_static("frame-ancestors 'self'"));
+    // Read once: a deploy replaces dist/ and restarts the server (the hash must match the
+    // index.html being served).
+    let index_html = std::fs::read_to_string(state.settings.dist_dir.join("index.html")).ok();
+    let policy = content_security_policy(&state.origins.frame_ancestors(), index_html.as_deref());
+    // Origins are validated at start-up (no spaces, quotes or semicolons), hashes are base64.
+    let policy = HeaderValue::from_str(&policy)
+        .unwrap_or_else(|_| HeaderValue::from_static("default-src 'none'; frame-ancestors 'self'"));
     Router::new()
         .route("/healthz", get(health::get_healthz))
         .route("/readyz", get(health::get_readyz))
@@ -149,7 +155,7 @@ pub fn router(state: AppState) -> Router {
         .merge(static_files::router(&state.settings.dist_dir))
         .layer(SetResponseHeaderLayer::overriding(
             header::CONTENT_SECURITY_POLICY,
-            frame_ancestors,
+            policy,
         ))
         .layer(SetResponseHeaderLayer::overriding(
             header::X_CONTENT_TYPE_OPTIONS,

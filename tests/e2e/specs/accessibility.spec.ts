@@ -1,6 +1,7 @@
 // axe in every state (sign-in, errors, overview, list, each dialog, activity), light and dark,
 // a keyboard-only run of the whole flow, and the narrow (320 px) layout with its menu.
-import { expect, test, type Browser, type Page } from '@playwright/test';
+import { type Browser, type Page } from '@playwright/test';
+import { expect, test, type PolicyWatch } from '../support/test';
 import { startServer, ALAIN, DEMO_PASSWORD, MEGAN, type RunningServer } from '../support/server';
 import { expectAccessible, fill, messages, nextMail, codeOf, type Lang } from '../support/app';
 
@@ -12,8 +13,9 @@ test.afterAll(async () => {
   await server.stop();
 });
 
-async function freshPage(browser: Browser, options: Parameters<Browser['newContext']>[0] = {}): Promise<Page> {
-  const context = await browser.newContext(options);
+/** A page in a new context (own options), watched for policy violations like the default one. */
+async function freshPage(browser: Browser, policy: PolicyWatch, options: Parameters<Browser['newContext']>[0] = {}): Promise<Page> {
+  const context = policy.watch(await browser.newContext(options));
   return context.newPage();
 }
 
@@ -21,9 +23,9 @@ for (const [lang, scheme, user] of [
   ['en', 'light', ALAIN],
   ['nl', 'dark', MEGAN],
 ] as [Lang, 'light' | 'dark', string][]) {
-  test(`axe finds nothing in any state (${lang}, ${scheme})`, async ({ browser }) => {
+  test(`axe finds nothing in any state (${lang}, ${scheme})`, async ({ browser, policy }) => {
     test.setTimeout(120_000);
-    const page = await freshPage(browser, { colorScheme: scheme });
+    const page = await freshPage(browser, policy, { colorScheme: scheme });
     const t = messages(lang);
     await page.goto(`${server.url}/?lang=${lang}`);
     await expect(page.getByRole('heading', { level: 1, name: t.signin_title })).toBeVisible();
@@ -92,10 +94,10 @@ for (const [lang, scheme, user] of [
   });
 }
 
-test('the policy disallowing email hides it and points to the helpdesk', async ({ browser }) => {
+test('the policy disallowing email hides it and points to the helpdesk', async ({ browser, policy }) => {
   const strict = await startServer({ SECURITY_INFO_ALLOWED_METHODS: '' });
   try {
-    const page = await freshPage(browser);
+    const page = await freshPage(browser, policy);
     const t = messages('en');
     await page.goto(`${strict.url}/signin?lang=en`);
     await page.getByLabel(t.signin_username).fill(ALAIN);
@@ -117,8 +119,8 @@ test('the policy disallowing email hides it and points to the helpdesk', async (
   }
 });
 
-test('the whole flow works with the keyboard alone', async ({ browser }) => {
-  const page = await freshPage(browser);
+test('the whole flow works with the keyboard alone', async ({ browser, policy }) => {
+  const page = await freshPage(browser, policy);
   const t = messages('en');
   const kb = page.keyboard;
   await page.goto(`${server.url}/signin?lang=en`);
@@ -197,8 +199,8 @@ test('the whole flow works with the keyboard alone', async ({ browser }) => {
   await page.context().close();
 });
 
-test('at 320 px the navigation folds into a menu and nothing scrolls sideways', async ({ browser }) => {
-  const page = await freshPage(browser, { viewport: { width: 320, height: 640 } });
+test('at 320 px the navigation folds into a menu and nothing scrolls sideways', async ({ browser, policy }) => {
+  const page = await freshPage(browser, policy, { viewport: { width: 320, height: 640 } });
   const t = messages('nl');
   await page.goto(`${server.url}/signin?lang=nl`);
   await page.getByLabel(t.signin_username).fill(MEGAN);

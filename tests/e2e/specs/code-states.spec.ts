@@ -3,7 +3,8 @@
 // a server failure and an unreachable server (Try again), and step-up before a change. No answer
 // is faked: the failures are produced by real servers (short code life, short step-up window, a
 // table taken away, a stopped process).
-import { expect, test, type Page } from '@playwright/test';
+import { type Page } from '@playwright/test';
+import { expect, test } from '../support/test';
 import { startServer, sql, ALAIN, DEMO_PASSWORD, MEGAN, type RunningServer } from '../support/server';
 import {
   codeOf,

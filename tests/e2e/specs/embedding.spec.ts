@@ -2,7 +2,8 @@
 // on http://127.0.0.1:A frames the app on http://localhost:B. Over plain http the app's
 // SameSite=Lax cookie is not sent inside a cross-site frame, so the portal hands over a token
 // issued by a real OpenID Connect provider (npm oidc-provider on loopback), as in production.
-import { expect, test, type FrameLocator, type Page } from '@playwright/test';
+import { type FrameLocator, type Page } from '@playwright/test';
+import { expect, test } from '../support/test';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';

@@ -1,5 +1,5 @@
 // The server hosts the built app: SPA fallback, caching and compression as browsers see them.
-import { expect, test } from '@playwright/test';
+import { expect, test, PolicyWatch } from '../support/test';
 import { startServer, type RunningServer } from '../support/server';
 
 let server: RunningServer;
@@ -15,6 +15,29 @@ test('a client-side route loads the app on a fresh visit', async ({ page }) => {
   expect(response?.status()).toBe(200);
   expect(response?.headers()['cache-control']).toBe('no-cache');
   await expect(page.locator('#main')).toBeVisible();
+});
+
+test('a script the app did not ship is refused, and the suite would notice', async ({ browser }) => {
+  // Its own context and watch: the violation here is the point, not a failure.
+  const watch = new PolicyWatch();
+  const context = watch.watch(await browser.newContext());
+  const page = await context.newPage();
+  await page.goto(`${server.url}/security-info`);
+  await expect(page.locator('#main')).toBeVisible();
+  // As an injection would: an inline script and an inline style added to the document.
+  await page.evaluate(() => {
+    const script = document.createElement('script');
+    script.textContent = 'document.body.dataset.injected = "yes";';
+    document.head.append(script);
+    const element = document.createElement('p');
+    element.setAttribute('style', 'color: rgb(255, 0, 0)');
+    element.id = 'injected-style';
+    document.body.append(element);
+  });
+  expect(await page.evaluate(() => document.body.dataset.injected)).toBeUndefined();
+  expect(await page.evaluate(() => getComputedStyle(document.getElementById('injected-style')!).color)).not.toBe('rgb(255, 0, 0)');
+  await expect.poll(() => watch.violations.length).toBeGreaterThanOrEqual(2);
+  await context.close();
 });
 
 test('hashed assets are cached for a year and served compressed', async ({ page }) => {

@@ -1,6 +1,6 @@
 // Screenshots for the README (docs/screenshots/): the Security info page with a method and the
 // code dialog. Only with SECURITY_INFO_SCREENSHOTS=1, so test runs never rewrite tracked files.
-import { expect, test } from '@playwright/test';
+import { expect, test } from '../support/test';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startServer, ALAIN, type RunningServer } from '../support/server';

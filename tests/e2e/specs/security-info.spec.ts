@@ -1,6 +1,6 @@
 // The help article's flow, in English and in Dutch: sign in, overview -> Security info, add an
 // email with the code from the mail, see it listed (also after a reload), delete it, see it gone.
-import { expect, test } from '@playwright/test';
+import { expect, test } from '../support/test';
 import { startServer, ALAIN, MEGAN, type RunningServer } from '../support/server';
 import {
   exact,

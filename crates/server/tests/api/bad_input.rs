@@ -195,8 +195,12 @@ async fn api_answers_are_never_cached_and_the_app_may_only_be_framed_by_portals(
     let app = TestApp::spawn_with(&["--embed-origins", "https://portal.contoso.example"]).await;
     let response = app.get("/me").await;
     assert_eq!(response.headers()[header::CACHE_CONTROL], "no-store");
+    let policy = response.headers()[header::CONTENT_SECURITY_POLICY]
+        .to_str()
+        .expect("ascii");
     assert_eq!(
-        response.headers()[header::CONTENT_SECURITY_POLICY],
+        frame_ancestors(policy),
         "frame-ancestors 'self' https://portal.contoso.example"
     );
+    assert!(policy.starts_with("default-src 'none';"), "{policy}");
 }

@@ -38,7 +38,8 @@ fn assert_framing(path: &str, response: &Response, expected: &str) {
         .iter()
         .map(|v| v.to_str().expect("ascii"))
         .collect();
-    assert_eq!(policies, vec![expected], "CSP of {path}");
+    assert_eq!(policies.len(), 1, "one CSP on {path}: {policies:?}");
+    assert_eq!(frame_ancestors(policies[0]), expected, "CSP of {path}");
     assert!(
         response.headers().get("x-frame-options").is_none(),
         "no X-Frame-Options on {path}: it would contradict frame-ancestors"
@@ -68,6 +69,46 @@ async fn configured_portals_may_frame_every_response_and_nobody_else() {
              https://intranet.fabrikam.example:8443",
         );
     }
+}
+
+#[tokio::test]
+async fn the_app_page_may_run_only_its_own_scripts_and_its_inline_loader() {
+    let app = TestApp::spawn().await;
+    let page = app
+        .client
+        .get(format!("{}/security-info", app.address))
+        .send()
+        .await
+        .expect("request");
+    let policy = page.headers()[header::CONTENT_SECURITY_POLICY]
+        .to_str()
+        .expect("ascii")
+        .to_owned();
+    let loader = INDEX_HTML
+        .split_once("<script type=\"module\">")
+        .and_then(|(_, rest)| rest.split_once("</script>"))
+        .map(|(text, _)| text)
+        .expect("the stand-in page has an inline script");
+    let hash = {
+        use base64::Engine as _;
+        use sha2::Digest as _;
+        base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(loader))
+    };
+    for directive in [
+        "default-src 'none'",
+        &format!("script-src 'self' 'wasm-unsafe-eval' 'sha256-{hash}'"),
+        "style-src 'self'",
+        "connect-src 'self'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'self'",
+    ] {
+        assert!(
+            policy.split("; ").any(|d| d == directive),
+            "`{directive}` in {policy}"
+        );
+    }
+    assert!(!policy.contains("unsafe-inline") && !policy.contains("'unsafe-eval'"));
 }
 
 fn config(args: &[&str]) -> Result<Config, clap::Error> {

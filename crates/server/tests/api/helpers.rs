@@ -17,6 +17,10 @@ pub const ALAIN: &str = "alain@contoso.example";
 /// Second demo account.
 pub const MEGAN: &str = "megan@contoso.example";
 
+/// The stand-in app page: one inline script, as trunk writes its loader.
+pub const INDEX_HTML: &str =
+    "<!doctype html><title>app</title><script type=\"module\">document.title = 'ready';</script>";
+
 /// A running server and a client with its own cookie jar.
 pub struct TestApp {
     /// `http://127.0.0.1:<port>`.
@@ -50,8 +54,7 @@ impl TestApp {
         let database_url = format!("sqlite://{}?mode=rwc", db_path.display());
         let dist = dir.path().join("dist");
         std::fs::create_dir_all(&dist).expect("dist");
-        std::fs::write(dist.join("index.html"), "<!doctype html><title>app</title>")
-            .expect("index");
+        std::fs::write(dist.join("index.html"), INDEX_HTML).expect("index");
         let mut args = vec![
             "security-info-server".to_owned(),
             "--listen".into(),
@@ -209,6 +212,15 @@ pub async fn assert_problem(response: Response, status: u16, code: &str) -> Prob
     assert_eq!(body["code"], code, "{body}");
     assert_eq!(body["status"], status);
     serde_json::from_value(body).expect("a Problem")
+}
+
+/// The `frame-ancestors` directive of a policy.
+pub fn frame_ancestors(policy: &str) -> &str {
+    policy
+        .split(';')
+        .map(str::trim)
+        .find(|directive| directive.starts_with("frame-ancestors "))
+        .unwrap_or_default()
 }
 
 /// Moves the session's authentication (step-up) back by `minutes`.
