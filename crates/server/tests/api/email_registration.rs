@@ -25,12 +25,7 @@ async fn age_codes(app: &TestApp, seconds: i64) {
 async fn a_mailed_code_registers_the_address() {
     let app = TestApp::spawn().await;
     app.sign_in(ALAIN).await;
-    let response = app
-        .post(
-            "/me/email-registrations",
-            json!({"emailAddress": " Alain.Dupont@GMail.com "}),
-        )
-        .await;
+    let response = app.register_email(" Alain.Dupont@GMail.com ").await;
     assert_eq!(response.status(), StatusCode::ACCEPTED);
     let registration: EmailRegistration = response.json().await.expect("registration");
     assert_eq!(registration.email_address, "Alain.Dupont@gmail.com");
@@ -109,9 +104,7 @@ async fn invalid_addresses_are_refused_as_invalid_email() {
         "x@y.com\r\nBcc: z@y.com",
         too_long.as_str(),
     ] {
-        let response = app
-            .post("/me/email-registrations", json!({"emailAddress": bad}))
-            .await;
+        let response = app.register_email(bad).await;
         assert_problem(response, 422, "invalid_email").await;
     }
 }
@@ -133,9 +126,7 @@ async fn the_organizations_own_addresses_are_refused() {
         "Alain@CONTOSO.Example",
         "alain@students.contoso.example",
     ] {
-        let response = app
-            .post("/me/email-registrations", json!({"emailAddress": work}))
-            .await;
+        let response = app.register_email(work).await;
         assert_problem(response, 422, "work_email_not_allowed").await;
     }
 }
@@ -149,12 +140,7 @@ async fn a_second_email_method_is_refused_as_already_registered() {
     let code = app.code_sent_to("alain@gmail.com").await;
     let response = app.post(&verify_path(&first), json!({"code": code})).await;
     assert_eq!(response.status(), StatusCode::CREATED);
-    let response = app
-        .post(
-            "/me/email-registrations",
-            json!({"emailAddress": "alain@outlook.example"}),
-        )
-        .await;
+    let response = app.register_email("alain@outlook.example").await;
     assert_problem(response, 409, "method_already_registered").await;
 }
 
@@ -363,12 +349,7 @@ async fn at_most_five_codes_per_user_per_hour() {
     let problem = assert_problem(response, 429, "too_many_requests").await;
     let wait = problem.retry_after_seconds.expect("retry after");
     assert!(wait > 3000 && wait <= 3600, "{wait}");
-    let other = app
-        .post(
-            "/me/email-registrations",
-            json!({"emailAddress": "alain@outlook.example"}),
-        )
-        .await;
+    let other = app.register_email("alain@outlook.example").await;
     assert_problem(other, 429, "too_many_requests").await;
 }
 
@@ -389,12 +370,7 @@ async fn at_most_ten_codes_per_address_per_day() {
     }
     // Ten codes went to the address within the day, from two users.
     age_codes(&app, 2 * 3600).await;
-    let response = megan
-        .post(
-            "/me/email-registrations",
-            json!({"emailAddress": "Shared@GMAIL.com"}),
-        )
-        .await;
+    let response = megan.register_email("Shared@GMAIL.com").await;
     assert_eq!(response.status(), StatusCode::ACCEPTED);
     let megans: EmailRegistration = response.json().await.expect("registration");
     for _ in 0..4 {
@@ -403,12 +379,7 @@ async fn at_most_ten_codes_per_address_per_day() {
         assert_eq!(resend.status(), StatusCode::ACCEPTED);
     }
     age_codes(&app, 2 * 3600).await;
-    let response = app
-        .post(
-            "/me/email-registrations",
-            json!({"emailAddress": "shared@gmail.com"}),
-        )
-        .await;
+    let response = app.register_email("shared@gmail.com").await;
     assert_problem(response, 429, "too_many_requests").await;
     // Another address is fine.
     app.start_registration("alain@outlook.example").await;

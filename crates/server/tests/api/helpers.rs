@@ -124,11 +124,15 @@ impl TestApp {
         response
     }
 
+    /// Asks to add `address` as an email method (the answer is not checked).
+    pub async fn register_email(&self, address: &str) -> Response {
+        self.post("/me/email-registrations", json!({"emailAddress": address}))
+            .await
+    }
+
     /// Starts an email registration, expecting 202.
     pub async fn start_registration(&self, address: &str) -> EmailRegistration {
-        let response = self
-            .post("/me/email-registrations", json!({"emailAddress": address}))
-            .await;
+        let response = self.register_email(address).await;
         assert_eq!(response.status(), StatusCode::ACCEPTED);
         response.json().await.expect("registration")
     }
@@ -260,6 +264,12 @@ impl TestAppClient {
             .send()
             .await
             .expect("request")
+    }
+
+    /// Asks to add `address` as an email method, as Megan.
+    pub async fn register_email(&self, address: &str) -> reqwest::Response {
+        self.post("/me/email-registrations", json!({"emailAddress": address}))
+            .await
     }
 
     /// POST as Megan.

@@ -77,12 +77,7 @@ async fn email_is_not_offered_and_not_accepted_when_policy_disallows_it() {
         types.method_types[0].reason,
         Some(UnavailableReason::NotAllowedByPolicy)
     );
-    let response = app
-        .post(
-            "/me/email-registrations",
-            json!({"emailAddress": "alain@gmail.com"}),
-        )
-        .await;
+    let response = app.register_email("alain@gmail.com").await;
     assert_problem(response, 403, "method_not_allowed").await;
 }
 

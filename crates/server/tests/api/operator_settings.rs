@@ -69,12 +69,7 @@ async fn a_change_after_the_configured_step_up_window_needs_reauthentication() {
     let app = TestApp::spawn_with(&["--step-up-seconds", "3"]).await;
     app.sign_in(ALAIN).await;
     tokio::time::sleep(Duration::from_millis(3_500)).await;
-    let response = app
-        .post(
-            "/me/email-registrations",
-            json!({"emailAddress": "alain@gmail.com"}),
-        )
-        .await;
+    let response = app.register_email("alain@gmail.com").await;
     assert_problem(response, 401, "reauthentication_required").await;
     let right = app
         .post("/session/reauthenticate", json!({"password": PASSWORD}))
@@ -90,12 +85,7 @@ async fn a_longer_step_up_window_keeps_an_older_sign_in_recent_enough() {
     app.sql(&age_authentication_sql(30)).await;
     app.start_registration("alain@gmail.com").await;
     app.sql(&age_authentication_sql(61)).await;
-    let response = app
-        .post(
-            "/me/email-registrations",
-            json!({"emailAddress": "alain@outlook.example"}),
-        )
-        .await;
+    let response = app.register_email("alain@outlook.example").await;
     assert_problem(response, 401, "reauthentication_required").await;
 }
 

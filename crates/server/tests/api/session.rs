@@ -81,12 +81,7 @@ async fn requests_without_a_session_are_unauthenticated() {
     for path in ["/me", "/me/methods", "/me/method-types", "/me/activity"] {
         assert_problem(app.get(path).await, 401, "unauthenticated").await;
     }
-    let create = app
-        .post(
-            "/me/email-registrations",
-            json!({"emailAddress": "a@gmail.com"}),
-        )
-        .await;
+    let create = app.register_email("a@gmail.com").await;
     assert_problem(create, 401, "unauthenticated").await;
     assert_problem(app.delete("/me/methods/x").await, 401, "unauthenticated").await;
     let reauth = app
@@ -243,12 +238,7 @@ async fn step_up_expires_after_ten_minutes_and_reauthentication_renews_it() {
     let app = TestApp::spawn().await;
     app.sign_in(ALAIN).await;
     app.sql(&age_authentication_sql(11)).await;
-    let response = app
-        .post(
-            "/me/email-registrations",
-            json!({"emailAddress": "alain@gmail.com"}),
-        )
-        .await;
+    let response = app.register_email("alain@gmail.com").await;
     assert_problem(response, 401, "reauthentication_required").await;
     let wrong = app
         .post("/session/reauthenticate", json!({"password": "wrong"}))
