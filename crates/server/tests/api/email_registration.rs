@@ -5,14 +5,6 @@ use time::{OffsetDateTime, format_description::well_known::Rfc3339};
 
 use crate::helpers::*;
 
-fn verify_path(registration: &EmailRegistration) -> String {
-    format!("/me/email-registrations/{}/verify", registration.id)
-}
-
-fn resend_path(registration: &EmailRegistration) -> String {
-    format!("/me/email-registrations/{}/resend", registration.id)
-}
-
 /// Lets the resend cooldown pass by moving every code of the database back `seconds`.
 async fn age_codes(app: &TestApp, seconds: i64) {
     app.sql(&format!(
@@ -44,10 +36,7 @@ async fn a_mailed_code_registers_the_address() {
     assert_eq!(code.len(), 6);
 
     let response = app
-        .post(
-            &verify_path(&registration),
-            json!({"code": format!("{} {}", &code[..3], &code[3..])}),
-        )
+        .submit_code(&registration, &format!("{} {}", &code[..3], &code[3..]))
         .await;
     assert_eq!(response.status(), StatusCode::CREATED);
     let created: MethodCreated = response.json().await.expect("method");
@@ -138,7 +127,7 @@ async fn a_second_email_method_is_refused_as_already_registered() {
     // Two registrations in flight; the first one completes.
     let first = app.start_registration("alain@gmail.com").await;
     let code = app.code_sent_to("alain@gmail.com").await;
-    let response = app.post(&verify_path(&first), json!({"code": code})).await;
+    let response = app.submit_code(&first, &code).await;
     assert_eq!(response.status(), StatusCode::CREATED);
     let response = app.register_email("alain@outlook.example").await;
     assert_problem(response, 409, "method_already_registered").await;
@@ -150,28 +139,17 @@ async fn a_wrong_code_says_how_many_tries_are_left() {
     app.sign_in(ALAIN).await;
     let registration = app.start_registration("alain@gmail.com").await;
     let code = app.code_sent_to("alain@gmail.com").await;
-    let response = app
-        .post(&verify_path(&registration), json!({"code": wrong(&code)}))
-        .await;
+    let response = app.submit_code(&registration, &wrong(&code)).await;
     let problem = assert_problem(response, 422, "code_incorrect").await;
     assert_eq!(problem.attempts_left, Some(4));
-    let response = app
-        .post(
-            &verify_path(&registration),
-            json!({"code": wrong(&wrong(&code))}),
-        )
-        .await;
+    let response = app.submit_code(&registration, &wrong(&wrong(&code))).await;
     let problem = assert_problem(response, 422, "code_incorrect").await;
     assert_eq!(problem.attempts_left, Some(3));
     // Input that cannot be a code is refused without costing a try.
-    let response = app
-        .post(&verify_path(&registration), json!({"code": "12ab"}))
-        .await;
+    let response = app.submit_code(&registration, "12ab").await;
     let problem = assert_problem(response, 422, "code_incorrect").await;
     assert_eq!(problem.attempts_left, Some(3));
-    let response = app
-        .post(&verify_path(&registration), json!({"code": code}))
-        .await;
+    let response = app.submit_code(&registration, &code).await;
     assert_eq!(response.status(), StatusCode::CREATED);
 }
 
@@ -182,23 +160,17 @@ async fn a_wrong_code_five_times_voids_the_registration() {
     let registration = app.start_registration("alain@gmail.com").await;
     let code = app.code_sent_to("alain@gmail.com").await;
     for left in (1..=4).rev() {
-        let response = app
-            .post(&verify_path(&registration), json!({"code": wrong(&code)}))
-            .await;
+        let response = app.submit_code(&registration, &wrong(&code)).await;
         let problem = assert_problem(response, 422, "code_incorrect").await;
         assert_eq!(problem.attempts_left, Some(left));
     }
-    let response = app
-        .post(&verify_path(&registration), json!({"code": wrong(&code)}))
-        .await;
+    let response = app.submit_code(&registration, &wrong(&code)).await;
     assert_problem(response, 410, "verification_locked").await;
     // Even the right code no longer works, and no new code can be asked for.
-    let response = app
-        .post(&verify_path(&registration), json!({"code": code}))
-        .await;
+    let response = app.submit_code(&registration, &code).await;
     assert_problem(response, 410, "verification_locked").await;
     age_codes(&app, 120).await;
-    let response = app.post(&resend_path(&registration), json!({})).await;
+    let response = app.resend(&registration).await;
     assert_problem(response, 410, "verification_locked").await;
 }
 
@@ -209,24 +181,18 @@ async fn the_count_of_wrong_codes_survives_a_resend() {
     let registration = app.start_registration("alain@gmail.com").await;
     let first = app.code_sent_to("alain@gmail.com").await;
     for _ in 0..3 {
-        let response = app
-            .post(&verify_path(&registration), json!({"code": wrong(&first)}))
-            .await;
+        let response = app.submit_code(&registration, &wrong(&first)).await;
         assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
     }
     age_codes(&app, 61).await;
-    let response = app.post(&resend_path(&registration), json!({})).await;
+    let response = app.resend(&registration).await;
     assert_eq!(response.status(), StatusCode::ACCEPTED);
     app.wait_for_mail_count("alain@gmail.com", 2).await;
     let second = app.code_sent_to("alain@gmail.com").await;
-    let response = app
-        .post(&verify_path(&registration), json!({"code": wrong(&second)}))
-        .await;
+    let response = app.submit_code(&registration, &wrong(&second)).await;
     let problem = assert_problem(response, 422, "code_incorrect").await;
     assert_eq!(problem.attempts_left, Some(1));
-    let response = app
-        .post(&verify_path(&registration), json!({"code": wrong(&second)}))
-        .await;
+    let response = app.submit_code(&registration, &wrong(&second)).await;
     assert_problem(response, 410, "verification_locked").await;
 }
 
@@ -251,14 +217,10 @@ async fn a_resent_code_replaces_the_previous_one() {
     app.wait_for_mail_count("alain@gmail.com", 2).await;
     let second = app.code_sent_to("alain@gmail.com").await;
     if first != second {
-        let response = app
-            .post(&verify_path(&registration), json!({"code": first}))
-            .await;
+        let response = app.submit_code(&registration, &first).await;
         assert_problem(response, 422, "code_incorrect").await;
     }
-    let response = app
-        .post(&verify_path(&registration), json!({"code": second}))
-        .await;
+    let response = app.submit_code(&registration, &second).await;
     assert_eq!(response.status(), StatusCode::CREATED);
 }
 
@@ -267,7 +229,7 @@ async fn asking_for_a_new_code_within_a_minute_is_too_soon() {
     let app = TestApp::spawn().await;
     app.sign_in(ALAIN).await;
     let registration = app.start_registration("alain@gmail.com").await;
-    let response = app.post(&resend_path(&registration), json!({})).await;
+    let response = app.resend(&registration).await;
     let retry_after: u64 = response
         .headers()
         .get(header::RETRY_AFTER)
@@ -287,16 +249,12 @@ async fn an_expired_code_is_refused_as_code_expired() {
     let code = app.code_sent_to("alain@gmail.com").await;
     app.sql("update verification_code set expires_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-1 seconds')")
         .await;
-    let response = app
-        .post(&verify_path(&registration), json!({"code": code}))
-        .await;
+    let response = app.submit_code(&registration, &code).await;
     assert_problem(response, 410, "code_expired").await;
     // A new code brings the registration back to life.
     age_codes(&app, 61).await;
     assert_eq!(
-        app.post(&resend_path(&registration), json!({}))
-            .await
-            .status(),
+        app.resend(&registration).await.status(),
         StatusCode::ACCEPTED
     );
 }
@@ -308,14 +266,10 @@ async fn a_code_works_only_once() {
     let registration = app.start_registration("alain@gmail.com").await;
     let code = app.code_sent_to("alain@gmail.com").await;
     assert_eq!(
-        app.post(&verify_path(&registration), json!({"code": code}))
-            .await
-            .status(),
+        app.submit_code(&registration, &code).await.status(),
         StatusCode::CREATED
     );
-    let again = app
-        .post(&verify_path(&registration), json!({"code": code}))
-        .await;
+    let again = app.submit_code(&registration, &code).await;
     assert_problem(again, 404, "not_found").await;
 }
 
@@ -326,7 +280,7 @@ async fn a_new_registration_voids_the_previous_one() {
     let first = app.start_registration("alain@gmail.com").await;
     let code = app.code_sent_to("alain@gmail.com").await;
     app.start_registration("alain@outlook.example").await;
-    let response = app.post(&verify_path(&first), json!({"code": code})).await;
+    let response = app.submit_code(&first, &code).await;
     assert_problem(response, 410, "code_expired").await;
 }
 
@@ -338,14 +292,12 @@ async fn at_most_five_codes_per_user_per_hour() {
     for _ in 0..4 {
         age_codes(&app, 61).await;
         assert_eq!(
-            app.post(&resend_path(&registration), json!({}))
-                .await
-                .status(),
+            app.resend(&registration).await.status(),
             StatusCode::ACCEPTED
         );
     }
     age_codes(&app, 61).await;
-    let response = app.post(&resend_path(&registration), json!({})).await;
+    let response = app.resend(&registration).await;
     let problem = assert_problem(response, 429, "too_many_requests").await;
     let wait = problem.retry_after_seconds.expect("retry after");
     assert!(wait > 3000 && wait <= 3600, "{wait}");
@@ -362,9 +314,7 @@ async fn at_most_ten_codes_per_address_per_day() {
     for _ in 0..4 {
         age_codes(&app, 61).await;
         assert_eq!(
-            app.post(&resend_path(&registration), json!({}))
-                .await
-                .status(),
+            app.resend(&registration).await.status(),
             StatusCode::ACCEPTED
         );
     }
@@ -375,7 +325,7 @@ async fn at_most_ten_codes_per_address_per_day() {
     let megans: EmailRegistration = response.json().await.expect("registration");
     for _ in 0..4 {
         age_codes(&app, 61).await;
-        let resend = megan.post(&resend_path(&megans), json!({})).await;
+        let resend = megan.resend(&megans).await;
         assert_eq!(resend.status(), StatusCode::ACCEPTED);
     }
     age_codes(&app, 2 * 3600).await;
@@ -392,12 +342,10 @@ async fn another_users_registration_is_not_found() {
     let registration = app.start_registration("alain@gmail.com").await;
     let code = app.code_sent_to("alain@gmail.com").await;
     let megan = TestAppClient::new(&app).await;
-    let verify = megan
-        .post(&verify_path(&registration), json!({"code": code}))
-        .await;
+    let verify = megan.submit_code(&registration, &code).await;
     assert_problem(verify, 404, "not_found").await;
     age_codes(&app, 61).await;
-    let resend = megan.post(&resend_path(&registration), json!({})).await;
+    let resend = megan.resend(&registration).await;
     assert_problem(resend, 404, "not_found").await;
     let unknown = app
         .post("/me/email-registrations/nope/verify", json!({"code": code}))
@@ -412,17 +360,13 @@ async fn verifying_needs_a_recent_sign_in() {
     let registration = app.start_registration("alain@gmail.com").await;
     let code = app.code_sent_to("alain@gmail.com").await;
     app.sql(&age_authentication_sql(11)).await;
-    let response = app
-        .post(&verify_path(&registration), json!({"code": code}))
-        .await;
+    let response = app.submit_code(&registration, &code).await;
     assert_problem(response, 401, "reauthentication_required").await;
     let reauth = app
         .post("/session/reauthenticate", json!({"password": PASSWORD}))
         .await;
     assert_eq!(reauth.status(), StatusCode::NO_CONTENT);
-    let response = app
-        .post(&verify_path(&registration), json!({"code": code}))
-        .await;
+    let response = app.submit_code(&registration, &code).await;
     assert_eq!(response.status(), StatusCode::CREATED);
 }
 
@@ -434,8 +378,6 @@ async fn the_code_length_is_configurable() {
     assert_eq!(registration.code_length, 8);
     let code = app.code_sent_to("alain@gmail.com").await;
     assert_eq!(code.len(), 8);
-    let response = app
-        .post(&verify_path(&registration), json!({"code": code}))
-        .await;
+    let response = app.submit_code(&registration, &code).await;
     assert_eq!(response.status(), StatusCode::CREATED);
 }

@@ -130,6 +130,17 @@ impl TestApp {
             .await
     }
 
+    /// Submits `code` for the registration (the answer is not checked).
+    pub async fn submit_code(&self, registration: &EmailRegistration, code: &str) -> Response {
+        self.post(&verify_path(registration), json!({"code": code}))
+            .await
+    }
+
+    /// Asks for a new code for the registration (the answer is not checked).
+    pub async fn resend(&self, registration: &EmailRegistration) -> Response {
+        self.post(&resend_path(registration), json!({})).await
+    }
+
     /// Starts an email registration, expecting 202.
     pub async fn start_registration(&self, address: &str) -> EmailRegistration {
         let response = self.register_email(address).await;
@@ -186,6 +197,16 @@ impl TestApp {
         sqlx::query(statement).execute(&pool).await.expect("sql");
         pool.close().await;
     }
+}
+
+/// The API path that verifies a registration's code.
+pub fn verify_path(registration: &EmailRegistration) -> String {
+    format!("/me/email-registrations/{}/verify", registration.id)
+}
+
+/// The API path that sends a registration a new code.
+pub fn resend_path(registration: &EmailRegistration) -> String {
+    format!("/me/email-registrations/{}/resend", registration.id)
 }
 
 /// The first run of 6 to 10 digits standing alone in a mail text.
@@ -270,6 +291,21 @@ impl TestAppClient {
     pub async fn register_email(&self, address: &str) -> reqwest::Response {
         self.post("/me/email-registrations", json!({"emailAddress": address}))
             .await
+    }
+
+    /// Submits `code` for the registration, as Megan.
+    pub async fn submit_code(
+        &self,
+        registration: &EmailRegistration,
+        code: &str,
+    ) -> reqwest::Response {
+        self.post(&verify_path(registration), json!({"code": code}))
+            .await
+    }
+
+    /// Asks for a new code for the registration, as Megan.
+    pub async fn resend(&self, registration: &EmailRegistration) -> reqwest::Response {
+        self.post(&resend_path(registration), json!({})).await
     }
 
     /// POST as Megan.
