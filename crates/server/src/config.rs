@@ -12,6 +12,7 @@ use security_info_api::{
 use time::Duration;
 
 use crate::{
+    client_address::TrustedProxies,
     domain::policy,
     oidc::{OidcSettings, fetchable},
     secret::Secret,
@@ -102,6 +103,12 @@ pub struct Config {
     #[arg(long, env = "SECURITY_INFO_EMBED_ORIGINS", value_delimiter = ',')]
     pub embed_origins: Vec<String>,
 
+    /// Reverse proxies in front of the server whose `X-Forwarded-For` names the client
+    /// (comma-separated addresses or CIDR ranges, e.g. `127.0.0.1,10.0.0.0/8`). Unset: the
+    /// connection's address is the client's (throttling, audit trail and notifications use it).
+    #[arg(long, env = "SECURITY_INFO_TRUSTED_PROXIES", value_delimiter = ',')]
+    pub trusted_proxies: Vec<String>,
+
     /// Session cookie when portals are configured and the public origin is https: `partitioned`
     /// (`SameSite=None; Secure; Partitioned`, so a sign-in inside a cross-site frame works) or
     /// `lax` (keep `SameSite=Lax`: enough when every portal is on the same site, e.g.
@@ -178,6 +185,8 @@ pub struct Settings {
     pub embed_origins: Vec<String>,
     /// Session cookie mode when embedded over https.
     pub embed_cookie: EmbedCookie,
+    /// Proxies whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: TrustedProxies,
     /// The OpenID Connect provider whose bearer tokens are accepted, if any.
     pub oidc: Option<OidcSettings>,
     /// Seed demo accounts.
@@ -250,6 +259,8 @@ impl Config {
             .filter(|o| !o.trim().is_empty())
             .map(|o| parse_origin(o, "SECURITY_INFO_EMBED_ORIGINS"))
             .collect::<anyhow::Result<Vec<_>>>()?;
+        let trusted_proxies =
+            TrustedProxies::parse(&self.trusted_proxies, "SECURITY_INFO_TRUSTED_PROXIES")?;
         let code_validity = duration_setting(
             self.code_ttl_seconds,
             "SECURITY_INFO_CODE_TTL_SECONDS",
@@ -290,6 +301,7 @@ impl Config {
             public_origin,
             embed_origins,
             embed_cookie: self.embed_cookie,
+            trusted_proxies,
             oidc,
             demo_accounts: self.demo_accounts,
             demo_password: self.demo_password,

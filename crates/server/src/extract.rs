@@ -69,7 +69,7 @@ where
 /// Who is asking: for the audit trail and the mail language.
 #[derive(Debug, Clone)]
 pub struct ClientContext {
-    /// The peer's IP address.
+    /// The client's IP address (behind trusted proxies, from `X-Forwarded-For`).
     pub ip_address: Option<String>,
     /// The `User-Agent` header (truncated).
     pub user_agent: Option<String>,
@@ -77,14 +77,30 @@ pub struct ClientContext {
     pub language: &'static str,
 }
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientContext {
+impl FromRequestParts<AppState> for ClientContext {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        let ip_address = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|ConnectInfo(addr)| addr.ip().to_string());
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let forwarded_for: Vec<&str> = parts
+            .headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .collect();
+        let ip_address =
+            parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|ConnectInfo(peer)| {
+                    state
+                        .settings
+                        .trusted_proxies
+                        .client_address(peer.ip(), forwarded_for.iter().copied())
+                        .to_string()
+                });
         let user_agent = parts
             .headers
             .get(header::USER_AGENT)

@@ -1,6 +1,7 @@
 //! The Security info server as a library, so black-box tests start the same application
 //! `main` does (on port 0, with a fresh database).
 
+pub mod client_address;
 pub mod clock;
 pub mod config;
 pub mod content_policy;

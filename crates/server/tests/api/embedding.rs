@@ -2,9 +2,7 @@
 //! never `X-Frame-Options`), strict validation of the configured origins, and the session
 //! cookie's mode when the app is framed cross-site.
 
-use clap::Parser;
 use reqwest::{Response, StatusCode, header};
-use security_info_server::{config::Config, startup::Application};
 use serde_json::json;
 
 use crate::helpers::*;
@@ -111,18 +109,6 @@ async fn the_app_page_may_run_only_its_own_scripts_and_its_inline_loader() {
     assert!(!policy.contains("unsafe-inline") && !policy.contains("'unsafe-eval'"));
 }
 
-fn config(args: &[&str]) -> Result<Config, clap::Error> {
-    let mut all = vec![
-        "security-info-server",
-        "--listen",
-        "127.0.0.1:0",
-        "--database-url",
-        "sqlite::memory:",
-    ];
-    all.extend_from_slice(args);
-    Config::try_parse_from(all)
-}
-
 #[tokio::test]
 async fn a_wildcard_a_path_or_a_smuggled_directive_in_the_embed_origins_stops_the_server() {
     for bad in [
@@ -133,15 +119,8 @@ async fn a_wildcard_a_path_or_a_smuggled_directive_in_the_embed_origins_stops_th
         "portal.contoso.example",
         "'self'",
     ] {
-        let config = config(&["--embed-origins", bad]).expect("parses");
-        let error = Application::build(config)
-            .await
-            .err()
-            .unwrap_or_else(|| panic!("`{bad}` must be refused at start"));
-        assert!(
-            error.to_string().contains("SECURITY_INFO_EMBED_ORIGINS"),
-            "{error}"
-        );
+        let error = start_up_error(&["--embed-origins", bad]).await;
+        assert!(error.contains("SECURITY_INFO_EMBED_ORIGINS"), "{error}");
     }
 }
 

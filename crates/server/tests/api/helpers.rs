@@ -199,6 +199,24 @@ impl TestApp {
     }
 }
 
+/// The error that stops a server started with `args` (on an in-memory database), with its
+/// causes; panics if it starts.
+pub async fn start_up_error(args: &[&str]) -> String {
+    let mut all = vec![
+        "security-info-server",
+        "--listen",
+        "127.0.0.1:0",
+        "--database-url",
+        "sqlite::memory:",
+    ];
+    all.extend_from_slice(args);
+    let config = Config::try_parse_from(all).expect("the arguments parse");
+    match Application::build(config).await {
+        Ok(_) => panic!("{args:?} must stop the server at start"),
+        Err(error) => format!("{error:#}"),
+    }
+}
+
 /// The API path that verifies a registration's code.
 pub fn verify_path(registration: &EmailRegistration) -> String {
     format!("/me/email-registrations/{}/verify", registration.id)

@@ -5,6 +5,7 @@
 
 mod activity;
 mod bad_input;
+mod behind_a_proxy;
 mod email_registration;
 mod embedding;
 mod helpers;
