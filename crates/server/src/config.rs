@@ -88,6 +88,12 @@ pub struct Config {
           default_value_t = policy::DEFAULT_CODE_VALIDITY.whole_seconds())]
     pub code_ttl_seconds: i64,
 
+    /// How long, in seconds, a user waits before asking for another code for the same
+    /// registration (1 to 600). The hourly and daily code limits apply whatever it is.
+    #[arg(long, env = "SECURITY_INFO_RESEND_COOLDOWN_SECONDS",
+          default_value_t = policy::DEFAULT_RESEND_COOLDOWN.whole_seconds())]
+    pub resend_cooldown_seconds: i64,
+
     /// How recent, in seconds, a sign-in or re-authentication (or a bearer token's
     /// `auth_time`) must be to add or delete a method (1 to 43200, the session's longest life).
     #[arg(long, env = "SECURITY_INFO_STEP_UP_SECONDS",
@@ -177,6 +183,8 @@ pub struct Settings {
     pub code_secret: Option<Secret<String>>,
     /// How long a code works.
     pub code_validity: Duration,
+    /// Minimum time between two codes of one registration.
+    pub resend_cooldown: Duration,
     /// How recent an authentication must be to add or delete a method.
     pub step_up_window: Duration,
     /// Configured public origin (`scheme://host[:port]`), if any.
@@ -266,6 +274,11 @@ impl Config {
             "SECURITY_INFO_CODE_TTL_SECONDS",
             policy::MAX_CODE_VALIDITY,
         )?;
+        let resend_cooldown = duration_setting(
+            self.resend_cooldown_seconds,
+            "SECURITY_INFO_RESEND_COOLDOWN_SECONDS",
+            policy::MAX_RESEND_COOLDOWN,
+        )?;
         let step_up_window = duration_setting(
             self.step_up_seconds,
             "SECURITY_INFO_STEP_UP_SECONDS",
@@ -297,6 +310,7 @@ impl Config {
             code_length: self.code_length,
             code_secret: self.code_secret,
             code_validity,
+            resend_cooldown,
             step_up_window,
             public_origin,
             embed_origins,
@@ -398,10 +412,18 @@ mod tests {
 
     #[test]
     fn code_validity_and_step_up_window_are_settable_within_bounds() {
-        let settings =
-            parse(&["--code-ttl-seconds", "3", "--step-up-seconds", "43200"]).expect("valid");
+        let settings = parse(&[
+            "--code-ttl-seconds",
+            "3",
+            "--step-up-seconds",
+            "43200",
+            "--resend-cooldown-seconds",
+            "600",
+        ])
+        .expect("valid");
         assert_eq!(settings.code_validity, Duration::seconds(3));
         assert_eq!(settings.step_up_window, Duration::hours(12));
+        assert_eq!(settings.resend_cooldown, Duration::minutes(10));
         for (flag, value) in [
             ("--code-ttl-seconds", "0"),
             ("--code-ttl-seconds", "-5"),
@@ -410,6 +432,8 @@ mod tests {
             ("--step-up-seconds", "0"),
             ("--step-up-seconds", "43201"),
             ("--step-up-seconds", "99999999999999999999"),
+            ("--resend-cooldown-seconds", "0"),
+            ("--resend-cooldown-seconds", "601"),
         ] {
             assert!(parse(&[flag, value]).is_err(), "{flag} {value}");
         }

@@ -9,8 +9,12 @@ pub const DEFAULT_CODE_VALIDITY: Duration = Duration::minutes(10);
 pub const MAX_CODE_VALIDITY: Duration = Duration::hours(1);
 /// Wrong codes before a registration is void (across resends).
 pub const MAX_FAILED_ATTEMPTS: u32 = 5;
-/// Minimum time between two codes of one registration.
-pub const RESEND_COOLDOWN: Duration = Duration::seconds(60);
+/// Minimum time between two codes of one registration, unless
+/// `SECURITY_INFO_RESEND_COOLDOWN_SECONDS` says otherwise (in use: `Settings::resend_cooldown`).
+pub const DEFAULT_RESEND_COOLDOWN: Duration = Duration::seconds(60);
+/// The longest resend cooldown an operator may configure: longer than a code's default life
+/// would leave users waiting with an expired code.
+pub const MAX_RESEND_COOLDOWN: Duration = Duration::minutes(10);
 /// Codes per account per hour.
 pub const CODES_PER_ACCOUNT_PER_HOUR: u32 = 5;
 /// Codes per destination address per day.

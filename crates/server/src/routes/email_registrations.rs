@@ -14,6 +14,7 @@ use time::OffsetDateTime;
 
 use crate::{
     clock,
+    config::Settings,
     domain::{audit, mask, policy},
     error::{ApiError, ApiResult},
     extract::{ApiJson, ClientContext, CurrentUser},
@@ -27,9 +28,9 @@ use crate::{
     },
 };
 
-fn limits() -> CodeLimits {
+fn limits(settings: &Settings) -> CodeLimits {
     CodeLimits {
-        resend_cooldown: policy::RESEND_COOLDOWN,
+        resend_cooldown: settings.resend_cooldown,
         per_account_per_hour: policy::CODES_PER_ACCOUNT_PER_HOUR,
         per_address_per_day: policy::CODES_PER_ADDRESS_PER_DAY,
     }
@@ -101,12 +102,17 @@ fn issue_code(
     Ok(IssuedCode { code, mail })
 }
 
-fn answer(id: &str, address: &str, code: &NewVerificationCode) -> EmailRegistration {
+fn answer(
+    id: &str,
+    address: &str,
+    code: &NewVerificationCode,
+    settings: &Settings,
+) -> EmailRegistration {
     EmailRegistration {
         id: id.to_owned(),
         email_address: address.to_owned(),
         expires_at: clock::format(code.expires_at),
-        resend_available_at: clock::format(code.created_at + policy::RESEND_COOLDOWN),
+        resend_available_at: clock::format(code.created_at + settings.resend_cooldown),
         code_length: code.code_length,
     }
 }
@@ -170,13 +176,24 @@ pub async fn create_email_registration(
     )?;
     state
         .store
-        .start_email_registration(&registration, &issued.code, &issued.mail, &event, &limits())
+        .start_email_registration(
+            &registration,
+            &issued.code,
+            &issued.mail,
+            &event,
+            &limits(&state.settings),
+        )
         .await?
         .map_err(|hit| limit_error(hit, now))?;
     state.outbox_wakeup.notify_one();
     Ok((
         StatusCode::ACCEPTED,
-        Json(answer(&registration_id, address.as_str(), &issued.code)),
+        Json(answer(
+            &registration_id,
+            address.as_str(),
+            &issued.code,
+            &state.settings,
+        )),
     ))
 }
 
@@ -240,13 +257,18 @@ pub async fn resend_email_registration(
     )?;
     state
         .store
-        .add_verification_code(&issued.code, &issued.mail, &event, &limits())
+        .add_verification_code(&issued.code, &issued.mail, &event, &limits(&state.settings))
         .await?
         .map_err(|hit| limit_error(hit, now))?;
     state.outbox_wakeup.notify_one();
     Ok((
         StatusCode::ACCEPTED,
-        Json(answer(&id, &registration.email_address, &issued.code)),
+        Json(answer(
+            &id,
+            &registration.email_address,
+            &issued.code,
+            &state.settings,
+        )),
     ))
 }
 

@@ -1,5 +1,6 @@
-//! The operator's timing settings: `SECURITY_INFO_CODE_TTL_SECONDS` (how long a code works)
-//! and `SECURITY_INFO_STEP_UP_SECONDS` (how recent an authentication must be for a change).
+//! The operator's timing settings: `SECURITY_INFO_CODE_TTL_SECONDS` (how long a code works),
+//! `SECURITY_INFO_RESEND_COOLDOWN_SECONDS` (how long before another code may be asked for) and
+//! `SECURITY_INFO_STEP_UP_SECONDS` (how recent an authentication must be for a change).
 //! The short ones are waited out for real; the long ones move the database's clock.
 
 use std::time::Duration;
@@ -141,4 +142,27 @@ async fn zero_or_absurd_timing_settings_stop_the_server_at_start() {
         assert!(!status.success(), "{variable}={value} was accepted");
         assert!(stderr.contains(message), "{variable}={value}: {stderr}");
     }
+}
+
+#[tokio::test]
+async fn the_resend_cooldown_is_the_operators_setting() {
+    let app = TestApp::spawn_with(&["--resend-cooldown-seconds", "2"]).await;
+    app.sign_in(ALAIN).await;
+    let registration = app.start_registration("alain@gmail.com").await;
+    let created = time::OffsetDateTime::now_utc();
+    let available = time::OffsetDateTime::parse(
+        &registration.resend_available_at,
+        &time::format_description::well_known::Rfc3339,
+    )
+    .expect("a time");
+    let wait = (available - created).as_seconds_f64();
+    assert!((0.5..=2.0).contains(&wait), "resend available in {wait} s");
+    let response = app.resend(&registration).await;
+    let problem = assert_problem(response, 429, "resend_too_soon").await;
+    assert!(matches!(problem.retry_after_seconds, Some(1 | 2)));
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    assert_eq!(
+        app.resend(&registration).await.status(),
+        StatusCode::ACCEPTED
+    );
 }
