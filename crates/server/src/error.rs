@@ -1,6 +1,6 @@
 //! The one error type of the HTTP layer. Client mistakes become RFC 9457 problem bodies with a
-//! stable `code`; anything else is logged with a correlation id that the 500 body repeats, and
-//! its details never leave the server.
+//! stable `code`; a busy database is a 503 with `Retry-After`; anything else is logged with a
+//! correlation id that the 500 body repeats, and its details never leave the server.
 
 use axum::{
     http::{HeaderValue, StatusCode, header},
@@ -75,10 +75,36 @@ pub fn problem_response(problem: Problem) -> Response {
     response
 }
 
+/// Seconds a client is asked to wait when the database is busy.
+const BUSY_RETRY_SECONDS: u64 = 5;
+
+/// Whether `error` is the database being busy rather than broken: another writer held the
+/// lock past the busy timeout (an operator's backup, a long migration) or every pooled
+/// connection stayed in use. Nothing was written, so trying again later is the right answer.
+fn database_busy(error: &anyhow::Error) -> bool {
+    error
+        .chain()
+        .any(|cause| match cause.downcast_ref::<sqlx::Error>() {
+            Some(sqlx::Error::PoolTimedOut) => true,
+            Some(sqlx::Error::Database(database)) => database
+                .code()
+                .and_then(|code| code.parse::<u32>().ok())
+                // SQLITE_BUSY (5) and SQLITE_LOCKED (6), with their extended codes.
+                .is_some_and(|code| matches!(code & 0xff, 5 | 6)),
+            _ => false,
+        })
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         match self {
             Self::Client(problem) => problem_response(*problem),
+            Self::Internal(error) if database_busy(&error) => {
+                tracing::warn!(error = %error, "database busy: answered 503");
+                let mut problem = Problem::new(ProblemCode::ServiceUnavailable);
+                problem.retry_after_seconds = Some(BUSY_RETRY_SECONDS);
+                problem_response(problem)
+            }
             Self::Internal(error) => {
                 let correlation_id = crate::random::id().unwrap_or_else(|_| "unavailable".into());
                 tracing::error!(correlation_id = %correlation_id, error = ?error, "request failed");

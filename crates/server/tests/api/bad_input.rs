@@ -204,3 +204,36 @@ async fn api_answers_are_never_cached_and_the_app_may_only_be_framed_by_portals(
     );
     assert!(policy.starts_with("default-src 'none';"), "{policy}");
 }
+
+#[tokio::test]
+async fn a_database_held_by_another_writer_is_a_503_to_retry_and_loses_nothing() {
+    let app = TestApp::spawn().await;
+    app.sign_in(ALAIN).await;
+    // Another process (a backup, an operator's sqlite3 shell) holds the write lock past the
+    // server's 10 s busy timeout.
+    let pool = app.db().await;
+    let mut holder = pool.acquire().await.expect("connection");
+    sqlx::query("begin exclusive")
+        .execute(&mut *holder)
+        .await
+        .expect("lock");
+    let response = app.register_email("alain@gmail.com").await;
+    let retry_after = response.headers().get(header::RETRY_AFTER).cloned();
+    let problem = assert_problem(response, 503, "service_unavailable").await;
+    assert_eq!(problem.retry_after_seconds, Some(5));
+    assert_eq!(retry_after.expect("Retry-After"), "5");
+    assert!(problem.correlation_id.is_none() && problem.detail.is_none());
+    sqlx::query("rollback")
+        .execute(&mut *holder)
+        .await
+        .expect("unlock");
+    drop(holder);
+    pool.close().await;
+    // Once the lock is gone the same request goes through, and nothing half-done is left.
+    let registration = app.start_registration("alain@gmail.com").await;
+    let code = app.code_sent_to("alain@gmail.com").await;
+    assert_eq!(
+        app.submit_code(&registration, &code).await.status(),
+        StatusCode::CREATED
+    );
+}
