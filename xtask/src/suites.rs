@@ -11,7 +11,7 @@ use std::{
 
 use crate::{
     e2e,
-    process::{Result, command},
+    process::{Result, command, target_dir},
     tools,
 };
 
@@ -79,7 +79,12 @@ pub fn test() -> Result {
         cargo_tests(command("cargo").args(["test", "--workspace", "--locked"]))
     });
     record("component tests (wasm32, headless Chromium)", &mut || {
-        cargo_tests(
+        // chromedriver's throwaway profiles (85 MB each) outlive the runner, which stops it
+        // without closing the session: keep them in a folder of ours and empty it afterwards.
+        let browser_temp = target_dir().join("tmp").join("component-tests");
+        let _ = std::fs::remove_dir_all(&browser_temp);
+        let _ = std::fs::create_dir_all(&browser_temp);
+        let counts = cargo_tests(
             command("cargo")
                 .args([
                     "test",
@@ -94,8 +99,11 @@ pub fn test() -> Result {
                     "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER",
                     "wasm-bindgen-test-runner",
                 )
-                .env("WASM_BINDGEN_TEST_TIMEOUT", "120"),
-        )
+                .env("WASM_BINDGEN_TEST_TIMEOUT", "120")
+                .env("TMPDIR", &browser_temp),
+        );
+        let _ = std::fs::remove_dir_all(&browser_temp);
+        counts
     });
     record("end-to-end (Playwright)", &mut || e2e::run());
 
