@@ -23,8 +23,24 @@ use crate::{
     store::{FailedSignIns, NewSession},
 };
 
-/// Refuses when the account or the IP address has failed too often recently.
-fn throttle(failures: &FailedSignIns, now: OffsetDateTime) -> ApiResult<()> {
+/// Refuses a password check when the account or the client's address has failed too often
+/// recently (both for sign-in and re-authentication).
+async fn throttle(
+    state: &AppState,
+    username: &str,
+    context: &ClientContext,
+    now: OffsetDateTime,
+) -> ApiResult<()> {
+    let window = policy::SIGN_IN_FAILURE_WINDOW;
+    let failures = state
+        .store
+        .failed_sign_ins(username, context.ip_address.as_deref(), now - window)
+        .await?;
+    refusal(&failures, now)
+}
+
+/// The refusal, if any, that `failures` call for.
+fn refusal(failures: &FailedSignIns, now: OffsetDateTime) -> ApiResult<()> {
     let window = policy::SIGN_IN_FAILURE_WINDOW;
     let blocked = [
         (
@@ -68,15 +84,7 @@ pub async fn create_session(
 ) -> ApiResult<Response> {
     let username = body.username.trim().to_lowercase();
     let now = clock::now();
-    let failures = state
-        .store
-        .failed_sign_ins(
-            &username,
-            context.ip_address.as_deref(),
-            now - policy::SIGN_IN_FAILURE_WINDOW,
-        )
-        .await?;
-    throttle(&failures, now)?;
+    throttle(&state, &username, &context, now).await?;
     let account = if username.is_empty() || username.len() > 254 {
         None
     } else {
@@ -214,15 +222,7 @@ pub async fn reauthenticate_session(
     let account = &current.account;
     let username = account.user_principal_name.to_lowercase();
     let now = clock::now();
-    let failures = state
-        .store
-        .failed_sign_ins(
-            &username,
-            context.ip_address.as_deref(),
-            now - policy::SIGN_IN_FAILURE_WINDOW,
-        )
-        .await?;
-    throttle(&failures, now)?;
+    throttle(&state, &username, &context, now).await?;
     let matches = state
         .passwords
         .verify(
