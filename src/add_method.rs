@@ -85,7 +85,7 @@ pub fn normalize_code_input(input: &str) -> String {
 }
 
 /// Milliseconds since the Unix epoch of an RFC 3339 timestamp (`2026-11-24T10:00:00.5Z`,
-/// `...+01:00`), or `None` when it is not one.
+/// `...+01:00`), or `None` when it is not one. Digits below the millisecond are dropped.
 pub fn parse_rfc3339_ms(text: &str) -> Option<f64> {
     let bytes = text.as_bytes();
     let number = |range: std::ops::Range<usize>| -> Option<i64> {
@@ -113,13 +113,19 @@ pub fn parse_rfc3339_ms(text: &str) -> Option<f64> {
         return None;
     }
     let mut rest = &text[19..];
-    let mut fraction = 0.0;
+    let mut millis = 0;
     if let Some(after_dot) = rest.strip_prefix('.') {
         let digits = after_dot.bytes().take_while(u8::is_ascii_digit).count();
         if digits == 0 {
             return None;
         }
-        fraction = format!("0.{}", &after_dot[..digits]).parse().ok()?;
+        // Whole milliseconds from the first three digits, in integers: parsing the fraction as
+        // an f64 would link core's float parser and its 10 KB table into the wasm for nothing.
+        millis = after_dot[..digits]
+            .bytes()
+            .chain(std::iter::repeat(b'0'))
+            .take(3)
+            .fold(0, |ms, digit| ms * 10 + i64::from(digit - b'0'));
         rest = &after_dot[digits..];
     }
     let offset_minutes = match rest {
@@ -137,7 +143,7 @@ pub fn parse_rfc3339_ms(text: &str) -> Option<f64> {
     };
     let days = days_from_civil(year, month, day);
     let seconds = days * 86_400 + hour * 3_600 + minute * 60 + second - offset_minutes * 60;
-    Some((seconds as f64 + fraction) * 1000.0)
+    Some((seconds * 1000 + millis) as f64)
 }
 
 /// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
@@ -261,6 +267,15 @@ mod tests {
             parse_rfc3339_ms("2026-11-24T11:00:00+01:00"),
             parse_rfc3339_ms("2026-11-24T10:00:00Z")
         );
+        assert_eq!(
+            parse_rfc3339_ms("2026-11-24T10:00:00.5Z"),
+            Some(1_795_514_400_500.0)
+        );
+        assert_eq!(
+            parse_rfc3339_ms("2026-11-24T10:00:00.123999Z"),
+            Some(1_795_514_400_123.0)
+        );
+        assert_eq!(parse_rfc3339_ms("2026-11-24T10:00:00.Z"), None);
         assert_eq!(parse_rfc3339_ms("yesterday"), None);
         assert_eq!(parse_rfc3339_ms("2026-13-24T10:00:00Z"), None);
     }

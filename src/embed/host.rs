@@ -134,7 +134,7 @@ pub fn send(message: &Outgoing) {
     let (Some(origin), Ok(Some(parent))) = (origin, window().parent()) else {
         return;
     };
-    if let Ok(value) = js_sys::JSON::parse(&message.to_json().to_string()) {
+    if let Ok(value) = js_sys::JSON::parse(&message.to_json()) {
         let _ = parent.post_message(&value, &origin);
     }
 }

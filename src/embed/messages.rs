@@ -2,7 +2,8 @@
 //! the exact-shape check of what a host sends. No browser here, so every rule has a native
 //! unit test; [`super::host`] only moves these values across `postMessage`.
 
-use serde_json::{Map, Value, json};
+use serde::Serialize;
+use serde_json::{Map, Value};
 
 /// The `protocol` field of every message.
 pub const PROTOCOL: &str = "security-info";
@@ -46,7 +47,8 @@ pub const THEME_TOKENS: [&str; 28] = [
 ];
 
 /// Why the app asks its host for a token.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum TokenReason {
     /// The API accepts tokens and the app has none.
     Missing,
@@ -56,18 +58,9 @@ pub enum TokenReason {
     Rejected,
 }
 
-impl TokenReason {
-    fn as_str(self) -> &'static str {
-        match self {
-            TokenReason::Missing => "missing",
-            TokenReason::Expiring => "expiring",
-            TokenReason::Rejected => "rejected",
-        }
-    }
-}
-
 /// What happened to a method, for `methods-changed`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Change {
     /// A method was registered (verify answered 201).
     Added,
@@ -75,8 +68,14 @@ pub enum Change {
     Deleted,
 }
 
-/// A message from the app to its host.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A message from the app to its host. The serde attributes are the contract's names: the
+/// variant is the `type` field, fields in camelCase.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(
+    tag = "type",
+    rename_all = "kebab-case",
+    rename_all_fields = "camelCase"
+)]
 pub enum Outgoing {
     /// The app listens; the host may answer with `locale`, `theme` and `token`.
     Ready {
@@ -109,41 +108,28 @@ pub enum Outgoing {
     },
 }
 
+/// What is posted: the contract's `protocol` and `version`, then the message's own fields.
+#[derive(Serialize)]
+struct Envelope<'a> {
+    protocol: &'static str,
+    version: u64,
+    #[serde(flatten)]
+    message: &'a Outgoing,
+}
+
 impl Outgoing {
-    /// The message as the JSON object posted to the host.
-    pub fn to_json(&self) -> Value {
-        let (kind, fields) = match self {
-            Outgoing::Ready {
-                locale,
-                bearer_tokens,
-            } => (
-                "ready",
-                json!({ "locale": locale, "bearerTokens": bearer_tokens }),
-            ),
-            Outgoing::Resize { height } => ("resize", json!({ "height": height })),
-            Outgoing::MethodsChanged {
-                change,
-                method_type,
-            } => (
-                "methods-changed",
-                json!({
-                    "change": match change { Change::Added => "added", Change::Deleted => "deleted" },
-                    "methodType": method_type,
-                }),
-            ),
-            Outgoing::TokenRequest { reason } => {
-                ("token-request", json!({ "reason": reason.as_str() }))
-            }
-            Outgoing::ReauthenticationRequired { max_age_seconds } => (
-                "reauthentication-required",
-                json!({ "maxAgeSeconds": max_age_seconds }),
-            ),
+    /// The message as the JSON text of the object posted to the host.
+    ///
+    /// Derived rather than built as a `serde_json::Value`: writing a `Value` links its generic
+    /// writer and the float formatter (about 5 KB of wasm) though every number here is an integer.
+    pub fn to_json(&self) -> String {
+        let envelope = Envelope {
+            protocol: PROTOCOL,
+            version: VERSION,
+            message: self,
         };
-        let mut message = json!({ "protocol": PROTOCOL, "version": VERSION, "type": kind });
-        if let (Some(message), Value::Object(fields)) = (message.as_object_mut(), fields) {
-            message.extend(fields);
-        }
-        message
+        // Plain strings, integers and booleans: serializing them cannot fail.
+        serde_json::to_string(&envelope).unwrap_or_default()
     }
 }
 
@@ -251,7 +237,14 @@ pub fn safe_theme_value(value: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
+
     use super::*;
+
+    /// The message as posted, parsed back for comparison.
+    fn posted(message: &Outgoing) -> Value {
+        serde_json::from_str(&message.to_json()).expect("to_json writes JSON")
+    }
 
     fn message(kind: &str, field: &str, value: Value) -> Value {
         json!({ "protocol": "security-info", "version": 1, "type": kind, field: value })
@@ -389,37 +382,33 @@ mod tests {
     #[test]
     fn outgoing_messages_have_the_documented_shape() {
         assert_eq!(
-            Outgoing::Ready {
+            posted(&Outgoing::Ready {
                 locale: "en".into(),
                 bearer_tokens: true
-            }
-            .to_json(),
+            }),
             json!({ "protocol": "security-info", "version": 1, "type": "ready", "locale": "en", "bearerTokens": true })
         );
         assert_eq!(
-            Outgoing::Resize { height: 812 }.to_json(),
+            posted(&Outgoing::Resize { height: 812 }),
             json!({ "protocol": "security-info", "version": 1, "type": "resize", "height": 812 })
         );
         assert_eq!(
-            Outgoing::MethodsChanged {
+            posted(&Outgoing::MethodsChanged {
                 change: Change::Deleted,
                 method_type: "email".into()
-            }
-            .to_json(),
+            }),
             json!({ "protocol": "security-info", "version": 1, "type": "methods-changed", "change": "deleted", "methodType": "email" })
         );
         assert_eq!(
-            Outgoing::TokenRequest {
+            posted(&Outgoing::TokenRequest {
                 reason: TokenReason::Expiring
-            }
-            .to_json(),
+            }),
             json!({ "protocol": "security-info", "version": 1, "type": "token-request", "reason": "expiring" })
         );
         assert_eq!(
-            Outgoing::ReauthenticationRequired {
+            posted(&Outgoing::ReauthenticationRequired {
                 max_age_seconds: 600
-            }
-            .to_json(),
+            }),
             json!({ "protocol": "security-info", "version": 1, "type": "reauthentication-required", "maxAgeSeconds": 600 })
         );
     }
