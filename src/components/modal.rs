@@ -50,6 +50,7 @@ pub fn Modal(
         if is_open && !dialog.open() {
             *opener.borrow_mut() = active_element();
             if dialog.show_modal().is_ok() {
+                crate::embed::host::fit_dialog(&dialog);
                 // The content renders in the same update; focus it once it is in the page.
                 request_animation_frame(move || focus_first(&dialog));
             }

@@ -46,7 +46,12 @@ thread_local! {
     /// A token was asked for (by `ready` or `token-request`) and has not arrived yet.
     static ASKED: Cell<bool> = const { Cell::new(false) };
     static LAST_HEIGHT: Cell<u32> = const { Cell::new(0) };
+    /// Watches what the app's height depends on, once the host is known.
+    static HEIGHT_OBSERVER: RefCell<Option<web_sys::ResizeObserver>> = const { RefCell::new(None) };
 }
+
+/// Space a modal dialog keeps around itself (`.modal`'s `max-height: calc(100dvh - 1rem)`).
+const DIALOG_ROOM: f64 = 16.0;
 
 /// Whether this page runs inside a frame.
 pub fn is_framed() -> bool {
@@ -274,23 +279,55 @@ fn ask_before_expiry(value: String, expires: f64) {
     );
 }
 
-/// Sends `resize` with the document's content height whenever it changes (ResizeObserver
-/// reports at most once per animation frame).
+/// Sends `resize` with the height the app needs whenever it changes (ResizeObserver reports
+/// at most once per animation frame): the document's content, or an open dialog's if taller.
 fn observe_height() {
     let Some(root) = document().document_element() else {
         return;
     };
     let report = Closure::<dyn Fn()>::new(move || {
-        let Some(root) = document().document_element() else {
-            return;
-        };
-        let height = root.get_bounding_client_rect().height().ceil().max(0.0) as u32;
+        let height = needed_height();
         if LAST_HEIGHT.with(|last| last.replace(height)) != height {
             send(&Outgoing::Resize { height });
         }
     });
     if let Ok(observer) = web_sys::ResizeObserver::new(report.as_ref().unchecked_ref()) {
         observer.observe(&root);
+        HEIGHT_OBSERVER.with(|slot| *slot.borrow_mut() = Some(observer));
     }
     report.forget();
+}
+
+/// Lets an open modal dialog count in the height sent to the host. A modal dialog sits in
+/// the top layer and adds nothing to the document's height, so in a frame sized to the page
+/// it would be cut off or scroll inside itself. Observing it reports its height now, as it
+/// changes, and (as it shrinks to nothing) when it closes. Does nothing when not embedded.
+pub fn fit_dialog(dialog: &web_sys::Element) {
+    HEIGHT_OBSERVER.with(|slot| {
+        if let Some(observer) = slot.borrow().as_ref() {
+            observer.observe(dialog);
+        }
+    });
+}
+
+/// The document's height, or the tallest open dialog's with the room it keeps around itself.
+fn needed_height() -> u32 {
+    let document = document();
+    let mut height = document
+        .document_element()
+        .map_or(0.0, |root| root.get_bounding_client_rect().height());
+    if let Ok(dialogs) = document.query_selector_all("dialog[open]") {
+        for index in 0..dialogs.length() {
+            let Some(dialog) = dialogs
+                .item(index)
+                .and_then(|node| node.dyn_into::<web_sys::HtmlElement>().ok())
+            else {
+                continue;
+            };
+            // scrollHeight is the whole content, also while max-height cuts the box short.
+            let borders = f64::from(dialog.offset_height() - dialog.client_height());
+            height = height.max(f64::from(dialog.scroll_height()) + borders + DIALOG_ROOM);
+        }
+    }
+    height.ceil().max(0.0) as u32
 }

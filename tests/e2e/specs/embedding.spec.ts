@@ -133,6 +133,47 @@ test('with a token from the portal, the whole add-verify-delete flow runs in the
   expect((await received(page)).filter((m) => m.type === 'reauthentication-required')).toEqual([]);
 });
 
+test('a dialog taller than the page grows the frame while it is open, and the frame shrinks back after', async ({ page }) => {
+  const frame = await openPortal(page, portal, await oidc.issue('bob'));
+  await expect(frame.getByTestId('methods-empty')).toBeVisible();
+  const iframe = page.locator('#security-info');
+  const frameHeight = () => iframe.evaluate((el) => el.getBoundingClientRect().height);
+  await expect.poll(frameHeight).toBeGreaterThan(100);
+  const pageHeight = await frameHeight();
+
+  // Add method -> Email -> an address: the code dialog, the tallest one.
+  await frame.getByRole('button', { name: en.add_method }).click();
+  const add = frame.getByRole('dialog', { name: en.add_title });
+  await add.getByLabel(en.add_question).selectOption({ label: en.method_type_email });
+  await add.getByRole('button', { name: en.add_submit }).click();
+  const dialog = frame.getByRole('dialog', { name: en.email_title });
+  await dialog.getByLabel(en.email_question).fill('bob.private@example.org');
+  await dialog.getByRole('button', { name: en.next }).click();
+  await expect(dialog.getByLabel(en.code_label, { exact: true })).toBeVisible();
+  // Every dialog fits this page in English; a longer text (another language, a larger font)
+  // can make one taller than the page. Stand in for that with a block of content.
+  await dialog.evaluate((el) => {
+    const filler = document.createElement('div');
+    filler.style.height = '700px';
+    el.append(filler);
+  });
+  const dialogHeight = await dialog.evaluate((el) => el.scrollHeight);
+  expect(dialogHeight).toBeGreaterThan(pageHeight);
+  await expect.poll(frameHeight).toBeGreaterThan(dialogHeight);
+  // Nothing of it is cut off or hidden behind a scrollbar inside the frame.
+  const fit = await dialog.evaluate((el) => {
+    const box = el.getBoundingClientRect();
+    return { scrolls: el.scrollHeight > el.clientHeight, top: box.top, bottom: box.bottom, viewport: window.innerHeight };
+  });
+  expect(fit.scrolls).toBe(false);
+  expect(fit.top).toBeGreaterThanOrEqual(0);
+  expect(fit.bottom).toBeLessThanOrEqual(fit.viewport);
+
+  await dialog.press('Escape');
+  await expect(dialog).toBeHidden();
+  await expect.poll(frameHeight).toBeLessThan(dialogHeight);
+});
+
 test('locale and theme messages from the portal apply live', async ({ page }) => {
   const frame = await openPortal(page, portal, await oidc.issue('bob'));
   await expect(frame.getByRole('heading', { level: 1, name: en.security_title })).toBeVisible();
