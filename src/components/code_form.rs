@@ -10,8 +10,10 @@ use security_info_api::{CodeError, EmailRegistration, Method, ProblemCode, Verif
 
 use crate::add_method::{format_countdown, normalize_code_input, parse_rfc3339_ms, seconds_until};
 use crate::api::{self, ApiError};
+use crate::components::field_error::FieldError;
 use crate::components::modal::focus_on_mount;
 use crate::components::status::use_status;
+use crate::components::submit_button::SubmitButton;
 use crate::errors::Shown;
 use crate::format;
 use crate::i18n::{Key, use_i18n};
@@ -200,11 +202,7 @@ pub fn CodeForm(
                         }
                     }
                 />
-                <Show when=move || error.with(Option::is_some)>
-                    <p id="code-error" class="field-error">
-                        {move || error.get().map(|shown| shown.text(&i18n))}
-                    </p>
-                </Show>
+                <FieldError error=error id="code-error" />
                 <p id="code-hint" class="hint">
                     {move || {
                         i18n.tf(
@@ -259,19 +257,11 @@ pub fn CodeForm(
                     when=move || void.get()
                     fallback=move || {
                         view! {
-                            <button
-                                type="submit"
-                                class="button button-primary"
-                                aria-disabled=move || verifying.get().to_string()
-                            >
-                                {move || {
-                                    if verifying.get() {
-                                        i18n.t(Key::BusyChecking)
-                                    } else {
-                                        i18n.t(Key::Next)
-                                    }
-                                }}
-                            </button>
+                            <SubmitButton
+                                pending=verifying
+                                label=Key::Next
+                                busy_label=Key::BusyChecking
+                            />
                         }
                     }
                 >

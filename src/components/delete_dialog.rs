@@ -4,6 +4,7 @@ use leptos::prelude::*;
 use security_info_api::Method;
 
 use crate::api;
+use crate::components::field_error::FieldError;
 use crate::components::method_list::{method_detail, type_name};
 use crate::components::modal::Modal;
 use crate::errors::Shown;
@@ -69,11 +70,7 @@ pub fn DeleteDialog(
             <div class="modal-body">
                 <p id="delete-question">{question}</p>
                 <p class="warning">{i18n.text(Key::DeleteWarning)}</p>
-                <Show when=move || error.with(Option::is_some)>
-                    <p class="field-error" role="alert">
-                        {move || error.get().map(|shown| shown.text(&i18n))}
-                    </p>
-                </Show>
+                <FieldError error=error alert=true />
                 <div class="actions">
                     <button type="button" class="button" on:click=move |_| close.run(())>
                         {i18n.text(Key::Cancel)}

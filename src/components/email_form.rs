@@ -7,7 +7,9 @@ use security_info_api::EmailRegistration;
 
 use crate::add_method::{AddressProblem, check_address};
 use crate::api;
+use crate::components::field_error::FieldError;
 use crate::components::modal::focus_on_mount;
+use crate::components::submit_button::SubmitButton;
 use crate::errors::Shown;
 use crate::i18n::{Key, use_i18n};
 use crate::step_up::{use_step_up, with_step_up};
@@ -102,11 +104,7 @@ pub fn EmailForm(
                         }
                     }
                 />
-                <Show when=move || error.with(Option::is_some)>
-                    <p id="email-error" class="field-error">
-                        {move || error.get().map(|shown| shown.text(&i18n))}
-                    </p>
-                </Show>
+                <FieldError error=error id="email-error" />
                 <p id="email-note-work" class="hint">
                     {i18n.text(Key::EmailNoteWork)}
                 </p>
@@ -118,15 +116,7 @@ pub fn EmailForm(
                 <button type="button" class="button" on:click=move |_| on_cancel.run(())>
                     {i18n.text(Key::Cancel)}
                 </button>
-                <button
-                    type="submit"
-                    class="button button-primary"
-                    aria-disabled=move || pending.get().to_string()
-                >
-                    {move || {
-                        if pending.get() { i18n.t(Key::BusySending) } else { i18n.t(Key::Next) }
-                    }}
-                </button>
+                <SubmitButton pending=pending label=Key::Next busy_label=Key::BusySending />
             </div>
         </form>
     }

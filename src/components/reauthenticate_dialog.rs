@@ -5,7 +5,9 @@ use leptos::html;
 use leptos::prelude::*;
 
 use crate::api;
+use crate::components::field_error::FieldError;
 use crate::components::modal::{Modal, focus_on_mount};
+use crate::components::submit_button::SubmitButton;
 use crate::errors::Shown;
 use crate::i18n::{Key, use_i18n};
 use crate::step_up::use_step_up;
@@ -66,25 +68,17 @@ pub fn ReauthenticateDialog() -> impl IntoView {
                 <div class="field">
                     <label for="reauth-password">{i18n.text(Key::ReauthPassword)}</label>
                     <ReauthInput input_ref=input_ref password=password error=error />
-                    <Show when=move || error.with(Option::is_some)>
-                        <p id="reauth-error" class="field-error">
-                            {move || error.get().map(|shown| shown.text(&i18n))}
-                        </p>
-                    </Show>
+                    <FieldError error=error id="reauth-error" />
                 </div>
                 <div class="actions">
                     <button type="button" class="button" on:click=move |_| cancel.run(())>
                         {i18n.text(Key::Cancel)}
                     </button>
-                    <button
-                        type="submit"
-                        class="button button-primary"
-                        aria-disabled=move || pending.get().to_string()
-                    >
-                        {move || {
-                            if pending.get() { i18n.t(Key::BusyChecking) } else { i18n.t(Key::ReauthSubmit) }
-                        }}
-                    </button>
+                    <SubmitButton
+                        pending=pending
+                        label=Key::ReauthSubmit
+                        busy_label=Key::BusyChecking
+                    />
                 </div>
             </form>
         </Modal>

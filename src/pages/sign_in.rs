@@ -5,8 +5,10 @@ use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_query_map};
 
 use crate::api;
+use crate::components::field_error::FieldError;
 use crate::components::language_switcher::LanguageSwitcher;
 use crate::components::status::StatusRegion;
+use crate::components::submit_button::SubmitButton;
 use crate::errors::Shown;
 use crate::i18n::{Key, use_i18n};
 use crate::pages::use_page_title;
@@ -153,11 +155,7 @@ pub fn SignIn() -> impl IntoView {
                         aria-invalid=move || username_error.with(Option::is_some).to_string()
                         aria-describedby=described(username_error, "username-error")
                     />
-                    <Show when=move || username_error.with(Option::is_some)>
-                        <p id="username-error" class="field-error">
-                            {move || username_error.get().map(|shown| shown.text(&i18n))}
-                        </p>
-                    </Show>
+                    <FieldError error=username_error id="username-error" />
                 </div>
                 <div class="field">
                     <label for="password">{i18n.text(Key::SigninPassword)}</label>
@@ -172,26 +170,14 @@ pub fn SignIn() -> impl IntoView {
                         aria-invalid=move || password_error.with(Option::is_some).to_string()
                         aria-describedby=described(password_error, "password-error")
                     />
-                    <Show when=move || password_error.with(Option::is_some)>
-                        <p id="password-error" class="field-error">
-                            {move || password_error.get().map(|shown| shown.text(&i18n))}
-                        </p>
-                    </Show>
+                    <FieldError error=password_error id="password-error" />
                 </div>
                 <div class="actions">
-                    <button
-                        type="submit"
-                        class="button button-primary"
-                        aria-disabled=move || pending.get().to_string()
-                    >
-                        {move || {
-                            if pending.get() {
-                                i18n.t(Key::BusySigningIn)
-                            } else {
-                                i18n.t(Key::SigninSubmit)
-                            }
-                        }}
-                    </button>
+                    <SubmitButton
+                        pending=pending
+                        label=Key::SigninSubmit
+                        busy_label=Key::BusySigningIn
+                    />
                 </div>
             </form>
         </main>
