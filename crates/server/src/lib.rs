@@ -16,6 +16,7 @@ pub mod origin;
 pub mod random;
 pub mod routes;
 pub mod secret;
+pub mod security_headers;
 pub mod seed;
 pub mod startup;
 pub mod state;

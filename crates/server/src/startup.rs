@@ -3,13 +3,8 @@
 use std::{net::SocketAddr, sync::Arc};
 
 use anyhow::Context;
-use axum::{
-    Router,
-    http::{HeaderName, HeaderValue, header},
-    routing::get,
-};
+use axum::{Router, http::HeaderValue, middleware, routing::get};
 use tokio::{net::TcpListener, sync::Notify};
-use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::{
     config::{Config, EmbedCookie},
@@ -20,6 +15,7 @@ use crate::{
     origin::AllowedOrigins,
     random,
     routes::{self, dev_mailbox, health},
+    security_headers::{self, SecurityHeaders},
     seed,
     state::{AppState, CookieSettings},
     static_files,
@@ -146,6 +142,8 @@ pub fn router(state: AppState) -> Router {
     // Origins are validated at start-up (no spaces, quotes or semicolons), hashes are base64.
     let policy = HeaderValue::from_str(&policy)
         .unwrap_or_else(|_| HeaderValue::from_static("default-src 'none'; frame-ancestors 'self'"));
+    let https = state.origins.public.starts_with("https://");
+    let headers = SecurityHeaders::new(policy, https);
     Router::new()
         .route("/healthz", get(health::get_healthz))
         .route("/readyz", get(health::get_readyz))
@@ -153,17 +151,9 @@ pub fn router(state: AppState) -> Router {
         .nest("/api/v1", routes::api_router(&state))
         .with_state(state.clone())
         .merge(static_files::router(&state.settings.dist_dir))
-        .layer(SetResponseHeaderLayer::overriding(
-            header::CONTENT_SECURITY_POLICY,
-            policy,
-        ))
-        .layer(SetResponseHeaderLayer::overriding(
-            header::X_CONTENT_TYPE_OPTIONS,
-            HeaderValue::from_static("nosniff"),
-        ))
-        .layer(SetResponseHeaderLayer::overriding(
-            HeaderName::from_static("referrer-policy"),
-            HeaderValue::from_static("no-referrer"),
+        .layer(middleware::from_fn_with_state(
+            headers,
+            security_headers::apply,
         ))
 }
 

@@ -7,28 +7,6 @@ use serde_json::json;
 
 use crate::helpers::*;
 
-/// Every kind of response the server gives: health, API success and problem, 404, the app.
-async fn sample_responses(app: &TestApp) -> Vec<(String, Response)> {
-    let mut responses = Vec::new();
-    for path in [
-        "/healthz",
-        "/api/v1/openapi.json",
-        "/api/v1/me",
-        "/api/v1/nothing-here",
-        "/",
-        "/security-info",
-    ] {
-        let response = app
-            .client
-            .get(format!("{}{path}", app.address))
-            .send()
-            .await
-            .expect("request");
-        responses.push((path.to_owned(), response));
-    }
-    responses
-}
-
 fn assert_framing(path: &str, response: &Response, expected: &str) {
     let policies: Vec<_> = response
         .headers()

@@ -199,6 +199,28 @@ impl TestApp {
     }
 }
 
+/// Every kind of response the server gives: health, API success and problem, 404, the app.
+pub async fn sample_responses(app: &TestApp) -> Vec<(String, Response)> {
+    let mut responses = Vec::new();
+    for path in [
+        "/healthz",
+        "/api/v1/openapi.json",
+        "/api/v1/me",
+        "/api/v1/nothing-here",
+        "/",
+        "/security-info",
+    ] {
+        let response = app
+            .client
+            .get(format!("{}{path}", app.address))
+            .send()
+            .await
+            .expect("request");
+        responses.push((path.to_owned(), response));
+    }
+    responses
+}
+
 /// The error that stops a server started with `args` (on an in-memory database), with its
 /// causes; panics if it starts.
 pub async fn start_up_error(args: &[&str]) -> String {

@@ -13,5 +13,6 @@ mod methods;
 mod oidc;
 mod openapi_and_health;
 mod operator_settings;
+mod security_headers;
 mod session;
 mod smtp;
