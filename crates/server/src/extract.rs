@@ -152,7 +152,9 @@ impl FromRequestParts<AppState> for CurrentSession {
                 .await?;
             return Err(unauthenticated());
         }
-        state.store.touch_session(&session.session_id, now).await?;
+        if now - session.last_seen_at >= policy::SESSION_TOUCH_INTERVAL {
+            state.store.touch_session(&session.session_id, now).await?;
+        }
         let account = state
             .store
             .account(&session.account_id)
