@@ -139,9 +139,9 @@ impl FromRequestParts<AppState> for CurrentSession {
         if token.len() > 128 {
             return Err(unauthenticated());
         }
-        let session = state
+        let (session, account) = state
             .store
-            .session_by_token_hash(&session_token::hash(token))
+            .session_with_account(&session_token::hash(token))
             .await?
             .ok_or_else(unauthenticated)?;
         let now = clock::now();
@@ -155,11 +155,6 @@ impl FromRequestParts<AppState> for CurrentSession {
         if now - session.last_seen_at >= policy::SESSION_TOUCH_INTERVAL {
             state.store.touch_session(&session.session_id, now).await?;
         }
-        let account = state
-            .store
-            .account(&session.account_id)
-            .await?
-            .ok_or_else(unauthenticated)?;
         Ok(Self { session, account })
     }
 }

@@ -31,9 +31,6 @@ pub trait Store: Send + Sync + 'static {
     /// The account with this user principal name (case-insensitive).
     async fn account_by_username(&self, username: &str) -> anyhow::Result<Option<AccountRecord>>;
 
-    /// The account with this id.
-    async fn account(&self, account_id: &str) -> anyhow::Result<Option<AccountRecord>>;
-
     /// The account of the external identity, created on first use from `profile` (its id,
     /// principal name and display name; no password). On later uses the display name follows
     /// `profile`, and the principal name too unless another account has it.
@@ -73,6 +70,13 @@ pub trait Store: Send + Sync + 'static {
         &self,
         token_hash: &str,
     ) -> anyhow::Result<Option<SessionRecord>>;
+
+    /// The session whose token hashes to `token_hash`, with its account, in one query: this
+    /// runs on every signed-in request.
+    async fn session_with_account(
+        &self,
+        token_hash: &str,
+    ) -> anyhow::Result<Option<(SessionRecord, AccountRecord)>>;
 
     /// Marks the session used now (idle timeout).
     async fn touch_session(&self, session_id: &str, at: OffsetDateTime) -> anyhow::Result<()>;
