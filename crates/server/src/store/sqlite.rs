@@ -3,25 +3,31 @@
 //! serializes, so two concurrent requests cannot both slip under a limit.
 //!
 //! Every write goes through one connection of its own, behind an async mutex; reads go
-//! through a pool of read-only connections. SQLite allows one writer at a time anyway; when
+//! through read-only connections (see [`Readers`]). SQLite allows one writer at a time anyway; when
 //! several connections competed for that lock, the losers got `SQLITE_BUSY` and SQLite's
 //! busy handler put them to sleep for 1, 2, 5, 10, ... ms, polling (3,300 such sleeps in
 //! 1,000 registration cycles). Queued on the mutex instead, they wait their turn in order and
 //! wake as soon as it is free. (A pool of one would do the same but pings the connection on
 //! every return, one more round trip to its thread while the write lock is still held.)
 
-use std::{path::Path, str::FromStr, sync::Arc, time::Duration as StdDuration};
+use std::{
+    path::Path,
+    str::FromStr,
+    sync::{
+        Arc,
+        atomic::{AtomicUsize, Ordering},
+    },
+    time::Duration as StdDuration,
+};
 
 use anyhow::Context;
 use async_trait::async_trait;
 use sqlx::{
-    Connection, Row, SqliteConnection, SqlitePool,
-    sqlite::{
-        SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
-    },
+    Connection, Row, SqliteConnection,
+    sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteRow, SqliteSynchronous},
 };
 use time::{Duration, OffsetDateTime};
-use tokio::sync::Mutex;
+use tokio::sync::{Mutex, MutexGuard};
 
 use super::{method_cache::MethodCache, *};
 use crate::clock;
@@ -33,7 +39,7 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite")
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     /// Read-only (`query_only`) connections.
-    pool: SqlitePool,
+    readers: Arc<Readers>,
     /// The one connection that writes. A dropped, uncommitted transaction queues its rollback
     /// on the connection's thread before the next holder's first statement.
     writer: Arc<Mutex<SqliteConnection>>,
@@ -43,7 +49,34 @@ pub struct SqliteStore {
 
 /// Read connections: a request makes at most one read at a time, and two cores are busy
 /// with more than this many.
-const READERS: u32 = 8;
+const READERS: usize = 8;
+
+/// The read-only connections, each behind an async mutex of its own, taken in turn.
+///
+/// Not an `sqlx::Pool`: the pool pings every connection given back to it, a full round trip
+/// to the connection's thread (a thread wake-up each way) after every query, doubling the
+/// cost of the point reads that make up the hot paths. An SQLite connection needs no such
+/// check: a query whose caller went away still runs to its end on the connection's thread,
+/// before the next one.
+#[derive(Debug)]
+struct Readers {
+    connections: Vec<Mutex<SqliteConnection>>,
+    next: AtomicUsize,
+}
+
+impl Readers {
+    /// An idle connection if there is one, else the next in turn once it is free.
+    async fn get(&self) -> MutexGuard<'_, SqliteConnection> {
+        let count = self.connections.len();
+        let start = self.next.fetch_add(1, Ordering::Relaxed);
+        for offset in 0..count {
+            if let Ok(connection) = self.connections[(start + offset) % count].try_lock() {
+                return connection;
+            }
+        }
+        self.connections[start % count].lock().await
+    }
+}
 
 impl SqliteStore {
     /// Opens (creating file and folder when needed) and migrates the database at `url`.
@@ -63,9 +96,6 @@ impl SqliteStore {
                 format!("cannot create the database folder {}", parent.display())
             })?;
         }
-        // An SQLite connection is a file handle in this process: it cannot go stale the way a
-        // network connection can. The default ping before every checkout was a third of the
-        // round trips to sqlx's connection threads on the hot read path.
         let mut writer = SqliteConnection::connect_with(&options)
             .await
             .context("cannot open the database")?;
@@ -73,14 +103,19 @@ impl SqliteStore {
             .run(&mut writer)
             .await
             .context("database migrations failed")?;
-        let pool = SqlitePoolOptions::new()
-            .max_connections(READERS)
-            .test_before_acquire(false)
-            .connect_with(options.pragma("query_only", "true"))
-            .await
-            .context("cannot open the database")?;
+        let read_only = options.pragma("query_only", "true");
+        let mut connections = Vec::with_capacity(READERS);
+        for _ in 0..READERS {
+            let connection = SqliteConnection::connect_with(&read_only)
+                .await
+                .context("cannot open the database")?;
+            connections.push(Mutex::new(connection));
+        }
         Ok(Self {
-            pool,
+            readers: Arc::new(Readers {
+                connections,
+                next: AtomicUsize::new(0),
+            }),
             writer: Arc::new(Mutex::new(writer)),
             methods: Arc::default(),
         })
@@ -302,7 +337,9 @@ fn method_from_row(row: &SqliteRow) -> anyhow::Result<MethodRecord> {
 #[async_trait]
 impl Store for SqliteStore {
     async fn ping(&self) -> anyhow::Result<()> {
-        sqlx::query("select 1").execute(&self.pool).await?;
+        sqlx::query("select 1")
+            .execute(&mut *self.readers.get().await)
+            .await?;
         Ok(())
     }
 
@@ -375,7 +412,7 @@ impl Store for SqliteStore {
     async fn account_by_username(&self, username: &str) -> anyhow::Result<Option<AccountRecord>> {
         sqlx::query("select * from account where user_principal_name = ?")
             .bind(username)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&mut *self.readers.get().await)
             .await?
             .as_ref()
             .map(account_from_row)
@@ -393,7 +430,7 @@ impl Store for SqliteStore {
         let existing = sqlx::query(BY_IDENTITY)
             .bind(&identity.issuer)
             .bind(&identity.subject)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&mut *self.readers.get().await)
             .await?
             .as_ref()
             .map(account_from_row)
@@ -482,7 +519,7 @@ impl Store for SqliteStore {
         )
         .bind(username)
         .bind(ts(since))
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *self.readers.get().await)
         .await?;
         let by_ip = sqlx::query(
             "select count(*) as n, min(created_at) as oldest from sign_in_attempt
@@ -490,7 +527,7 @@ impl Store for SqliteStore {
         )
         .bind(ip_address)
         .bind(ts(since))
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *self.readers.get().await)
         .await?;
         let oldest = |row: &SqliteRow| -> anyhow::Result<Option<OffsetDateTime>> {
             row.try_get::<Option<String>, _>("oldest")?
@@ -590,7 +627,7 @@ impl Store for SqliteStore {
              from session where token_hash = ?",
         )
         .bind(token_hash)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *self.readers.get().await)
         .await?
         else {
             return Ok(None);
@@ -615,7 +652,7 @@ impl Store for SqliteStore {
              from session join account using (account_id) where session.token_hash = ?",
         )
         .bind(token_hash)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *self.readers.get().await)
         .await?
         else {
             return Ok(None);
@@ -692,7 +729,7 @@ impl Store for SqliteStore {
              where account_id = ? order by created_at, method_id",
         )
         .bind(account_id)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.readers.get().await)
         .await?
         .iter()
         .map(method_from_row)
@@ -766,7 +803,7 @@ impl Store for SqliteStore {
         )
         .bind(account_id)
         .bind(registration_id)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *self.readers.get().await)
         .await?
         else {
             return Ok(None);
@@ -776,7 +813,7 @@ impl Store for SqliteStore {
              where email_registration_id = ? order by created_at desc, rowid desc limit 1",
         )
         .bind(registration_id)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *self.readers.get().await)
         .await?
         .map(|row| -> anyhow::Result<VerificationCodeRecord> {
             Ok(VerificationCodeRecord {
@@ -901,7 +938,7 @@ impl Store for SqliteStore {
         )
         .bind(account_id)
         .bind(i64::from(limit))
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.readers.get().await)
         .await?
         .iter()
         .map(|row| {
@@ -930,7 +967,7 @@ impl Store for SqliteStore {
         )
         .bind(ts(now))
         .bind(i64::from(limit))
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.readers.get().await)
         .await?
         .iter()
         .map(|row| {
