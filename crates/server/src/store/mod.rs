@@ -171,8 +171,12 @@ pub trait Store: Send + Sync + 'static {
         limit: u32,
     ) -> anyhow::Result<Vec<OutboxRecord>>;
 
-    /// Marks a message delivered and erases its sealed secret.
-    async fn mark_outbox_sent(&self, message_id: &str, at: OffsetDateTime) -> anyhow::Result<()>;
+    /// Marks messages delivered and erases their sealed secrets, in one write.
+    async fn mark_outbox_sent(
+        &self,
+        message_ids: &[String],
+        at: OffsetDateTime,
+    ) -> anyhow::Result<()>;
 
     /// Records a failed delivery: retry at `retry_at`, or give up when it is `None`.
     async fn mark_outbox_failed(

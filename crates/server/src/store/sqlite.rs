@@ -985,15 +985,25 @@ impl Store for SqliteStore {
         .collect()
     }
 
-    async fn mark_outbox_sent(&self, message_id: &str, at: OffsetDateTime) -> anyhow::Result<()> {
-        sqlx::query(
+    async fn mark_outbox_sent(
+        &self,
+        message_ids: &[String],
+        at: OffsetDateTime,
+    ) -> anyhow::Result<()> {
+        if message_ids.is_empty() {
+            return Ok(());
+        }
+        // One placeholder per id: the ids are bound, never spliced into the SQL.
+        let placeholders = vec!["?"; message_ids.len()].join(", ");
+        let sql = format!(
             "update outbox_message set sent_at = ?, sealed_secret = null, last_error = null
-             where outbox_message_id = ?",
-        )
-        .bind(ts(at))
-        .bind(message_id)
-        .execute(&mut *self.writer.lock().await)
-        .await?;
+             where outbox_message_id in ({placeholders})"
+        );
+        let mut query = sqlx::query(&sql).bind(ts(at));
+        for id in message_ids {
+            query = query.bind(id);
+        }
+        query.execute(&mut *self.writer.lock().await).await?;
         Ok(())
     }
 
