@@ -151,8 +151,7 @@ impl SqliteStore {
             return Ok(None);
         };
         let method = method_from_row(&row)?;
-        insert_audit(&mut tx, audit).await?;
-        insert_outbox(&mut tx, notification).await?;
+        insert_audit_and_outbox(&mut tx, audit, notification).await?;
         tx.commit().await?;
         Ok(Some(method))
     }
@@ -198,8 +197,7 @@ impl SqliteStore {
             tx.rollback().await?;
             return Ok(CompleteOutcome::AlreadyRegistered);
         }
-        insert_audit(&mut tx, audit).await?;
-        insert_outbox(&mut tx, notification).await?;
+        insert_audit_and_outbox(&mut tx, audit, notification).await?;
         tx.commit().await?;
         Ok(CompleteOutcome::Added)
     }
@@ -213,61 +211,92 @@ fn get_ts(row: &SqliteRow, column: &str) -> anyhow::Result<OffsetDateTime> {
     clock::parse(&row.try_get::<String, _>(column)?)
 }
 
+/// A query with its arguments bound so far.
+type BoundQuery<'q> = sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>>;
+
+// The inserts that every change makes are kept as SQL plus a function binding their
+// arguments, so that several can go to the connection in one query: sqlx runs a query of
+// several statements in one round trip to the connection's thread, binding the arguments in
+// order. On the one writer connection every round trip saved is time the next writer does
+// not wait.
+
+const INSERT_AUDIT: &str = "insert into audit_event (audit_event_id, account_id, kind, ip_address, user_agent, detail, created_at)
+     values (?, ?, ?, ?, ?, ?, ?)";
+
+fn bind_audit<'q>(query: BoundQuery<'q>, audit: &'q NewAuditEvent) -> BoundQuery<'q> {
+    query
+        .bind(&audit.audit_event_id)
+        .bind(&audit.account_id)
+        .bind(audit.kind)
+        .bind(&audit.ip_address)
+        .bind(&audit.user_agent)
+        .bind(&audit.detail)
+        .bind(ts(audit.created_at))
+}
+
+const INSERT_OUTBOX: &str = "insert into outbox_message (outbox_message_id, recipient, language, template, params, sealed_secret,
+                                 attempts, next_attempt_at, created_at)
+     values (?, ?, ?, ?, ?, ?, 0, ?, ?)";
+
+fn bind_outbox<'q>(query: BoundQuery<'q>, mail: &'q NewOutboxMessage) -> BoundQuery<'q> {
+    query
+        .bind(&mail.outbox_message_id)
+        .bind(&mail.recipient)
+        .bind(&mail.language)
+        .bind(&mail.template)
+        .bind(&mail.params)
+        .bind(&mail.sealed_secret)
+        .bind(ts(mail.created_at))
+        .bind(ts(mail.created_at))
+}
+
+const INSERT_CODE: &str = "insert into verification_code (verification_code_id, email_registration_id, account_id, email_address,
+                                    code_hash, code_length, expires_at, created_at)
+     values (?, ?, ?, ?, ?, ?, ?, ?)";
+
+fn bind_code<'q>(query: BoundQuery<'q>, code: &'q NewVerificationCode) -> BoundQuery<'q> {
+    query
+        .bind(&code.verification_code_id)
+        .bind(&code.email_registration_id)
+        .bind(&code.account_id)
+        .bind(&code.email_address)
+        .bind(&code.code_hash)
+        .bind(i64::from(code.code_length))
+        .bind(ts(code.expires_at))
+        .bind(ts(code.created_at))
+}
+
 async fn insert_audit(conn: &mut SqliteConnection, audit: &NewAuditEvent) -> anyhow::Result<()> {
-    sqlx::query(
-        "insert into audit_event (audit_event_id, account_id, kind, ip_address, user_agent, detail, created_at)
-         values (?, ?, ?, ?, ?, ?, ?)",
-    )
-    .bind(&audit.audit_event_id)
-    .bind(&audit.account_id)
-    .bind(audit.kind)
-    .bind(&audit.ip_address)
-    .bind(&audit.user_agent)
-    .bind(&audit.detail)
-    .bind(ts(audit.created_at))
-    .execute(conn)
-    .await?;
+    bind_audit(sqlx::query(INSERT_AUDIT), audit)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
-async fn insert_outbox(conn: &mut SqliteConnection, mail: &NewOutboxMessage) -> anyhow::Result<()> {
-    sqlx::query(
-        "insert into outbox_message (outbox_message_id, recipient, language, template, params, sealed_secret,
-                                     attempts, next_attempt_at, created_at)
-         values (?, ?, ?, ?, ?, ?, 0, ?, ?)",
-    )
-    .bind(&mail.outbox_message_id)
-    .bind(&mail.recipient)
-    .bind(&mail.language)
-    .bind(&mail.template)
-    .bind(&mail.params)
-    .bind(&mail.sealed_secret)
-    .bind(ts(mail.created_at))
-    .bind(ts(mail.created_at))
-    .execute(conn)
-    .await?;
+/// A change's audit event and its notification, in one round trip.
+async fn insert_audit_and_outbox(
+    conn: &mut SqliteConnection,
+    audit: &NewAuditEvent,
+    mail: &NewOutboxMessage,
+) -> anyhow::Result<()> {
+    let sql = format!("{INSERT_AUDIT}; {INSERT_OUTBOX}");
+    bind_outbox(bind_audit(sqlx::query(&sql), audit), mail)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
-async fn insert_code(
+/// A new code, its mail and its audit event, in one round trip.
+async fn insert_code_outbox_and_audit(
     conn: &mut SqliteConnection,
     code: &NewVerificationCode,
+    mail: &NewOutboxMessage,
+    audit: &NewAuditEvent,
 ) -> anyhow::Result<()> {
-    sqlx::query(
-        "insert into verification_code (verification_code_id, email_registration_id, account_id, email_address,
-                                        code_hash, code_length, expires_at, created_at)
-         values (?, ?, ?, ?, ?, ?, ?, ?)",
-    )
-    .bind(&code.verification_code_id)
-    .bind(&code.email_registration_id)
-    .bind(&code.account_id)
-    .bind(&code.email_address)
-    .bind(&code.code_hash)
-    .bind(i64::from(code.code_length))
-    .bind(ts(code.expires_at))
-    .bind(ts(code.created_at))
-    .execute(conn)
-    .await?;
+    let sql = format!("{INSERT_CODE}; {INSERT_OUTBOX}; {INSERT_AUDIT}");
+    bind_audit(bind_outbox(bind_code(sqlx::query(&sql), code), mail), audit)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
@@ -769,15 +798,13 @@ impl Store for SqliteStore {
         if let Some(hit) = check_quota(&mut tx, code, limits).await? {
             return Ok(Err(hit));
         }
-        sqlx::query("update email_registration set status = 'superseded' where account_id = ? and status = 'pending'")
-            .bind(&registration.account_id)
-            .execute(&mut *tx)
-            .await?;
         sqlx::query(
-            "insert into email_registration (email_registration_id, account_id, email_address, language, status,
+            "update email_registration set status = 'superseded' where account_id = ? and status = 'pending';
+             insert into email_registration (email_registration_id, account_id, email_address, language, status,
                                              failed_attempts, created_at)
              values (?, ?, ?, ?, 'pending', 0, ?)",
         )
+        .bind(&registration.account_id)
         .bind(&registration.email_registration_id)
         .bind(&registration.account_id)
         .bind(&registration.email_address)
@@ -785,9 +812,7 @@ impl Store for SqliteStore {
         .bind(ts(registration.created_at))
         .execute(&mut *tx)
         .await?;
-        insert_code(&mut tx, code).await?;
-        insert_outbox(&mut tx, mail).await?;
-        insert_audit(&mut tx, audit).await?;
+        insert_code_outbox_and_audit(&mut tx, code, mail, audit).await?;
         tx.commit().await?;
         Ok(Ok(()))
     }
@@ -867,9 +892,7 @@ impl Store for SqliteStore {
         if let Some(hit) = check_quota(&mut tx, code, limits).await? {
             return Ok(Err(hit));
         }
-        insert_code(&mut tx, code).await?;
-        insert_outbox(&mut tx, mail).await?;
-        insert_audit(&mut tx, audit).await?;
+        insert_code_outbox_and_audit(&mut tx, code, mail, audit).await?;
         tx.commit().await?;
         Ok(Ok(()))
     }
