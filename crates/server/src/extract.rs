@@ -155,9 +155,9 @@ impl FromRequestParts<AppState> for CurrentSession {
         if token.len() > 128 {
             return Err(unauthenticated());
         }
-        let session = state
+        let (session, account) = state
             .store
-            .session_by_token_hash(&session_token::hash(token))
+            .session_with_account(&session_token::hash(token))
             .await?
             .ok_or_else(unauthenticated)?;
         let now = clock::now();
@@ -168,12 +168,9 @@ impl FromRequestParts<AppState> for CurrentSession {
                 .await?;
             return Err(unauthenticated());
         }
-        state.store.touch_session(&session.session_id, now).await?;
-        let account = state
-            .store
-            .account(&session.account_id)
-            .await?
-            .ok_or_else(unauthenticated)?;
+        if now - session.last_seen_at >= policy::SESSION_TOUCH_INTERVAL {
+            state.store.touch_session(&session.session_id, now).await?;
+        }
         Ok(Self { session, account })
     }
 }

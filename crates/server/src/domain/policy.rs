@@ -22,6 +22,11 @@ pub const CODES_PER_ADDRESS_PER_DAY: u32 = 10;
 
 /// A session unused this long is over.
 pub const SESSION_IDLE_TIMEOUT: Duration = Duration::minutes(30);
+/// A session's last use is written at most this often. Writing it on every request made every
+/// read a database write (serialized writers, WAL growth, checkpoints on the request path).
+/// The stored time can lag the real last use by up to this much, so an idle session ends up to
+/// this much *earlier* than [`SESSION_IDLE_TIMEOUT`] after its last use, never later.
+pub const SESSION_TOUCH_INTERVAL: Duration = Duration::minutes(1);
 /// A session is over this long after sign-in, used or not.
 pub const SESSION_ABSOLUTE_TIMEOUT: Duration = Duration::hours(12);
 /// Adding or deleting a method needs a sign-in or re-authentication this recent, unless

@@ -2,6 +2,7 @@
 //! follow. Every method that changes several rows does so in one transaction; rules that must
 //! hold under concurrency (rate limits, attempt counts) are checked inside that transaction.
 
+pub mod method_cache;
 mod records;
 pub mod sqlite;
 
@@ -30,9 +31,6 @@ pub trait Store: Send + Sync + 'static {
 
     /// The account with this user principal name (case-insensitive).
     async fn account_by_username(&self, username: &str) -> anyhow::Result<Option<AccountRecord>>;
-
-    /// The account with this id.
-    async fn account(&self, account_id: &str) -> anyhow::Result<Option<AccountRecord>>;
 
     /// The account of the external identity, created on first use from `profile` (its id,
     /// principal name and display name; no password). On later uses the display name follows
@@ -73,6 +71,13 @@ pub trait Store: Send + Sync + 'static {
         &self,
         token_hash: &str,
     ) -> anyhow::Result<Option<SessionRecord>>;
+
+    /// The session whose token hashes to `token_hash`, with its account, in one query: this
+    /// runs on every signed-in request.
+    async fn session_with_account(
+        &self,
+        token_hash: &str,
+    ) -> anyhow::Result<Option<(SessionRecord, AccountRecord)>>;
 
     /// Marks the session used now (idle timeout).
     async fn touch_session(&self, session_id: &str, at: OffsetDateTime) -> anyhow::Result<()>;
@@ -166,8 +171,12 @@ pub trait Store: Send + Sync + 'static {
         limit: u32,
     ) -> anyhow::Result<Vec<OutboxRecord>>;
 
-    /// Marks a message delivered and erases its sealed secret.
-    async fn mark_outbox_sent(&self, message_id: &str, at: OffsetDateTime) -> anyhow::Result<()>;
+    /// Marks messages delivered and erases their sealed secrets, in one write.
+    async fn mark_outbox_sent(
+        &self,
+        message_ids: &[String],
+        at: OffsetDateTime,
+    ) -> anyhow::Result<()>;
 
     /// Records a failed delivery: retry at `retry_at`, or give up when it is `None`.
     async fn mark_outbox_failed(

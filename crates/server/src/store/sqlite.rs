@@ -1,29 +1,81 @@
 //! The SQLite implementation of [`Store`]: WAL mode, foreign keys on, migrations at start.
 //! Writes that check a rule first run in `BEGIN IMMEDIATE` transactions, which SQLite
 //! serializes, so two concurrent requests cannot both slip under a limit.
+//!
+//! Every write goes through one connection of its own, behind an async mutex; reads go
+//! through read-only connections (see [`Readers`]). SQLite allows one writer at a time anyway; when
+//! several connections competed for that lock, the losers got `SQLITE_BUSY` and SQLite's
+//! busy handler put them to sleep for 1, 2, 5, 10, ... ms, polling (3,300 such sleeps in
+//! 1,000 registration cycles). Queued on the mutex instead, they wait their turn in order and
+//! wake as soon as it is free. (A pool of one would do the same but pings the connection on
+//! every return, one more round trip to its thread while the write lock is still held.)
 
-use std::{path::Path, str::FromStr, time::Duration as StdDuration};
+use std::{
+    path::Path,
+    str::FromStr,
+    sync::{
+        Arc,
+        atomic::{AtomicUsize, Ordering},
+    },
+    time::Duration as StdDuration,
+};
 
 use anyhow::Context;
 use async_trait::async_trait;
 use sqlx::{
-    Row, SqliteConnection, SqlitePool,
-    sqlite::{
-        SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
-    },
+    Connection, Row, SqliteConnection,
+    sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteRow, SqliteSynchronous},
 };
 use time::{Duration, OffsetDateTime};
+use tokio::sync::{Mutex, MutexGuard};
 
-use super::*;
+use super::{method_cache::MethodCache, *};
 use crate::clock;
 
 /// Migrations of this engine, embedded in the binary.
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
-/// A pool of connections to one SQLite database.
+/// Connections to one SQLite database: one for writes, several for reads.
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
-    pool: SqlitePool,
+    /// Read-only (`query_only`) connections.
+    readers: Arc<Readers>,
+    /// The one connection that writes. A dropped, uncommitted transaction queues its rollback
+    /// on the connection's thread before the next holder's first statement.
+    writer: Arc<Mutex<SqliteConnection>>,
+    /// Method lists by account, forgotten by the writes that change them.
+    methods: Arc<MethodCache>,
+}
+
+/// Read connections: a request makes at most one read at a time, and two cores are busy
+/// with more than this many.
+const READERS: usize = 8;
+
+/// The read-only connections, each behind an async mutex of its own, taken in turn.
+///
+/// Not an `sqlx::Pool`: the pool pings every connection given back to it, a full round trip
+/// to the connection's thread (a thread wake-up each way) after every query, doubling the
+/// cost of the point reads that make up the hot paths. An SQLite connection needs no such
+/// check: a query whose caller went away still runs to its end on the connection's thread,
+/// before the next one.
+#[derive(Debug)]
+struct Readers {
+    connections: Vec<Mutex<SqliteConnection>>,
+    next: AtomicUsize,
+}
+
+impl Readers {
+    /// An idle connection if there is one, else the next in turn once it is free.
+    async fn get(&self) -> MutexGuard<'_, SqliteConnection> {
+        let count = self.connections.len();
+        let start = self.next.fetch_add(1, Ordering::Relaxed);
+        for offset in 0..count {
+            if let Ok(connection) = self.connections[(start + offset) % count].try_lock() {
+                return connection;
+            }
+        }
+        self.connections[start % count].lock().await
+    }
 }
 
 impl SqliteStore {
@@ -44,20 +96,110 @@ impl SqliteStore {
                 format!("cannot create the database folder {}", parent.display())
             })?;
         }
-        let pool = SqlitePoolOptions::new()
-            .max_connections(8)
-            .connect_with(options)
+        let mut writer = SqliteConnection::connect_with(&options)
             .await
             .context("cannot open the database")?;
         MIGRATOR
-            .run(&pool)
+            .run(&mut writer)
             .await
             .context("database migrations failed")?;
-        Ok(Self { pool })
+        let read_only = options.pragma("query_only", "true");
+        let mut connections = Vec::with_capacity(READERS);
+        for _ in 0..READERS {
+            let connection = SqliteConnection::connect_with(&read_only)
+                .await
+                .context("cannot open the database")?;
+            connections.push(Mutex::new(connection));
+        }
+        Ok(Self {
+            readers: Arc::new(Readers {
+                connections,
+                next: AtomicUsize::new(0),
+            }),
+            writer: Arc::new(Mutex::new(writer)),
+            methods: Arc::default(),
+        })
+    }
+}
+
+impl SqliteStore {
+    // The two writes that change an account's methods forget its cached list when their
+    // transaction is over. They run as tasks of their own, so a request dropped mid-commit
+    // (the client went away) does not drop them before the commit has really happened: the
+    // list would be forgotten too early and a read in between could store the old one again.
+
+    /// [`Store::delete_method`], run as its own task (see the comment above).
+    async fn delete_method_to_the_end(
+        &self,
+        account_id: &str,
+        method_id: &str,
+        audit: &NewAuditEvent,
+        notification: &NewOutboxMessage,
+    ) -> anyhow::Result<Option<MethodRecord>> {
+        let mut writer = self.writer.lock().await;
+        let _forget = self.methods.invalidation(account_id);
+        let mut tx = writer.begin_with("BEGIN IMMEDIATE").await?;
+        let Some(row) = sqlx::query(
+            "delete from method where account_id = ? and method_id = ?
+             returning method_id, method_type, email_address, created_at",
+        )
+        .bind(account_id)
+        .bind(method_id)
+        .fetch_optional(&mut *tx)
+        .await?
+        else {
+            return Ok(None);
+        };
+        let method = method_from_row(&row)?;
+        insert_audit_and_outbox(&mut tx, audit, notification).await?;
+        tx.commit().await?;
+        Ok(Some(method))
     }
 
-    async fn write(&self) -> anyhow::Result<sqlx::Transaction<'static, sqlx::Sqlite>> {
-        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+    /// [`Store::complete_email_registration`], run as its own task (see
+    /// [`SqliteStore::forgetting`]).
+    async fn complete_email_registration_to_the_end(
+        &self,
+        registration_id: &str,
+        method: &NewMethod,
+        audit: &NewAuditEvent,
+        notification: &NewOutboxMessage,
+    ) -> anyhow::Result<CompleteOutcome> {
+        let mut writer = self.writer.lock().await;
+        let _forget = self.methods.invalidation(&method.account_id);
+        let mut tx = writer.begin_with("BEGIN IMMEDIATE").await?;
+        let updated = sqlx::query(
+            "update email_registration set status = 'completed'
+             where email_registration_id = ? and account_id = ? and status = 'pending'",
+        )
+        .bind(registration_id)
+        .bind(&method.account_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if updated == 0 {
+            return Ok(CompleteOutcome::NotPending);
+        }
+        let inserted = sqlx::query(
+            "insert into method (method_id, account_id, method_type, email_address, created_at)
+             values (?, ?, ?, ?, ?) on conflict (account_id, method_type) do nothing",
+        )
+        .bind(&method.method_id)
+        .bind(&method.account_id)
+        .bind(&method.method_type)
+        .bind(&method.email_address)
+        .bind(ts(method.created_at))
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if inserted == 0 {
+            // Leave the registration pending: the user may delete the old method and retry.
+            tx.rollback().await?;
+            return Ok(CompleteOutcome::AlreadyRegistered);
+        }
+        insert_audit_and_outbox(&mut tx, audit, notification).await?;
+        tx.commit().await?;
+        Ok(CompleteOutcome::Added)
     }
 }
 
@@ -69,61 +211,92 @@ fn get_ts(row: &SqliteRow, column: &str) -> anyhow::Result<OffsetDateTime> {
     clock::parse(&row.try_get::<String, _>(column)?)
 }
 
+/// A query with its arguments bound so far.
+type BoundQuery<'q> = sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>>;
+
+// The inserts that every change makes are kept as SQL plus a function binding their
+// arguments, so that several can go to the connection in one query: sqlx runs a query of
+// several statements in one round trip to the connection's thread, binding the arguments in
+// order. On the one writer connection every round trip saved is time the next writer does
+// not wait.
+
+const INSERT_AUDIT: &str = "insert into audit_event (audit_event_id, account_id, kind, ip_address, user_agent, detail, created_at)
+     values (?, ?, ?, ?, ?, ?, ?)";
+
+fn bind_audit<'q>(query: BoundQuery<'q>, audit: &'q NewAuditEvent) -> BoundQuery<'q> {
+    query
+        .bind(&audit.audit_event_id)
+        .bind(&audit.account_id)
+        .bind(audit.kind)
+        .bind(&audit.ip_address)
+        .bind(&audit.user_agent)
+        .bind(&audit.detail)
+        .bind(ts(audit.created_at))
+}
+
+const INSERT_OUTBOX: &str = "insert into outbox_message (outbox_message_id, recipient, language, template, params, sealed_secret,
+                                 attempts, next_attempt_at, created_at)
+     values (?, ?, ?, ?, ?, ?, 0, ?, ?)";
+
+fn bind_outbox<'q>(query: BoundQuery<'q>, mail: &'q NewOutboxMessage) -> BoundQuery<'q> {
+    query
+        .bind(&mail.outbox_message_id)
+        .bind(&mail.recipient)
+        .bind(&mail.language)
+        .bind(&mail.template)
+        .bind(&mail.params)
+        .bind(&mail.sealed_secret)
+        .bind(ts(mail.created_at))
+        .bind(ts(mail.created_at))
+}
+
+const INSERT_CODE: &str = "insert into verification_code (verification_code_id, email_registration_id, account_id, email_address,
+                                    code_hash, code_length, expires_at, created_at)
+     values (?, ?, ?, ?, ?, ?, ?, ?)";
+
+fn bind_code<'q>(query: BoundQuery<'q>, code: &'q NewVerificationCode) -> BoundQuery<'q> {
+    query
+        .bind(&code.verification_code_id)
+        .bind(&code.email_registration_id)
+        .bind(&code.account_id)
+        .bind(&code.email_address)
+        .bind(&code.code_hash)
+        .bind(i64::from(code.code_length))
+        .bind(ts(code.expires_at))
+        .bind(ts(code.created_at))
+}
+
 async fn insert_audit(conn: &mut SqliteConnection, audit: &NewAuditEvent) -> anyhow::Result<()> {
-    sqlx::query(
-        "insert into audit_event (audit_event_id, account_id, kind, ip_address, user_agent, detail, created_at)
-         values (?, ?, ?, ?, ?, ?, ?)",
-    )
-    .bind(&audit.audit_event_id)
-    .bind(&audit.account_id)
-    .bind(audit.kind)
-    .bind(&audit.ip_address)
-    .bind(&audit.user_agent)
-    .bind(&audit.detail)
-    .bind(ts(audit.created_at))
-    .execute(conn)
-    .await?;
+    bind_audit(sqlx::query(INSERT_AUDIT), audit)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
-async fn insert_outbox(conn: &mut SqliteConnection, mail: &NewOutboxMessage) -> anyhow::Result<()> {
-    sqlx::query(
-        "insert into outbox_message (outbox_message_id, recipient, language, template, params, sealed_secret,
-                                     attempts, next_attempt_at, created_at)
-         values (?, ?, ?, ?, ?, ?, 0, ?, ?)",
-    )
-    .bind(&mail.outbox_message_id)
-    .bind(&mail.recipient)
-    .bind(&mail.language)
-    .bind(&mail.template)
-    .bind(&mail.params)
-    .bind(&mail.sealed_secret)
-    .bind(ts(mail.created_at))
-    .bind(ts(mail.created_at))
-    .execute(conn)
-    .await?;
+/// A change's audit event and its notification, in one round trip.
+async fn insert_audit_and_outbox(
+    conn: &mut SqliteConnection,
+    audit: &NewAuditEvent,
+    mail: &NewOutboxMessage,
+) -> anyhow::Result<()> {
+    let sql = format!("{INSERT_AUDIT}; {INSERT_OUTBOX}");
+    bind_outbox(bind_audit(sqlx::query(&sql), audit), mail)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
-async fn insert_code(
+/// A new code, its mail and its audit event, in one round trip.
+async fn insert_code_outbox_and_audit(
     conn: &mut SqliteConnection,
     code: &NewVerificationCode,
+    mail: &NewOutboxMessage,
+    audit: &NewAuditEvent,
 ) -> anyhow::Result<()> {
-    sqlx::query(
-        "insert into verification_code (verification_code_id, email_registration_id, account_id, email_address,
-                                        code_hash, code_length, expires_at, created_at)
-         values (?, ?, ?, ?, ?, ?, ?, ?)",
-    )
-    .bind(&code.verification_code_id)
-    .bind(&code.email_registration_id)
-    .bind(&code.account_id)
-    .bind(&code.email_address)
-    .bind(&code.code_hash)
-    .bind(i64::from(code.code_length))
-    .bind(ts(code.expires_at))
-    .bind(ts(code.created_at))
-    .execute(conn)
-    .await?;
+    let sql = format!("{INSERT_CODE}; {INSERT_OUTBOX}; {INSERT_AUDIT}");
+    bind_audit(bind_outbox(bind_code(sqlx::query(&sql), code), mail), audit)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
@@ -193,12 +366,15 @@ fn method_from_row(row: &SqliteRow) -> anyhow::Result<MethodRecord> {
 #[async_trait]
 impl Store for SqliteStore {
     async fn ping(&self) -> anyhow::Result<()> {
-        sqlx::query("select 1").execute(&self.pool).await?;
+        sqlx::query("select 1")
+            .execute(&mut *self.readers.get().await)
+            .await?;
         Ok(())
     }
 
     async fn server_secret(&self, name: &str, generate: Vec<u8>) -> anyhow::Result<Vec<u8>> {
-        let mut tx = self.write().await?;
+        let mut writer = self.writer.lock().await;
+        let mut tx = writer.begin_with("BEGIN IMMEDIATE").await?;
         sqlx::query(
             "insert into server_secret (server_secret_id, value, created_at) values (?, ?, ?)
              on conflict (server_secret_id) do nothing",
@@ -222,7 +398,8 @@ impl Store for SqliteStore {
         account: &NewAccount,
         replace_password: bool,
     ) -> anyhow::Result<()> {
-        let mut tx = self.write().await?;
+        let mut writer = self.writer.lock().await;
+        let mut tx = writer.begin_with("BEGIN IMMEDIATE").await?;
         let existing: Option<String> =
             sqlx::query_scalar("select account_id from account where user_principal_name = ?")
                 .bind(&account.user_principal_name)
@@ -264,17 +441,7 @@ impl Store for SqliteStore {
     async fn account_by_username(&self, username: &str) -> anyhow::Result<Option<AccountRecord>> {
         sqlx::query("select * from account where user_principal_name = ?")
             .bind(username)
-            .fetch_optional(&self.pool)
-            .await?
-            .as_ref()
-            .map(account_from_row)
-            .transpose()
-    }
-
-    async fn account(&self, account_id: &str) -> anyhow::Result<Option<AccountRecord>> {
-        sqlx::query("select * from account where account_id = ?")
-            .bind(account_id)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&mut *self.readers.get().await)
             .await?
             .as_ref()
             .map(account_from_row)
@@ -292,7 +459,7 @@ impl Store for SqliteStore {
         let existing = sqlx::query(BY_IDENTITY)
             .bind(&identity.issuer)
             .bind(&identity.subject)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&mut *self.readers.get().await)
             .await?
             .as_ref()
             .map(account_from_row)
@@ -303,7 +470,8 @@ impl Store for SqliteStore {
         {
             return Ok(ExternalAccountOutcome::Account(account.clone()));
         }
-        let mut tx = self.write().await?;
+        let mut writer = self.writer.lock().await;
+        let mut tx = writer.begin_with("BEGIN IMMEDIATE").await?;
         let account_id: Option<String> = sqlx::query_scalar(
             "select account_id from external_identity where issuer = ? and subject = ?",
         )
@@ -380,7 +548,7 @@ impl Store for SqliteStore {
         )
         .bind(username)
         .bind(ts(since))
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *self.readers.get().await)
         .await?;
         let by_ip = sqlx::query(
             "select count(*) as n, min(created_at) as oldest from sign_in_attempt
@@ -388,7 +556,7 @@ impl Store for SqliteStore {
         )
         .bind(ip_address)
         .bind(ts(since))
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *self.readers.get().await)
         .await?;
         let oldest = |row: &SqliteRow| -> anyhow::Result<Option<OffsetDateTime>> {
             row.try_get::<Option<String>, _>("oldest")?
@@ -408,7 +576,8 @@ impl Store for SqliteStore {
         username: &str,
         audit: Option<&NewAuditEvent>,
     ) -> anyhow::Result<()> {
-        let mut tx = self.write().await?;
+        let mut writer = self.writer.lock().await;
+        let mut tx = writer.begin_with("BEGIN IMMEDIATE").await?;
         let (ip, at) = match audit {
             Some(a) => (a.ip_address.clone(), a.created_at),
             None => (None, clock::now()),
@@ -436,7 +605,8 @@ impl Store for SqliteStore {
         language: &str,
         audit: &NewAuditEvent,
     ) -> anyhow::Result<()> {
-        let mut tx = self.write().await?;
+        let mut writer = self.writer.lock().await;
+        let mut tx = writer.begin_with("BEGIN IMMEDIATE").await?;
         let now = ts(session.created_at);
         sqlx::query(
             "insert into sign_in_attempt (sign_in_attempt_id, username, ip_address, succeeded, created_at)
@@ -486,7 +656,7 @@ impl Store for SqliteStore {
              from session where token_hash = ?",
         )
         .bind(token_hash)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *self.readers.get().await)
         .await?
         else {
             return Ok(None);
@@ -500,6 +670,33 @@ impl Store for SqliteStore {
         }))
     }
 
+    async fn session_with_account(
+        &self,
+        token_hash: &str,
+    ) -> anyhow::Result<Option<(SessionRecord, AccountRecord)>> {
+        let Some(row) = sqlx::query(
+            "select session.session_id, session.authenticated_at, session.last_seen_at,
+                    session.expires_at, account.account_id, account.user_principal_name,
+                    account.display_name, account.password_hash, account.language
+             from session join account using (account_id) where session.token_hash = ?",
+        )
+        .bind(token_hash)
+        .fetch_optional(&mut *self.readers.get().await)
+        .await?
+        else {
+            return Ok(None);
+        };
+        let account = account_from_row(&row)?;
+        let session = SessionRecord {
+            session_id: row.try_get("session_id")?,
+            account_id: account.account_id.clone(),
+            authenticated_at: get_ts(&row, "authenticated_at")?,
+            last_seen_at: get_ts(&row, "last_seen_at")?,
+            expires_at: get_ts(&row, "expires_at")?,
+        };
+        Ok(Some((session, account)))
+    }
+
     async fn touch_session(&self, session_id: &str, at: OffsetDateTime) -> anyhow::Result<()> {
         sqlx::query(
             "update session set last_seen_at = ? where session_id = ? and last_seen_at < ?",
@@ -507,7 +704,7 @@ impl Store for SqliteStore {
         .bind(ts(at))
         .bind(session_id)
         .bind(ts(at))
-        .execute(&self.pool)
+        .execute(&mut *self.writer.lock().await)
         .await?;
         Ok(())
     }
@@ -518,7 +715,8 @@ impl Store for SqliteStore {
         at: OffsetDateTime,
         audit: &NewAuditEvent,
     ) -> anyhow::Result<()> {
-        let mut tx = self.write().await?;
+        let mut writer = self.writer.lock().await;
+        let mut tx = writer.begin_with("BEGIN IMMEDIATE").await?;
         sqlx::query(
             "update session set authenticated_at = ?, last_seen_at = ? where session_id = ?",
         )
@@ -537,7 +735,8 @@ impl Store for SqliteStore {
         session_id: &str,
         audit: Option<&NewAuditEvent>,
     ) -> anyhow::Result<()> {
-        let mut tx = self.write().await?;
+        let mut writer = self.writer.lock().await;
+        let mut tx = writer.begin_with("BEGIN IMMEDIATE").await?;
         sqlx::query("delete from session where session_id = ?")
             .bind(session_id)
             .execute(&mut *tx)
@@ -550,16 +749,22 @@ impl Store for SqliteStore {
     }
 
     async fn list_methods(&self, account_id: &str) -> anyhow::Result<Vec<MethodRecord>> {
-        sqlx::query(
+        let miss = match self.methods.get(account_id) {
+            Ok(list) => return Ok(list),
+            Err(miss) => miss,
+        };
+        let list = sqlx::query(
             "select method_id, method_type, email_address, created_at from method
              where account_id = ? order by created_at, method_id",
         )
         .bind(account_id)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.readers.get().await)
         .await?
         .iter()
         .map(method_from_row)
-        .collect()
+        .collect::<anyhow::Result<Vec<_>>>()?;
+        self.methods.store(account_id, miss, &list);
+        Ok(list)
     }
 
     async fn delete_method(
@@ -569,23 +774,15 @@ impl Store for SqliteStore {
         audit: &NewAuditEvent,
         notification: &NewOutboxMessage,
     ) -> anyhow::Result<Option<MethodRecord>> {
-        let mut tx = self.write().await?;
-        let Some(row) = sqlx::query(
-            "delete from method where account_id = ? and method_id = ?
-             returning method_id, method_type, email_address, created_at",
-        )
-        .bind(account_id)
-        .bind(method_id)
-        .fetch_optional(&mut *tx)
+        let (store, account_id, method_id) =
+            (self.clone(), account_id.to_owned(), method_id.to_owned());
+        let (audit, notification) = (audit.clone(), notification.clone());
+        tokio::spawn(async move {
+            store
+                .delete_method_to_the_end(&account_id, &method_id, &audit, &notification)
+                .await
+        })
         .await?
-        else {
-            return Ok(None);
-        };
-        let method = method_from_row(&row)?;
-        insert_audit(&mut tx, audit).await?;
-        insert_outbox(&mut tx, notification).await?;
-        tx.commit().await?;
-        Ok(Some(method))
     }
 
     async fn start_email_registration(
@@ -596,19 +793,18 @@ impl Store for SqliteStore {
         audit: &NewAuditEvent,
         limits: &CodeLimits,
     ) -> anyhow::Result<Result<(), LimitHit>> {
-        let mut tx = self.write().await?;
+        let mut writer = self.writer.lock().await;
+        let mut tx = writer.begin_with("BEGIN IMMEDIATE").await?;
         if let Some(hit) = check_quota(&mut tx, code, limits).await? {
             return Ok(Err(hit));
         }
-        sqlx::query("update email_registration set status = 'superseded' where account_id = ? and status = 'pending'")
-            .bind(&registration.account_id)
-            .execute(&mut *tx)
-            .await?;
         sqlx::query(
-            "insert into email_registration (email_registration_id, account_id, email_address, language, status,
+            "update email_registration set status = 'superseded' where account_id = ? and status = 'pending';
+             insert into email_registration (email_registration_id, account_id, email_address, language, status,
                                              failed_attempts, created_at)
              values (?, ?, ?, ?, 'pending', 0, ?)",
         )
+        .bind(&registration.account_id)
         .bind(&registration.email_registration_id)
         .bind(&registration.account_id)
         .bind(&registration.email_address)
@@ -616,9 +812,7 @@ impl Store for SqliteStore {
         .bind(ts(registration.created_at))
         .execute(&mut *tx)
         .await?;
-        insert_code(&mut tx, code).await?;
-        insert_outbox(&mut tx, mail).await?;
-        insert_audit(&mut tx, audit).await?;
+        insert_code_outbox_and_audit(&mut tx, code, mail, audit).await?;
         tx.commit().await?;
         Ok(Ok(()))
     }
@@ -634,7 +828,7 @@ impl Store for SqliteStore {
         )
         .bind(account_id)
         .bind(registration_id)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *self.readers.get().await)
         .await?
         else {
             return Ok(None);
@@ -644,7 +838,7 @@ impl Store for SqliteStore {
              where email_registration_id = ? order by created_at desc, rowid desc limit 1",
         )
         .bind(registration_id)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *self.readers.get().await)
         .await?
         .map(|row| -> anyhow::Result<VerificationCodeRecord> {
             Ok(VerificationCodeRecord {
@@ -672,7 +866,8 @@ impl Store for SqliteStore {
         audit: &NewAuditEvent,
         limits: &CodeLimits,
     ) -> anyhow::Result<Result<(), LimitHit>> {
-        let mut tx = self.write().await?;
+        let mut writer = self.writer.lock().await;
+        let mut tx = writer.begin_with("BEGIN IMMEDIATE").await?;
         let status: Option<String> = sqlx::query_scalar(
             "select status from email_registration where email_registration_id = ?",
         )
@@ -697,9 +892,7 @@ impl Store for SqliteStore {
         if let Some(hit) = check_quota(&mut tx, code, limits).await? {
             return Ok(Err(hit));
         }
-        insert_code(&mut tx, code).await?;
-        insert_outbox(&mut tx, mail).await?;
-        insert_audit(&mut tx, audit).await?;
+        insert_code_outbox_and_audit(&mut tx, code, mail, audit).await?;
         tx.commit().await?;
         Ok(Ok(()))
     }
@@ -711,7 +904,8 @@ impl Store for SqliteStore {
         lock: bool,
         audits: &[NewAuditEvent],
     ) -> anyhow::Result<bool> {
-        let mut tx = self.write().await?;
+        let mut writer = self.writer.lock().await;
+        let mut tx = writer.begin_with("BEGIN IMMEDIATE").await?;
         let status = if lock { "locked" } else { "pending" };
         let updated = sqlx::query(
             "update email_registration set failed_attempts = failed_attempts + 1, status = ?
@@ -740,40 +934,20 @@ impl Store for SqliteStore {
         audit: &NewAuditEvent,
         notification: &NewOutboxMessage,
     ) -> anyhow::Result<CompleteOutcome> {
-        let mut tx = self.write().await?;
-        let updated = sqlx::query(
-            "update email_registration set status = 'completed'
-             where email_registration_id = ? and account_id = ? and status = 'pending'",
-        )
-        .bind(registration_id)
-        .bind(&method.account_id)
-        .execute(&mut *tx)
+        let (store, registration_id, method) =
+            (self.clone(), registration_id.to_owned(), method.clone());
+        let (audit, notification) = (audit.clone(), notification.clone());
+        tokio::spawn(async move {
+            store
+                .complete_email_registration_to_the_end(
+                    &registration_id,
+                    &method,
+                    &audit,
+                    &notification,
+                )
+                .await
+        })
         .await?
-        .rows_affected();
-        if updated == 0 {
-            return Ok(CompleteOutcome::NotPending);
-        }
-        let inserted = sqlx::query(
-            "insert into method (method_id, account_id, method_type, email_address, created_at)
-             values (?, ?, ?, ?, ?) on conflict (account_id, method_type) do nothing",
-        )
-        .bind(&method.method_id)
-        .bind(&method.account_id)
-        .bind(&method.method_type)
-        .bind(&method.email_address)
-        .bind(ts(method.created_at))
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if inserted == 0 {
-            // Leave the registration pending: the user may delete the old method and retry.
-            tx.rollback().await?;
-            return Ok(CompleteOutcome::AlreadyRegistered);
-        }
-        insert_audit(&mut tx, audit).await?;
-        insert_outbox(&mut tx, notification).await?;
-        tx.commit().await?;
-        Ok(CompleteOutcome::Added)
     }
 
     async fn list_activity(
@@ -787,7 +961,7 @@ impl Store for SqliteStore {
         )
         .bind(account_id)
         .bind(i64::from(limit))
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.readers.get().await)
         .await?
         .iter()
         .map(|row| {
@@ -816,7 +990,7 @@ impl Store for SqliteStore {
         )
         .bind(ts(now))
         .bind(i64::from(limit))
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.readers.get().await)
         .await?
         .iter()
         .map(|row| {
@@ -834,15 +1008,25 @@ impl Store for SqliteStore {
         .collect()
     }
 
-    async fn mark_outbox_sent(&self, message_id: &str, at: OffsetDateTime) -> anyhow::Result<()> {
-        sqlx::query(
+    async fn mark_outbox_sent(
+        &self,
+        message_ids: &[String],
+        at: OffsetDateTime,
+    ) -> anyhow::Result<()> {
+        if message_ids.is_empty() {
+            return Ok(());
+        }
+        // One placeholder per id: the ids are bound, never spliced into the SQL.
+        let placeholders = vec!["?"; message_ids.len()].join(", ");
+        let sql = format!(
             "update outbox_message set sent_at = ?, sealed_secret = null, last_error = null
-             where outbox_message_id = ?",
-        )
-        .bind(ts(at))
-        .bind(message_id)
-        .execute(&self.pool)
-        .await?;
+             where outbox_message_id in ({placeholders})"
+        );
+        let mut query = sqlx::query(&sql).bind(ts(at));
+        for id in message_ids {
+            query = query.bind(id);
+        }
+        query.execute(&mut *self.writer.lock().await).await?;
         Ok(())
     }
 
@@ -868,7 +1052,10 @@ impl Store for SqliteStore {
             .bind(error)
             .bind(ts(at)),
         };
-        query.bind(message_id).execute(&self.pool).await?;
+        query
+            .bind(message_id)
+            .execute(&mut *self.writer.lock().await)
+            .await?;
         Ok(())
     }
 }

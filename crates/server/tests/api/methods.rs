@@ -115,6 +115,44 @@ async fn deleting_a_method_removes_it_and_notifies_the_work_address() {
     assert_problem(again, 404, "not_found").await;
 }
 
+/// The signed-in user's methods, as `GET /me/methods` lists them.
+async fn listed(app: &TestApp) -> Vec<security_info_api::Method> {
+    let list: MethodList = app.get("/me/methods").await.json().await.expect("methods");
+    list.methods
+}
+
+#[tokio::test]
+async fn the_method_list_shows_every_change_at_once() {
+    let app = TestApp::spawn().await;
+    app.sign_in(ALAIN).await;
+    let megan = TestAppClient::new(&app).await;
+    // Read before each change, twice, so a kept copy of the list would be served if the
+    // change did not replace it.
+    assert!(listed(&app).await.is_empty());
+    assert!(listed(&app).await.is_empty());
+    let created = register(&app, "alain@gmail.com").await;
+    assert_eq!(listed(&app).await, vec![created.method.clone()]);
+    assert_eq!(listed(&app).await, vec![created.method.clone()]);
+    let megans: MethodList = megan
+        .get("/me/methods")
+        .await
+        .json()
+        .await
+        .expect("methods");
+    assert!(
+        megans.methods.is_empty(),
+        "another user's list is untouched"
+    );
+    let response = app
+        .delete(&format!("/me/methods/{}", created.method.id))
+        .await;
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    assert!(listed(&app).await.is_empty());
+    // The list the next registration checks against is the new one too.
+    let again = register(&app, "alain@outlook.com").await;
+    assert_eq!(listed(&app).await, vec![again.method]);
+}
+
 #[tokio::test]
 async fn notices_are_in_dutch_for_a_user_who_signed_in_in_dutch() {
     let app = TestApp::spawn().await;

@@ -148,6 +148,44 @@ async fn a_session_idle_for_thirty_minutes_is_over() {
     assert_problem(app.get("/me").await, 401, "unauthenticated").await;
 }
 
+/// The stored last use of the one session.
+async fn last_seen_at(app: &TestApp) -> String {
+    let pool = app.db().await;
+    let at = sqlx::query_scalar("select last_seen_at from session")
+        .fetch_one(&pool)
+        .await
+        .expect("session");
+    pool.close().await;
+    at
+}
+
+#[tokio::test]
+async fn a_sessions_last_use_is_written_at_most_once_a_minute() {
+    let app = TestApp::spawn().await;
+    app.sign_in(ALAIN).await;
+    app.sql(
+        "update session set last_seen_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-50 seconds')",
+    )
+    .await;
+    let before = last_seen_at(&app).await;
+    assert_eq!(app.get("/me").await.status(), StatusCode::OK);
+    assert_eq!(
+        last_seen_at(&app).await,
+        before,
+        "used 50 s ago: a read does not write"
+    );
+    app.sql(
+        "update session set last_seen_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-70 seconds')",
+    )
+    .await;
+    let before = last_seen_at(&app).await;
+    assert_eq!(app.get("/me").await.status(), StatusCode::OK);
+    assert!(
+        last_seen_at(&app).await > before,
+        "used 70 s ago: the last use moves forward"
+    );
+}
+
 #[tokio::test]
 async fn a_session_ends_twelve_hours_after_sign_in_even_when_used() {
     let app = TestApp::spawn().await;
