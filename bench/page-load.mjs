@@ -1,7 +1,8 @@
 // Page-load and interaction benchmark in Debian's headless Chromium (driven by `cargo xtask bench`).
 // Usage: node bench/page-load.mjs <base-url> <session-cookie-value> <add-method-label>
 // Prints one JSON line: cold loads until the method list is rendered (the app's
-// `methods-rendered` performance mark), the JS heap after load, and click-to-dialog times.
+// `methods-rendered` performance mark) with the median of each phase, the JS heap after load,
+// and click-to-dialog times.
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -34,7 +35,32 @@ async function waitForMark(page) {
   return page.evaluate(() => performance.getEntriesByName('methods-rendered')[0].startTime);
 }
 
+// Where a cold load's time goes, from the browser's own timings (ms since navigation start):
+// the document, the app's files (JS, wasm, CSS), the app starting until its first API call
+// (wasm compile and instantiate, mount, routing), the API calls, and rendering what they
+// returned until the list is shown.
+async function phases(page) {
+  return page.evaluate(() => {
+    const nav = performance.getEntriesByType('navigation')[0];
+    const resources = performance.getEntriesByType('resource');
+    const files = resources.filter((r) => /\.(js|wasm|css)$/.test(new URL(r.name).pathname));
+    const api = resources.filter((r) => new URL(r.name).pathname.startsWith('/api/'));
+    const mark = performance.getEntriesByName('methods-rendered')[0].startTime;
+    const filesEnd = Math.max(...files.map((r) => r.responseEnd));
+    const apiStart = Math.min(...api.map((r) => r.startTime));
+    const apiEnd = Math.max(...api.filter((r) => r.startTime < mark).map((r) => r.responseEnd));
+    return {
+      document: nav.responseEnd,
+      files: filesEnd - nav.responseEnd,
+      appStart: apiStart - filesEnd,
+      api: apiEnd - apiStart,
+      render: mark - apiEnd,
+    };
+  });
+}
+
 const loads = [];
+const breakdowns = [];
 let heap = 0;
 let transferred = 0;
 for (let i = 0; i < LOADS; i++) {
@@ -48,6 +74,7 @@ for (let i = 0; i < LOADS; i++) {
   }
   await page.goto(`${base}/security-info`);
   loads.push(await waitForMark(page));
+  breakdowns.push(await phases(page));
   if (i === 0) {
     await page.waitForLoadState('networkidle');
     transferred = bytes;
@@ -91,6 +118,10 @@ console.log(JSON.stringify({
   loads: LOADS,
   methodsRenderedMedianMs: rank(loads, 50),
   methodsRenderedP95Ms: rank(loads, 95),
+  // Median of each phase on its own (they need not add up to the median total).
+  phasesMedianMs: Object.fromEntries(
+    Object.keys(breakdowns[0]).map((phase) => [phase, rank(breakdowns.map((b) => b[phase]), 50)]),
+  ),
   jsHeapBytes: heap,
   firstVisitTransferredBytes: transferred,
   clicks: CLICKS,

@@ -197,6 +197,18 @@ fn markdown(results: &Value) -> String {
         fmt(&page["addMethodDialogMedianMs"]),
         page["clicks"]
     );
+    let phases = &page["phasesMedianMs"];
+    if phases.is_object() {
+        let _ = writeln!(
+            md,
+            "\nWhere a cold load's time goes (median of each phase, ms): document {}, the app's files {}, the app starting until its first API call (wasm compile and instantiate, mount) {}, the API calls {}, rendering their answers {}.",
+            fmt(&phases["document"]),
+            fmt(&phases["files"]),
+            fmt(&phases["appStart"]),
+            fmt(&phases["api"]),
+            fmt(&phases["render"])
+        );
+    }
     for (label, key) in [
         ("1,000 users", "thousandUsers"),
         ("1,000,000 users", "millionUsers"),
