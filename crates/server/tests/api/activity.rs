@@ -48,12 +48,7 @@ async fn activity_lists_the_users_own_security_events_newest_first() {
     assert_eq!(response.status(), StatusCode::CREATED);
     // Megan's activity is hers only.
     let megan = TestAppClient::new(&app).await;
-    let list: ActivityList = app
-        .get("/me/activity")
-        .await
-        .json()
-        .await
-        .expect("activity");
+    let list: ActivityList = app.get_json("/me/activity").await;
     let kinds: Vec<ActivityKind> = list.events.iter().map(|e| e.kind).collect();
     assert_eq!(
         kinds,
@@ -72,12 +67,7 @@ async fn activity_lists_the_users_own_security_events_newest_first() {
         list.events[4].user_agent.as_deref(),
         Some("TestBrowser/1.0")
     );
-    let megans: ActivityList = megan
-        .get("/me/activity")
-        .await
-        .json()
-        .await
-        .expect("activity");
+    let megans: ActivityList = megan.get_json("/me/activity").await;
     assert_eq!(megans.events.len(), 1);
     assert_eq!(megans.events[0].kind, ActivityKind::SignIn);
 }

@@ -19,12 +19,7 @@ async fn sign_in_forwarded(app: &TestApp, forwarded_for: &str, password: &str) -
 }
 
 async fn sign_in_addresses(app: &TestApp) -> Vec<Option<String>> {
-    let list: ActivityList = app
-        .get("/me/activity")
-        .await
-        .json()
-        .await
-        .expect("activity");
+    let list: ActivityList = app.get_json("/me/activity").await;
     list.events
         .into_iter()
         .filter(|e| e.kind == ActivityKind::SignIn)

@@ -181,20 +181,10 @@ async fn the_app_can_learn_the_exact_portal_origins_it_may_talk_to() {
     assert_eq!(info.step_up_seconds, 600, "the default step-up window");
 
     let strict = TestApp::spawn_with(&["--step-up-seconds", "120"]).await;
-    let info: security_info_api::EmbeddingInfo = strict
-        .get("/embedding")
-        .await
-        .json()
-        .await
-        .expect("embedding");
+    let info: security_info_api::EmbeddingInfo = strict.get_json("/embedding").await;
     assert_eq!(info.step_up_seconds, 120, "the configured step-up window");
 
     let plain = TestApp::spawn().await;
-    let info: security_info_api::EmbeddingInfo = plain
-        .get("/embedding")
-        .await
-        .json()
-        .await
-        .expect("embedding");
+    let info: security_info_api::EmbeddingInfo = plain.get_json("/embedding").await;
     assert!(info.embed_origins.is_empty());
 }

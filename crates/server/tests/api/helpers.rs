@@ -103,6 +103,11 @@ impl TestApp {
             .expect("request")
     }
 
+    /// A GET of the API that must answer with JSON of type `T`.
+    pub async fn get_json<T: serde::de::DeserializeOwned>(&self, path: &str) -> T {
+        self.get(path).await.json().await.expect("a JSON answer")
+    }
+
     /// A DELETE of the API.
     pub async fn delete(&self, path: &str) -> Response {
         self.client
@@ -346,6 +351,11 @@ impl TestAppClient {
     /// Asks for a new code for the registration, as Megan.
     pub async fn resend(&self, registration: &EmailRegistration) -> reqwest::Response {
         self.post(&resend_path(registration), json!({})).await
+    }
+
+    /// GET as Megan, of JSON of type `T`.
+    pub async fn get_json<T: serde::de::DeserializeOwned>(&self, path: &str) -> T {
+        self.get(path).await.json().await.expect("a JSON answer")
     }
 
     /// POST as Megan.

@@ -22,14 +22,9 @@ async fn register(app: &TestApp, address: &str) -> MethodCreated {
 async fn a_new_user_has_no_methods_and_may_add_an_email_address() {
     let app = TestApp::spawn().await;
     app.sign_in(ALAIN).await;
-    let methods: MethodList = app.get("/me/methods").await.json().await.expect("methods");
+    let methods: MethodList = app.get_json("/me/methods").await;
     assert!(methods.methods.is_empty());
-    let types: MethodTypeList = app
-        .get("/me/method-types")
-        .await
-        .json()
-        .await
-        .expect("types");
+    let types: MethodTypeList = app.get_json("/me/method-types").await;
     assert_eq!(types.method_types.len(), 1);
     let email = &types.method_types[0];
     assert_eq!(email.method_type.as_str(), "email");
@@ -43,18 +38,13 @@ async fn a_registered_address_is_listed_for_password_reset_only() {
     let app = TestApp::spawn().await;
     app.sign_in(ALAIN).await;
     let created = register(&app, "alain@gmail.com").await;
-    let methods: MethodList = app.get("/me/methods").await.json().await.expect("methods");
+    let methods: MethodList = app.get_json("/me/methods").await;
     assert_eq!(methods.methods, vec![created.method.clone()]);
-    let raw: serde_json::Value = app.get("/me/methods").await.json().await.expect("json");
+    let raw: serde_json::Value = app.get_json("/me/methods").await;
     assert_eq!(raw["methods"][0]["type"], "email");
     assert_eq!(raw["methods"][0]["emailAddress"], "alain@gmail.com");
     assert_eq!(raw["methods"][0]["usableFor"], json!(["passwordReset"]));
-    let types: MethodTypeList = app
-        .get("/me/method-types")
-        .await
-        .json()
-        .await
-        .expect("types");
+    let types: MethodTypeList = app.get_json("/me/method-types").await;
     assert!(!types.method_types[0].allowed);
     assert_eq!(
         types.method_types[0].reason,
@@ -66,12 +56,7 @@ async fn a_registered_address_is_listed_for_password_reset_only() {
 async fn email_is_not_offered_and_not_accepted_when_policy_disallows_it() {
     let app = TestApp::spawn_with(&["--allowed-methods", ""]).await;
     app.sign_in(ALAIN).await;
-    let types: MethodTypeList = app
-        .get("/me/method-types")
-        .await
-        .json()
-        .await
-        .expect("types");
+    let types: MethodTypeList = app.get_json("/me/method-types").await;
     assert!(!types.method_types[0].allowed);
     assert_eq!(
         types.method_types[0].reason,
@@ -99,7 +84,7 @@ async fn deleting_a_method_removes_it_and_notifies_the_work_address() {
         .delete(&format!("/me/methods/{}", created.method.id))
         .await;
     assert_eq!(response.status(), StatusCode::NO_CONTENT);
-    let methods: MethodList = app.get("/me/methods").await.json().await.expect("methods");
+    let methods: MethodList = app.get_json("/me/methods").await;
     assert!(methods.methods.is_empty());
     let mailbox = app.wait_for_mail_count(ALAIN, 2).await;
     let deleted = &mailbox
@@ -117,7 +102,7 @@ async fn deleting_a_method_removes_it_and_notifies_the_work_address() {
 
 /// The signed-in user's methods, as `GET /me/methods` lists them.
 async fn listed(app: &TestApp) -> Vec<security_info_api::Method> {
-    let list: MethodList = app.get("/me/methods").await.json().await.expect("methods");
+    let list: MethodList = app.get_json("/me/methods").await;
     list.methods
 }
 
@@ -133,12 +118,7 @@ async fn the_method_list_shows_every_change_at_once() {
     let created = register(&app, "alain@gmail.com").await;
     assert_eq!(listed(&app).await, vec![created.method.clone()]);
     assert_eq!(listed(&app).await, vec![created.method.clone()]);
-    let megans: MethodList = megan
-        .get("/me/methods")
-        .await
-        .json()
-        .await
-        .expect("methods");
+    let megans: MethodList = megan.get_json("/me/methods").await;
     assert!(
         megans.methods.is_empty(),
         "another user's list is untouched"
@@ -185,7 +165,7 @@ async fn deleting_needs_a_recent_sign_in() {
         .delete(&format!("/me/methods/{}", created.method.id))
         .await;
     assert_problem(response, 401, "reauthentication_required").await;
-    let methods: MethodList = app.get("/me/methods").await.json().await.expect("methods");
+    let methods: MethodList = app.get_json("/me/methods").await;
     assert_eq!(methods.methods.len(), 1);
 }
 
@@ -205,6 +185,6 @@ async fn another_users_method_is_not_found_rather_than_forbidden() {
         "not_found",
     )
     .await;
-    let methods: MethodList = app.get("/me/methods").await.json().await.expect("methods");
+    let methods: MethodList = app.get_json("/me/methods").await;
     assert_eq!(methods.methods.len(), 1);
 }

@@ -320,8 +320,7 @@ async fn a_token_from_the_portal_sign_in_lists_methods_and_creates_the_user_on_f
     let app = app_for(&provider).await;
     let token = provider.token("alice").await;
 
-    let info: security_info_api::EmbeddingInfo =
-        app.get("/embedding").await.json().await.expect("embedding");
+    let info: security_info_api::EmbeddingInfo = app.get_json("/embedding").await;
     assert!(info.bearer_tokens, "the app may ask its host for a token");
 
     let response = get_with(&app, "/me", &token).await;

@@ -64,7 +64,7 @@ async fn the_openapi_document_is_3_1_and_describes_every_call() {
 #[tokio::test]
 async fn the_checked_in_openapi_file_is_up_to_date() {
     let app = TestApp::spawn().await;
-    let served: Value = app.get("/openapi.json").await.json().await.expect("json");
+    let served: Value = app.get_json("/openapi.json").await;
     let pretty = serde_json::to_string_pretty(&served).expect("json") + "\n";
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("openapi.json");
     if std::env::var_os("UPDATE_OPENAPI").is_some() {
