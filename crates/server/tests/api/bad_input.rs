@@ -167,12 +167,7 @@ async fn unknown_api_paths_and_methods_are_problems_not_the_app() {
         .expect("request");
     assert_problem(put, 405, "method_not_supported").await;
     // Client-side routes get the app.
-    let page = app
-        .client
-        .get(format!("{}/security-info", app.address))
-        .send()
-        .await
-        .expect("request");
+    let page = app.get_page("/security-info").await;
     assert_eq!(page.status(), StatusCode::OK);
 }
 

@@ -50,12 +50,7 @@ async fn configured_portals_may_frame_every_response_and_nobody_else() {
 #[tokio::test]
 async fn the_app_page_may_run_only_its_own_scripts_and_its_inline_loader() {
     let app = TestApp::spawn().await;
-    let page = app
-        .client
-        .get(format!("{}/security-info", app.address))
-        .send()
-        .await
-        .expect("request");
+    let page = app.get_page("/security-info").await;
     let policy = page.headers()[header::CONTENT_SECURITY_POLICY]
         .to_str()
         .expect("ascii")

@@ -94,6 +94,15 @@ impl TestApp {
             .expect("request")
     }
 
+    /// A GET outside the API (`/security-info`, `/healthz`, `/dev/mailbox`).
+    pub async fn get_page(&self, path: &str) -> Response {
+        self.client
+            .get(format!("{}{path}", self.address))
+            .send()
+            .await
+            .expect("request")
+    }
+
     /// A GET of the API.
     pub async fn get(&self, path: &str) -> Response {
         self.client
@@ -155,12 +164,7 @@ impl TestApp {
 
     /// The development mailbox.
     pub async fn mailbox(&self) -> DevMailbox {
-        let response = self
-            .client
-            .get(format!("{}/dev/mailbox", self.address))
-            .send()
-            .await
-            .expect("request");
+        let response = self.get_page("/dev/mailbox").await;
         assert_eq!(response.status(), StatusCode::OK);
         response.json().await.expect("mailbox")
     }
@@ -215,12 +219,7 @@ pub async fn sample_responses(app: &TestApp) -> Vec<(String, Response)> {
         "/",
         "/security-info",
     ] {
-        let response = app
-            .client
-            .get(format!("{}{path}", app.address))
-            .send()
-            .await
-            .expect("request");
+        let response = app.get_page(path).await;
         responses.push((path.to_owned(), response));
     }
     responses

@@ -7,12 +7,7 @@ use crate::helpers::*;
 async fn health_and_readiness_answer() {
     let app = TestApp::spawn().await;
     for path in ["/healthz", "/readyz"] {
-        let response = app
-            .client
-            .get(format!("{}{path}", app.address))
-            .send()
-            .await
-            .expect("request");
+        let response = app.get_page(path).await;
         assert_eq!(response.status(), StatusCode::NO_CONTENT, "{path}");
     }
 }
@@ -82,11 +77,6 @@ async fn the_dev_mailbox_exists_only_without_smtp() {
     let dev = TestApp::spawn().await;
     assert_eq!(dev.mailbox().await.messages.len(), 0);
     let with_smtp = TestApp::spawn_with(&["--smtp-url", "smtp://127.0.0.1:9"]).await;
-    let response = with_smtp
-        .client
-        .get(format!("{}/dev/mailbox", with_smtp.address))
-        .send()
-        .await
-        .expect("request");
+    let response = with_smtp.get_page("/dev/mailbox").await;
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
 }
