@@ -20,9 +20,11 @@ use axum::{
     response::Response,
 };
 
-/// What [`apply`] sets.
-const PERMISSIONS: &str = "camera=(), microphone=(), geolocation=(), payment=(), usb=(), \
-                           serial=(), hid=(), bluetooth=()";
+/// The `Permissions-Policy`. Only features Chromium knows: an unknown one (`bluetooth`, say)
+/// is a console error on every page.
+const PERMISSIONS: &str =
+    "camera=(), microphone=(), geolocation=(), payment=(), usb=(), serial=(), hid=()";
+/// The `Strict-Transport-Security` over https: a year, ASVS's minimum.
 const HSTS: &str = "max-age=31536000; includeSubDomains";
 
 /// The headers, built once at start.

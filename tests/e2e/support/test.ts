@@ -1,11 +1,12 @@
 // The specs' `test`: Playwright's, plus a check that runs in every test without being asked:
 // the app must work under its Content-Security-Policy, so any violation the browser reports
-// (a blocked script, style, connection...) fails the test that caused it.
+// (a blocked script, style, connection...) fails the test that caused it, and so does any
+// complaint about the Permissions-Policy header (an unknown feature is logged on every page).
 import { expect, test as base, type BrowserContext } from '@playwright/test';
 
 export { expect };
 
-/** Collects the policy violations Chromium reports in the contexts it watches. */
+/** Collects the policy violations and header errors Chromium reports in the contexts it watches. */
 export class PolicyWatch {
   readonly violations: string[] = [];
 
@@ -15,7 +16,8 @@ export class PolicyWatch {
       const text = message.text();
       // frame-ancestors refusals are the policy working as meant (embedding.spec.ts tests
       // them on purpose); everything else is the app breaking its own policy.
-      if (text.includes('Content Security Policy') && !text.includes('frame-ancestors')) {
+      const policyBroken = text.includes('Content Security Policy') && !text.includes('frame-ancestors');
+      if (policyBroken || text.includes('Permissions-Policy')) {
         this.violations.push(text);
       }
     });
