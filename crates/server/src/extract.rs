@@ -84,12 +84,12 @@ impl FromRequestParts<AppState> for ClientContext {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let forwarded_for: Vec<&str> = parts
+        // Read only when the peer is a trusted proxy (the iterator is lazy).
+        let forwarded_for = parts
             .headers
             .get_all("x-forwarded-for")
             .iter()
-            .filter_map(|v| v.to_str().ok())
-            .collect();
+            .filter_map(|v| v.to_str().ok());
         let ip_address =
             parts
                 .extensions
@@ -98,7 +98,7 @@ impl FromRequestParts<AppState> for ClientContext {
                     state
                         .settings
                         .trusted_proxies
-                        .client_address(peer.ip(), forwarded_for.iter().copied())
+                        .client_address(peer.ip(), forwarded_for)
                         .to_string()
                 });
         let user_agent = parts

@@ -142,8 +142,8 @@ pub fn router(state: AppState) -> Router {
     // Origins are validated at start-up (no spaces, quotes or semicolons), hashes are base64.
     let policy = HeaderValue::from_str(&policy)
         .unwrap_or_else(|_| HeaderValue::from_static("default-src 'none'; frame-ancestors 'self'"));
-    let https = state.origins.public.starts_with("https://");
-    let headers = SecurityHeaders::new(policy, https);
+    // Served over https exactly when the session cookie is `Secure`.
+    let headers = SecurityHeaders::new(policy, state.cookie.secure);
     Router::new()
         .route("/healthz", get(health::get_healthz))
         .route("/readyz", get(health::get_readyz))
