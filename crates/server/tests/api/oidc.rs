@@ -299,6 +299,21 @@ async fn delete_with(app: &TestApp, path: &str, token: &str) -> reqwest::Respons
         .expect("request")
 }
 
+/// The token user's methods.
+async fn methods_with(app: &TestApp, token: &str) -> MethodList {
+    get_with(app, "/me/methods", token)
+        .await
+        .json()
+        .await
+        .expect("methods")
+}
+
+/// Submits the code of registration `id` as the token user.
+async fn verify_with(app: &TestApp, id: &str, token: &str, code: &str) -> reqwest::Response {
+    let path = format!("/me/email-registrations/{id}/verify");
+    post_with(app, &path, token, json!({"code": code})).await
+}
+
 /// Asserts the server takes `token` as a sign-in.
 async fn assert_accepted(app: &TestApp, token: &str) {
     assert_eq!(get_with(app, "/me", token).await.status(), StatusCode::OK);
@@ -368,29 +383,15 @@ async fn a_fresh_token_adds_verifies_and_deletes_an_email_method() {
     let id = registration["id"].as_str().expect("id");
     let code = app.code_sent_to("alice.private@example.org").await;
 
-    let response = post_with(
-        &app,
-        &format!("/me/email-registrations/{id}/verify"),
-        &token,
-        json!({"code": code}),
-    )
-    .await;
+    let response = verify_with(&app, id, &token, &code).await;
     assert_eq!(response.status(), StatusCode::CREATED);
-    let methods: MethodList = get_with(&app, "/me/methods", &token)
-        .await
-        .json()
-        .await
-        .expect("methods");
+    let methods = methods_with(&app, &token).await;
     assert_eq!(methods.methods.len(), 1);
     let method_id = methods.methods[0].id.clone();
 
     let response = delete_with(&app, &format!("/me/methods/{method_id}"), &token).await;
     assert_eq!(response.status(), StatusCode::NO_CONTENT);
-    let methods: MethodList = get_with(&app, "/me/methods", &token)
-        .await
-        .json()
-        .await
-        .expect("methods");
+    let methods = methods_with(&app, &token).await;
     assert!(methods.methods.is_empty());
     // The change notices go to the address from the token.
     app.wait_for_mail_count("alice@example.net", 2).await;
@@ -426,13 +427,7 @@ async fn a_stale_auth_time_needs_reauthentication_for_changes_but_not_for_readin
         get_with(&app, "/me/methods", &stale).await.status(),
         StatusCode::OK
     );
-    let response = post_with(
-        &app,
-        &format!("/me/email-registrations/{id}/verify"),
-        &stale,
-        json!({"code": code}),
-    )
-    .await;
+    let response = verify_with(&app, &id, &stale, &code).await;
     assert_problem(response, 401, "reauthentication_required").await;
     let response = post_with(
         &app,
@@ -443,19 +438,9 @@ async fn a_stale_auth_time_needs_reauthentication_for_changes_but_not_for_readin
     .await;
     assert_problem(response, 401, "reauthentication_required").await;
 
-    let response = post_with(
-        &app,
-        &format!("/me/email-registrations/{id}/verify"),
-        &recent,
-        json!({"code": code}),
-    )
-    .await;
+    let response = verify_with(&app, &id, &recent, &code).await;
     assert_eq!(response.status(), StatusCode::CREATED);
-    let methods: MethodList = get_with(&app, "/me/methods", &stale)
-        .await
-        .json()
-        .await
-        .expect("methods");
+    let methods = methods_with(&app, &stale).await;
     let method_id = &methods.methods[0].id;
     let response = delete_with(&app, &format!("/me/methods/{method_id}"), &stale).await;
     assert_problem(response, 401, "reauthentication_required").await;
