@@ -2,7 +2,7 @@
 // on http://127.0.0.1:A frames the app on http://localhost:B. Over plain http the app's
 // SameSite=Lax cookie is not sent inside a cross-site frame, so the portal hands over a token
 // issued by a real OpenID Connect provider (npm oidc-provider on loopback), as in production.
-import { type FrameLocator, type Page } from '@playwright/test';
+import { type FrameLocator, type Locator, type Page } from '@playwright/test';
 import { expect, test } from '../support/test';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -78,6 +78,18 @@ async function received(page: Page): Promise<Message[]> {
   return page.evaluate(() => (window as unknown as { portal: { messages: Message[] } }).portal.messages);
 }
 
+/** Add method -> Email -> `address` -> Next in the framed app; returns the email dialog. */
+async function askForCode(frame: FrameLocator, address: string): Promise<Locator> {
+  await frame.getByRole('button', { name: en.add_method }).click();
+  const add = frame.getByRole('dialog', { name: en.add_title });
+  await add.getByLabel(en.add_question).selectOption({ label: en.method_type_email });
+  await add.getByRole('button', { name: en.add_submit }).click();
+  const emailDialog = frame.getByRole('dialog', { name: en.email_title });
+  await emailDialog.getByLabel(en.email_question).fill(address);
+  await emailDialog.getByRole('button', { name: en.next }).click();
+  return emailDialog;
+}
+
 async function expectMessage(page: Page, match: (m: Message) => boolean): Promise<void> {
   await expect.poll(async () => (await received(page)).some(match)).toBe(true);
 }
@@ -102,13 +114,7 @@ test('with a token from the portal, the whole add-verify-delete flow runs in the
   // Add method -> Email -> address -> the mailed code.
   const address = 'alice.private@example.org';
   const startedAt = new Date(Date.now() - 1000).toISOString();
-  await frame.getByRole('button', { name: en.add_method }).click();
-  const add = frame.getByRole('dialog', { name: en.add_title });
-  await add.getByLabel(en.add_question).selectOption({ label: en.method_type_email });
-  await add.getByRole('button', { name: en.add_submit }).click();
-  const emailDialog = frame.getByRole('dialog', { name: en.email_title });
-  await emailDialog.getByLabel(en.email_question).fill(address);
-  await emailDialog.getByRole('button', { name: en.next }).click();
+  const emailDialog = await askForCode(frame, address);
   await expect(emailDialog.getByText(fill(en.code_sent, { address }))).toBeVisible();
   const code = codeOf(await nextMail(app.apiUrl, address, startedAt));
   await emailDialog.getByLabel(en.code_label, { exact: true }).fill(code);
@@ -142,13 +148,7 @@ test('a dialog taller than the page grows the frame while it is open, and the fr
   const pageHeight = await frameHeight();
 
   // Add method -> Email -> an address: the code dialog, the tallest one.
-  await frame.getByRole('button', { name: en.add_method }).click();
-  const add = frame.getByRole('dialog', { name: en.add_title });
-  await add.getByLabel(en.add_question).selectOption({ label: en.method_type_email });
-  await add.getByRole('button', { name: en.add_submit }).click();
-  const dialog = frame.getByRole('dialog', { name: en.email_title });
-  await dialog.getByLabel(en.email_question).fill('bob.private@example.org');
-  await dialog.getByRole('button', { name: en.next }).click();
+  const dialog = await askForCode(frame, 'bob.private@example.org');
   await expect(dialog.getByLabel(en.code_label, { exact: true })).toBeVisible();
   // Every dialog fits this page in English; a longer text (another language, a larger font)
   // can make one taller than the page. Stand in for that with a block of content.
@@ -263,13 +263,7 @@ test('a change with a stale sign-in asks the portal for a fresh token instead of
   await page.getByLabel('Token').fill(await oidc.issue('carol'));
 
   const address = 'carol.private@example.org';
-  await frame.getByRole('button', { name: en.add_method }).click();
-  const add = frame.getByRole('dialog', { name: en.add_title });
-  await add.getByLabel(en.add_question).selectOption({ label: en.method_type_email });
-  await add.getByRole('button', { name: en.add_submit }).click();
-  const emailDialog = frame.getByRole('dialog', { name: en.email_title });
-  await emailDialog.getByLabel(en.email_question).fill(address);
-  await emailDialog.getByRole('button', { name: en.next }).click();
+  const emailDialog = await askForCode(frame, address);
   await expect(emailDialog.getByText(fill(en.code_sent, { address }))).toBeVisible();
   await expect(frame.getByRole('dialog', { name: en.reauth_title })).toHaveCount(0);
   const asked = (await received(page)).filter((m) => m.type === 'reauthentication-required');

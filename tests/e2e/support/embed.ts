@@ -5,12 +5,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { DEMO_PASSWORD } from './server';
+import { DEMO_PASSWORD, freePort, requiredEnv } from './server';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '../../..');
@@ -18,25 +17,6 @@ const repo = path.resolve(here, '../../..');
 export const PORTAL_DIR = path.join(repo, 'examples/portal');
 /** The audience the provider script issues access tokens for. */
 export const AUDIENCE = 'https://security-info.test';
-
-/** A free loopback port. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
-function requiredEnv(name: string): string {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set: run the suite with \`cargo xtask test\``);
-  return value;
-}
 
 export interface EmbeddedServer {
   /** The app's public origin, `http://localhost:B`: another site than the hosts on 127.0.0.1. */

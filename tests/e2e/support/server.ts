@@ -25,13 +25,15 @@ export interface RunningServer {
   stop: () => Promise<void>;
 }
 
-function requiredEnv(name: string): string {
+/** An environment variable `cargo xtask test` sets, or a clear error. */
+export function requiredEnv(name: string): string {
   const value = process.env[name];
   if (!value) throw new Error(`${name} is not set: run the suite with \`cargo xtask test\``);
   return value;
 }
 
-async function freePort(): Promise<number> {
+/** A free loopback port. */
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const probe = net.createServer();
     probe.once('error', reject);
