@@ -14,3 +14,4 @@ pub mod reauthenticate_dialog;
 pub mod shell;
 pub mod status;
 pub mod submit_button;
+pub mod top_bar;

@@ -11,6 +11,7 @@ use crate::api::{self, ApiResult};
 use crate::components::language_switcher::LanguageSwitcher;
 use crate::components::nav::Nav;
 use crate::components::status::{StatusRegion, use_status};
+use crate::components::top_bar::TopBar;
 use crate::embed::use_embed;
 use crate::errors::Shown;
 use crate::i18n::{Key, use_i18n};
@@ -67,36 +68,22 @@ pub fn Shell() -> impl IntoView {
     let chrome = move || {
         (!embed.is_embedded()).then(|| {
             view! {
-                <a class="skip-link" href="#main">
-                    {i18n.text(Key::SkipToContent)}
-                </a>
-                <header class="topbar">
-                    <span class="brand">
-                        <svg aria-hidden="true" viewBox="0 0 24 24" width="24" height="24">
-                            <path
-                                d="M12 2l8 3.5v6c0 5-3.5 9-8 10.5C7.5 20.5 4 16.5 4 11.5v-6z"
-                                fill="currentColor"
-                            />
-                        </svg>
-                        <span>{i18n.text(Key::AppName)}</span>
-                    </span>
-                    <div class="topbar-tools">
-                        <LanguageSwitcher />
-                        <span class="user-name">{user_name}</span>
-                        <button
-                            type="button"
-                            class="button button-quiet"
-                            aria-disabled=move || signing_out.get().to_string()
-                            on:click=move |_| {
-                                if !signing_out.get_untracked() {
-                                    sign_out.dispatch_local(());
-                                }
+                <TopBar>
+                    <LanguageSwitcher />
+                    <span class="user-name">{user_name}</span>
+                    <button
+                        type="button"
+                        class="button button-quiet"
+                        aria-disabled=move || signing_out.get().to_string()
+                        on:click=move |_| {
+                            if !signing_out.get_untracked() {
+                                sign_out.dispatch_local(());
                             }
-                        >
-                            {i18n.text(Key::SignOut)}
-                        </button>
-                    </div>
-                </header>
+                        }
+                    >
+                        {i18n.text(Key::SignOut)}
+                    </button>
+                </TopBar>
             }
         })
     };

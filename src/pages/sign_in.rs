@@ -9,6 +9,7 @@ use crate::components::field_error::FieldError;
 use crate::components::language_switcher::LanguageSwitcher;
 use crate::components::status::StatusRegion;
 use crate::components::submit_button::SubmitButton;
+use crate::components::top_bar::TopBar;
 use crate::errors::Shown;
 use crate::i18n::{Key, use_i18n};
 use crate::pages::use_page_title;
@@ -113,23 +114,9 @@ pub fn SignIn() -> impl IntoView {
     };
 
     view! {
-        <a class="skip-link" href="#main">
-            {i18n.text(Key::SkipToContent)}
-        </a>
-        <header class="topbar">
-            <span class="brand">
-                <svg aria-hidden="true" viewBox="0 0 24 24" width="24" height="24">
-                    <path
-                        d="M12 2l8 3.5v6c0 5-3.5 9-8 10.5C7.5 20.5 4 16.5 4 11.5v-6z"
-                        fill="currentColor"
-                    />
-                </svg>
-                <span>{i18n.text(Key::AppName)}</span>
-            </span>
-            <div class="topbar-tools">
-                <LanguageSwitcher />
-            </div>
-        </header>
+        <TopBar>
+            <LanguageSwitcher />
+        </TopBar>
         <main id="main" class="single" tabindex="-1">
             <StatusRegion />
             <form class="card signin" novalidate on:submit=submit>
