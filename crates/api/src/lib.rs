@@ -7,12 +7,16 @@
 
 pub mod code;
 pub mod email;
+pub mod method;
 pub mod problem;
+pub mod registration;
 pub mod wire;
 
 pub use code::{CodeError, VerificationCode};
 pub use email::{EmailAddress, EmailError};
+pub use method::*;
 pub use problem::{Problem, ProblemCode};
+pub use registration::*;
 pub use wire::*;
 
 /// Path prefix of every versioned API call.

@@ -23,8 +23,14 @@ pub enum ProblemCode {
     InvalidEmail,
     /// The email address is in one of the organization's own domains.
     WorkEmailNotAllowed,
-    /// The user already has a method of this type.
+    /// The user already has a method of this type (or of this phone kind).
     MethodAlreadyRegistered,
+    /// The user has as many methods of this type as one account may have.
+    MethodLimitReached,
+    /// Methods of this type have no name to change.
+    MethodNotRenamable,
+    /// The method name is empty, too long or has unprintable characters.
+    InvalidMethodName,
     /// The organization's policy does not allow this method type.
     MethodNotAllowed,
     /// The Origin of a state-changing request is not allowed.
@@ -66,11 +72,16 @@ impl ProblemCode {
             Self::MethodNotAllowed | Self::ForbiddenOrigin => 403,
             Self::NotFound => 404,
             Self::MethodNotSupported => 405,
-            Self::MethodAlreadyRegistered => 409,
+            Self::MethodAlreadyRegistered | Self::MethodLimitReached | Self::MethodNotRenamable => {
+                409
+            }
             Self::CodeExpired | Self::VerificationLocked => 410,
             Self::PayloadTooLarge => 413,
             Self::UnsupportedMediaType => 415,
-            Self::InvalidEmail | Self::WorkEmailNotAllowed | Self::CodeIncorrect => 422,
+            Self::InvalidEmail
+            | Self::WorkEmailNotAllowed
+            | Self::CodeIncorrect
+            | Self::InvalidMethodName => 422,
             Self::ResendTooSoon | Self::TooManyRequests => 429,
             Self::Internal => 500,
             Self::ServiceUnavailable => 503,
@@ -86,6 +97,9 @@ impl ProblemCode {
             Self::InvalidEmail => "Invalid email address",
             Self::WorkEmailNotAllowed => "Work or school address not allowed",
             Self::MethodAlreadyRegistered => "Method already registered",
+            Self::MethodLimitReached => "No more methods of this type can be added",
+            Self::MethodNotRenamable => "This method has no name to change",
+            Self::InvalidMethodName => "Invalid method name",
             Self::MethodNotAllowed => "Method not allowed by your organization",
             Self::ForbiddenOrigin => "Request origin not allowed",
             Self::CodeIncorrect => "Incorrect code",
@@ -112,6 +126,9 @@ impl ProblemCode {
             Self::InvalidEmail => "invalid_email",
             Self::WorkEmailNotAllowed => "work_email_not_allowed",
             Self::MethodAlreadyRegistered => "method_already_registered",
+            Self::MethodLimitReached => "method_limit_reached",
+            Self::MethodNotRenamable => "method_not_renamable",
+            Self::InvalidMethodName => "invalid_method_name",
             Self::MethodNotAllowed => "method_not_allowed",
             Self::ForbiddenOrigin => "forbidden_origin",
             Self::CodeIncorrect => "code_incorrect",
@@ -130,13 +147,16 @@ impl ProblemCode {
     }
 
     /// Every code, for exhaustive tests and documentation.
-    pub const ALL: [ProblemCode; 20] = [
+    pub const ALL: [ProblemCode; 23] = [
         Self::Unauthenticated,
         Self::InvalidCredentials,
         Self::ReauthenticationRequired,
         Self::InvalidEmail,
         Self::WorkEmailNotAllowed,
         Self::MethodAlreadyRegistered,
+        Self::MethodLimitReached,
+        Self::MethodNotRenamable,
+        Self::InvalidMethodName,
         Self::MethodNotAllowed,
         Self::ForbiddenOrigin,
         Self::CodeIncorrect,

@@ -1,0 +1,161 @@
+//! Adding a method on the wire: one lifecycle for every type. The client starts a registration
+//! of a type ([`StartRegistration`], tagged by the type), the server answers with the type's
+//! [`Challenge`], and the client answers it ([`RegistrationAnswer`]); a right answer adds the
+//! method.
+
+use serde::{Deserialize, Serialize};
+
+#[cfg(feature = "openapi")]
+use utoipa::ToSchema;
+
+use crate::method::MethodType;
+
+/// `POST /me/registrations`: start adding a method of a type, with what that type needs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(tag = "type", rename_all = "camelCase", deny_unknown_fields)]
+pub enum StartRegistration {
+    /// An email address: a code is mailed to it.
+    #[serde(rename_all = "camelCase")]
+    Email {
+        /// The address to verify (not parsed here, so a bad one is `invalid_email`, not
+        /// malformed).
+        email_address: String,
+    },
+}
+
+impl StartRegistration {
+    /// The type being registered.
+    pub fn method_type(&self) -> MethodType {
+        match self {
+            StartRegistration::Email { .. } => MethodType::Email,
+        }
+    }
+}
+
+/// How a one-time code reaches the user.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub enum Channel {
+    /// A mail to an address.
+    Email,
+}
+
+impl Channel {
+    /// Stable wire and column name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Email => "email",
+        }
+    }
+}
+
+/// What the user must answer to finish a registration, tagged by its kind.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub enum Challenge {
+    /// A one-time code was sent over a channel; answer with [`RegistrationAnswer::Code`].
+    #[serde(rename_all = "camelCase")]
+    Code {
+        /// How it was sent.
+        channel: Channel,
+        /// Where it was sent (the address as the user typed it, normalized).
+        destination: String,
+        /// How many digits the code has.
+        code_length: u8,
+        /// When the current code stops working (RFC 3339).
+        expires_at: String,
+        /// When a new code may be asked for (RFC 3339).
+        resend_available_at: String,
+    },
+}
+
+/// A pending registration and its challenge (`POST /me/registrations` and `.../resend`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct Registration {
+    /// Opaque registration id.
+    pub id: String,
+    /// The type being registered.
+    #[serde(rename = "type")]
+    pub method_type: MethodType,
+    /// What the user must answer.
+    pub challenge: Challenge,
+}
+
+/// `POST /me/registrations/{id}/verify`: the answer to the registration's challenge.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(tag = "kind", rename_all = "camelCase", deny_unknown_fields)]
+pub enum RegistrationAnswer {
+    /// The code that was sent (not parsed here, so a mistyped one is `code_incorrect`).
+    Code {
+        /// As typed.
+        code: String,
+    },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_start_is_tagged_by_the_type_and_refuses_unknown_fields() {
+        let start: StartRegistration =
+            serde_json::from_str(r#"{"type":"email","emailAddress":"alain@gmail.com"}"#)
+                .expect("parses");
+        assert_eq!(start.method_type(), MethodType::Email);
+        for bad in [
+            r#"{"type":"email","emailAddress":"a@b.c","admin":true}"#,
+            r#"{"emailAddress":"a@b.c"}"#,
+            r#"{"type":"carrierPigeon"}"#,
+        ] {
+            assert!(
+                serde_json::from_str::<StartRegistration>(bad).is_err(),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_code_challenge_names_its_kind_and_channel() {
+        let registration = Registration {
+            id: "r1".into(),
+            method_type: MethodType::Email,
+            challenge: Challenge::Code {
+                channel: Channel::Email,
+                destination: "alain@gmail.com".into(),
+                code_length: 6,
+                expires_at: "2026-11-24T10:10:00Z".into(),
+                resend_available_at: "2026-11-24T10:01:00Z".into(),
+            },
+        };
+        let json = serde_json::to_value(&registration).expect("serializes");
+        assert_eq!(json["type"], "email");
+        assert_eq!(json["challenge"]["kind"], "code");
+        assert_eq!(json["challenge"]["channel"], "email");
+        assert_eq!(json["challenge"]["codeLength"], 6);
+        let back: Registration = serde_json::from_value(json).expect("deserializes");
+        assert_eq!(back, registration);
+    }
+
+    #[test]
+    fn an_answer_is_tagged_by_its_kind() {
+        let answer: RegistrationAnswer =
+            serde_json::from_str(r#"{"kind":"code","code":"123456"}"#).expect("parses");
+        assert_eq!(
+            answer,
+            RegistrationAnswer::Code {
+                code: "123456".into()
+            }
+        );
+        assert!(serde_json::from_str::<RegistrationAnswer>(r#"{"code":"123456"}"#).is_err());
+        assert!(
+            serde_json::from_str::<RegistrationAnswer>(r#"{"kind":"code","code":"1","x":1}"#)
+                .is_err()
+        );
+    }
+}
