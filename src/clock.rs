@@ -15,14 +15,16 @@ pub struct ManualClock {
 }
 
 impl ManualClock {
-    /// Puts a clock reading `start_ms` (epoch milliseconds) in context, for every countdown
-    /// below it.
-    pub fn provide(start_ms: f64) -> Self {
-        let clock = ManualClock {
+    /// A clock reading `start_ms` (epoch milliseconds).
+    pub fn new(start_ms: f64) -> Self {
+        ManualClock {
             now: RwSignal::new(start_ms),
-        };
-        provide_context(clock);
-        clock
+        }
+    }
+
+    /// Puts the clock in context, for every countdown below it.
+    pub fn provide(self) {
+        provide_context(self);
     }
 
     /// Moves the clock `ms` milliseconds forward.
