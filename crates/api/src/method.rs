@@ -286,7 +286,10 @@ mod tests {
             MethodType::Phone,
             MethodType::SecurityKey,
         ] {
-            assert!(t.usable_for().contains(&Usage::TwoStepVerification), "{t:?}");
+            assert!(
+                t.usable_for().contains(&Usage::TwoStepVerification),
+                "{t:?}"
+            );
         }
     }
 
@@ -341,7 +344,10 @@ mod tests {
 
     #[test]
     fn method_names_are_trimmed_and_refuse_what_could_mislead() {
-        assert_eq!(parse_method_name("  My   YubiKey "), Ok("My YubiKey".into()));
+        assert_eq!(
+            parse_method_name("  My   YubiKey "),
+            Ok("My YubiKey".into())
+        );
         assert_eq!(parse_method_name("   "), Err(MethodNameError::Empty));
         assert_eq!(
             parse_method_name(&"k".repeat(MAX_METHOD_NAME_CHARS + 1)),

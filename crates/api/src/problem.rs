@@ -41,6 +41,8 @@ pub enum ProblemCode {
     CodeExpired,
     /// Too many wrong codes: the registration is void; start again.
     VerificationLocked,
+    /// The registration was not finished in time; start again.
+    RegistrationExpired,
     /// A new code was asked for too soon; `retryAfterSeconds` says when.
     ResendTooSoon,
     /// A rate limit was hit; `retryAfterSeconds` says when to try again.
@@ -75,7 +77,7 @@ impl ProblemCode {
             Self::MethodAlreadyRegistered | Self::MethodLimitReached | Self::MethodNotRenamable => {
                 409
             }
-            Self::CodeExpired | Self::VerificationLocked => 410,
+            Self::CodeExpired | Self::VerificationLocked | Self::RegistrationExpired => 410,
             Self::PayloadTooLarge => 413,
             Self::UnsupportedMediaType => 415,
             Self::InvalidEmail
@@ -105,6 +107,7 @@ impl ProblemCode {
             Self::CodeIncorrect => "Incorrect code",
             Self::CodeExpired => "Code expired",
             Self::VerificationLocked => "Too many incorrect codes",
+            Self::RegistrationExpired => "The registration expired",
             Self::ResendTooSoon => "Please wait before asking for a new code",
             Self::TooManyRequests => "Too many requests",
             Self::NotFound => "Not found",
@@ -134,6 +137,7 @@ impl ProblemCode {
             Self::CodeIncorrect => "code_incorrect",
             Self::CodeExpired => "code_expired",
             Self::VerificationLocked => "verification_locked",
+            Self::RegistrationExpired => "registration_expired",
             Self::ResendTooSoon => "resend_too_soon",
             Self::TooManyRequests => "too_many_requests",
             Self::NotFound => "not_found",
@@ -147,7 +151,7 @@ impl ProblemCode {
     }
 
     /// Every code, for exhaustive tests and documentation.
-    pub const ALL: [ProblemCode; 23] = [
+    pub const ALL: [ProblemCode; 24] = [
         Self::Unauthenticated,
         Self::InvalidCredentials,
         Self::ReauthenticationRequired,
@@ -162,6 +166,7 @@ impl ProblemCode {
         Self::CodeIncorrect,
         Self::CodeExpired,
         Self::VerificationLocked,
+        Self::RegistrationExpired,
         Self::ResendTooSoon,
         Self::TooManyRequests,
         Self::NotFound,

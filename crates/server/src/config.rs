@@ -63,14 +63,11 @@ pub struct Config {
     )]
     pub org_domains: Vec<String>,
 
-    /// Method types users may register (comma-separated; known: `email`). Empty allows none.
-    #[arg(
-        long,
-        env = "SECURITY_INFO_ALLOWED_METHODS",
-        default_value = "email",
-        value_delimiter = ','
-    )]
-    pub allowed_methods: Vec<String>,
+    /// Method types users may register (comma-separated wire names: `email`,
+    /// `authenticatorApp`, `securityKey`, `phone`, `securityQuestions`). Unset: every type this
+    /// server implements except `securityQuestions`. Empty allows none.
+    #[arg(long, env = "SECURITY_INFO_ALLOWED_METHODS", value_delimiter = ',')]
+    pub allowed_methods: Option<Vec<String>>,
 
     /// Number of digits in verification codes (6 to 10).
     #[arg(long, env = "SECURITY_INFO_CODE_LENGTH", default_value_t = 6,
@@ -220,22 +217,7 @@ impl Config {
                 anyhow::anyhow!("SECURITY_INFO_ORG_DOMAINS: `{domain}` is not a domain")
             })?;
         }
-        let mut allowed_methods = Vec::new();
-        for name in self
-            .allowed_methods
-            .iter()
-            .map(|n| n.trim())
-            .filter(|n| !n.is_empty())
-        {
-            let method = MethodType::from_name(&name.to_lowercase()).with_context(|| {
-                format!(
-                    "SECURITY_INFO_ALLOWED_METHODS: unknown method type `{name}` (known: email)"
-                )
-            })?;
-            if !allowed_methods.contains(&method) {
-                allowed_methods.push(method);
-            }
-        }
+        let allowed_methods = allowed_methods(self.allowed_methods.as_deref())?;
         let mail_from = match self.mail_from.filter(|m| !m.trim().is_empty()) {
             Some(from) => from.trim().to_owned(),
             None => format!("{} <no-reply@{}>", self.org_name.trim(), org_domains[0]),
@@ -390,6 +372,46 @@ pub fn parse_origin(input: &str, variable: &str) -> anyhow::Result<String> {
     Ok(origin)
 }
 
+/// The method types of `SECURITY_INFO_ALLOWED_METHODS`: unset, every implemented type but
+/// security questions (NIST SP 800-63B and OWASP ASVS advise against knowledge-based answers,
+/// so an organization turns them on knowingly); a name this server does not implement is a
+/// start-up error, not a silently missing method.
+fn allowed_methods(names: Option<&[String]>) -> anyhow::Result<Vec<MethodType>> {
+    let implemented = crate::methods::Methods::new().types();
+    let Some(names) = names else {
+        return Ok(implemented
+            .into_iter()
+            .filter(|t| *t != MethodType::SecurityQuestions)
+            .collect());
+    };
+    let known = || MethodType::ALL.map(MethodType::as_str).join(", ");
+    let mut allowed = Vec::new();
+    for name in names.iter().map(|n| n.trim()).filter(|n| !n.is_empty()) {
+        let method = MethodType::ALL
+            .into_iter()
+            .find(|t| t.as_str().eq_ignore_ascii_case(name))
+            .with_context(|| {
+                format!(
+                    "SECURITY_INFO_ALLOWED_METHODS: unknown method type `{name}` (known: {})",
+                    known()
+                )
+            })?;
+        anyhow::ensure!(
+            implemented.contains(&method),
+            "SECURITY_INFO_ALLOWED_METHODS: `{name}` is not available in this version (available: {})",
+            implemented
+                .iter()
+                .map(|t| t.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        if !allowed.contains(&method) {
+            allowed.push(method);
+        }
+    }
+    Ok(allowed)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -536,6 +558,22 @@ mod tests {
         ] {
             assert!(parse_origin(bad, "X").is_err(), "{bad} must be refused");
         }
+    }
+
+    #[test]
+    fn method_types_are_named_as_on_the_wire_and_must_be_implemented() {
+        let settings = parse(&["--allowed-methods", " Email ,email"]).expect("valid");
+        assert_eq!(settings.allowed_methods, vec![MethodType::Email]);
+        let unknown = parse(&["--allowed-methods", "email,carrierPigeon"])
+            .expect_err("unknown type")
+            .to_string();
+        assert!(unknown.contains("carrierPigeon") && unknown.contains("securityQuestions"));
+        assert!(
+            parse(&["--allowed-methods", "securityQuestions"])
+                .expect_err("not implemented yet")
+                .to_string()
+                .contains("not available in this version")
+        );
     }
 
     #[test]

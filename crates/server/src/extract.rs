@@ -16,7 +16,6 @@ use crate::{
     domain::{language, policy, session_token},
     error::ApiError,
     oidc::{TokenError, VerifiedToken},
-    random,
     state::AppState,
     store::{AccountRecord, ExternalAccountOutcome, ExternalIdentity, NewAccount, SessionRecord},
 };
@@ -301,7 +300,7 @@ async fn external_account(
         subject: token.subject.clone(),
     };
     let profile = NewAccount {
-        account_id: random::id()?,
+        account_id: crate::store::AccountId::generate()?,
         user_principal_name: address,
         display_name,
         password_hash: String::new(),

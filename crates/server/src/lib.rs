@@ -10,6 +10,7 @@ pub mod domain;
 pub mod error;
 pub mod extract;
 pub mod mail;
+pub mod methods;
 pub mod oidc;
 pub mod openapi;
 pub mod origin;

@@ -6,7 +6,7 @@ use utoipa::{
     openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme},
 };
 
-use crate::routes::{activity, email_registrations, embedding, me, methods, session};
+use crate::routes::{activity, embedding, me, methods, registrations, session};
 
 /// The document.
 #[derive(OpenApi)]
@@ -31,9 +31,10 @@ use crate::routes::{activity, email_registrations, embedding, me, methods, sessi
         methods::list_methods,
         methods::list_method_types,
         methods::delete_method,
-        email_registrations::create_email_registration,
-        email_registrations::resend_email_registration,
-        email_registrations::verify_email_registration,
+        methods::rename_method,
+        registrations::create_registration,
+        registrations::resend_registration,
+        registrations::verify_registration,
         activity::list_activity,
         embedding::get_embedding,
         get_openapi,
@@ -45,7 +46,7 @@ use crate::routes::{activity, email_registrations, embedding, me, methods, sessi
         (name = "session", description = "Sign-in, sign-out, step-up"),
         (name = "me", description = "The signed-in user"),
         (name = "methods", description = "Registered methods"),
-        (name = "email registrations", description = "Adding an email method by code"),
+        (name = "registrations", description = "Adding a method of any type: start, answer the challenge"),
     )
 )]
 pub struct ApiDoc;

@@ -5,7 +5,6 @@
 use crate::{
     config::Settings,
     domain::password::PasswordHasher,
-    random,
     secret::Secret,
     store::{NewAccount, Store},
 };
@@ -45,7 +44,7 @@ pub async fn demo_accounts(
         store
             .upsert_account(
                 &NewAccount {
-                    account_id: random::id()?,
+                    account_id: crate::store::AccountId::generate()?,
                     user_principal_name: upn.to_owned(),
                     display_name: name.to_owned(),
                     password_hash,

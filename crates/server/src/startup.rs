@@ -11,6 +11,7 @@ use crate::{
     content_policy::content_security_policy,
     domain::{codes::CodeKeys, password::PasswordHasher},
     mail::{Mailer, dev_outbox::DevOutbox, smtp::SmtpMailer, worker::OutboxWorker},
+    methods::Methods,
     oidc::OidcVerifier,
     origin::AllowedOrigins,
     random,
@@ -19,7 +20,7 @@ use crate::{
     seed,
     state::{AppState, CookieSettings},
     static_files,
-    store::{Store, sqlite::SqliteStore},
+    store::{CachedMethods, MethodStore, Store, sqlite::SqliteStore},
 };
 
 /// Name of the generated code secret in the database.
@@ -37,8 +38,10 @@ impl Application {
     /// when asked, and binds the listener (port 0 picks a free port).
     pub async fn build(config: Config) -> anyhow::Result<Self> {
         let settings = config.validate()?;
-        let store: Arc<dyn Store> =
-            Arc::new(SqliteStore::connect(settings.database_url.expose()).await?);
+        let database = Arc::new(SqliteStore::connect(settings.database_url.expose()).await?);
+        // This process is the only writer of its SQLite file, so method lists can be cached.
+        let methods: Arc<dyn MethodStore> = Arc::new(CachedMethods::new(Arc::clone(&database)));
+        let store: Arc<dyn Store> = database;
         let secret = match &settings.code_secret {
             Some(secret) => secret.expose().as_bytes().to_vec(),
             None => {
@@ -88,6 +91,8 @@ impl Application {
         );
         let state = AppState {
             store: store.clone(),
+            methods,
+            kinds: Methods::new(),
             settings: Arc::new(settings),
             passwords,
             code_keys: code_keys.clone(),

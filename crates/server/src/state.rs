@@ -8,16 +8,21 @@ use crate::{
     config::Settings,
     domain::{codes::CodeKeys, password::PasswordHasher},
     mail::dev_outbox::DevOutbox,
+    methods::Methods,
     oidc::OidcVerifier,
     origin::AllowedOrigins,
-    store::Store,
+    store::{MethodStore, Store},
 };
 
 /// Shared application state (cheap to clone).
 #[derive(Clone)]
 pub struct AppState {
-    /// The database.
+    /// The database (all but the method lists).
     pub store: Arc<dyn Store>,
+    /// The registered methods (cached in front of the database).
+    pub methods: Arc<dyn MethodStore>,
+    /// The method types this server implements.
+    pub kinds: Methods,
     /// Validated configuration.
     pub settings: Arc<Settings>,
     /// Password hashing pool.

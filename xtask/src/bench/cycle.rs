@@ -34,8 +34,8 @@ pub fn run(client: &Client, sessions: &[Session]) -> Result<Value> {
             let (status, body) = client.call(
                 &users[i],
                 "POST",
-                "/api/v1/me/email-registrations",
-                Some(json!({ "emailAddress": addresses[i] })),
+                "/api/v1/me/registrations",
+                Some(json!({ "type": "email", "emailAddress": addresses[i] })),
             )?;
             expect(status, 202, &body)?;
             let id = body["id"]
@@ -50,12 +50,9 @@ pub fn run(client: &Client, sessions: &[Session]) -> Result<Value> {
         let (methods, verified_in) = parallel(users.len(), |i| {
             let started = Instant::now();
             let code = codes.get(&addresses[i]).ok_or("no code for an address")?;
-            let path = format!(
-                "/api/v1/me/email-registrations/{}/verify",
-                registrations[i].0
-            );
-            let (status, body) =
-                client.call(&users[i], "POST", &path, Some(json!({ "code": code })))?;
+            let path = format!("/api/v1/me/registrations/{}/verify", registrations[i].0);
+            let answer = json!({ "kind": "code", "code": code });
+            let (status, body) = client.call(&users[i], "POST", &path, Some(answer))?;
             expect(status, 201, &body)?;
             let id = body["method"]["id"]
                 .as_str()

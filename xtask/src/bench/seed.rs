@@ -21,8 +21,9 @@ pub fn seed_accounts(database: &Path, count: u64) -> Result {
                   (select password_hash from account where user_principal_name = 'alain@contoso.example'),
                   'en', '2026-01-01T00:00:00.000Z'
            from bench_n;
-         insert into method (method_id, account_id, method_type, email_address, created_at)
-           select 'bench-method-' || i, 'bench-account-' || i, 'email', 'user' || i || '@example.net',
+         insert into method (method_id, account_id, method_type, slot, detail, created_at)
+           select 'bench-method-' || i, 'bench-account-' || i, 'email', '',
+                  json_object('emailAddress', 'user' || i || '@example.net'),
                   '2026-01-01T00:00:00.000Z'
            from bench_n;
          commit;"

@@ -3,7 +3,11 @@
 use security_info_api::ActivityKind;
 use time::OffsetDateTime;
 
-use crate::{extract::ClientContext, random, store::NewAuditEvent};
+use crate::{
+    extract::ClientContext,
+    random,
+    store::{AccountId, NewAuditEvent},
+};
 
 /// The stored name of a kind (its wire name).
 pub fn kind_name(kind: ActivityKind) -> &'static str {
@@ -18,6 +22,7 @@ pub fn kind_name(kind: ActivityKind) -> &'static str {
         ActivityKind::VerificationLocked => "verification_locked",
         ActivityKind::MethodAdded => "method_added",
         ActivityKind::MethodDeleted => "method_deleted",
+        ActivityKind::MethodRenamed => "method_renamed",
     }
 }
 
@@ -29,14 +34,14 @@ pub fn kind_from_name(name: &str) -> Option<ActivityKind> {
 /// A new event for `account_id`, with the client's IP address and user agent.
 pub fn event(
     kind: ActivityKind,
-    account_id: Option<&str>,
+    account_id: Option<&AccountId>,
     context: &ClientContext,
     detail: Option<String>,
     at: OffsetDateTime,
 ) -> anyhow::Result<NewAuditEvent> {
     Ok(NewAuditEvent {
         audit_event_id: random::id()?,
-        account_id: account_id.map(str::to_owned),
+        account_id: account_id.cloned(),
         kind: kind_name(kind),
         ip_address: context.ip_address.clone(),
         user_agent: context.user_agent.clone(),
@@ -62,6 +67,7 @@ mod tests {
             ActivityKind::VerificationLocked,
             ActivityKind::MethodAdded,
             ActivityKind::MethodDeleted,
+            ActivityKind::MethodRenamed,
         ] {
             assert_eq!(kind_from_name(kind_name(kind)), Some(kind));
         }

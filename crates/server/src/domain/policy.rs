@@ -17,8 +17,11 @@ pub const DEFAULT_RESEND_COOLDOWN: Duration = Duration::seconds(60);
 pub const MAX_RESEND_COOLDOWN: Duration = Duration::minutes(10);
 /// Codes per account per hour.
 pub const CODES_PER_ACCOUNT_PER_HOUR: u32 = 5;
-/// Codes per destination address per day.
-pub const CODES_PER_ADDRESS_PER_DAY: u32 = 10;
+/// Codes per destination (address or number, over any channel) per day.
+pub const CODES_PER_DESTINATION_PER_DAY: u32 = 10;
+/// A registration not finished this long after it started is over, whatever its codes say:
+/// resending cannot keep one alive forever.
+pub const REGISTRATION_LIFETIME: Duration = Duration::hours(1);
 
 /// A session unused this long is over.
 pub const SESSION_IDLE_TIMEOUT: Duration = Duration::minutes(30);

@@ -2,18 +2,16 @@
 //! the body is rendered only when the worker delivers it, so the database never holds a code
 //! in clear (the code travels sealed and is erased after delivery).
 
+use security_info_api::MethodType;
 use time::OffsetDateTime;
 
 use super::templates::{self, ChangeParams, CodeParams};
 use crate::{
     clock,
-    domain::{
-        codes::{CodeKeys, PlainCode},
-        mask,
-    },
+    domain::codes::{CodeKeys, PlainCode},
     extract::ClientContext,
     random,
-    store::NewOutboxMessage,
+    store::{AccountRecord, NewOutboxMessage},
 };
 
 /// The code mail for `recipient`.
@@ -46,31 +44,40 @@ pub fn code_mail(
     })
 }
 
-/// The "method added/deleted" notice to the user's work address.
+/// What happened to a method, for its notice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change {
+    /// It was registered.
+    Added,
+    /// It was deleted.
+    Deleted,
+}
+
+/// The "method added/deleted" notice to the account's work address, in its language.
 pub fn change_notice(
-    recipient: &str,
-    language: &str,
+    account: &AccountRecord,
     org_name: &str,
-    added: bool,
-    email_address: &str,
+    change: Change,
+    method_type: MethodType,
+    description: &str,
     context: &ClientContext,
     now: OffsetDateTime,
 ) -> anyhow::Result<NewOutboxMessage> {
     let params = ChangeParams {
         org_name: org_name.to_owned(),
-        method: mask::email(email_address),
+        method_type: method_type.as_str().to_owned(),
+        method: description.to_owned(),
         occurred_at: clock::format(now),
         ip_address: context.ip_address.clone(),
         browser: templates::browser_name(context.user_agent.as_deref()),
     };
     Ok(NewOutboxMessage {
         outbox_message_id: random::id()?,
-        recipient: recipient.to_owned(),
-        language: language.to_owned(),
-        template: if added {
-            templates::METHOD_ADDED
-        } else {
-            templates::METHOD_DELETED
+        recipient: account.user_principal_name.clone(),
+        language: account.language.clone(),
+        template: match change {
+            Change::Added => templates::METHOD_ADDED,
+            Change::Deleted => templates::METHOD_DELETED,
         }
         .to_owned(),
         params: serde_json::to_string(&params)?,

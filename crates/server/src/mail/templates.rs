@@ -32,7 +32,10 @@ pub struct CodeParams {
 pub struct ChangeParams {
     /// Organization name.
     pub org_name: String,
-    /// The method, masked (`a***@gmail.com`).
+    /// The method's type (wire name). Messages queued before types had names were all email.
+    #[serde(default = "email_type")]
+    pub method_type: String,
+    /// The method, described by its type's module: masked (`a***@gmail.com`), never a secret.
     pub method: String,
     /// When, RFC 3339.
     pub occurred_at: String,
@@ -40,6 +43,28 @@ pub struct ChangeParams {
     pub ip_address: Option<String>,
     /// With which browser.
     pub browser: Option<String>,
+}
+
+fn email_type() -> String {
+    "email".to_owned()
+}
+
+/// How a notice names a method of a type, before its description (`The email address
+/// a***@gmail.com`), in the notice's language.
+fn method_phrase(language: &str, method_type: &str) -> &'static str {
+    let dutch = language == "nl";
+    match (method_type, dutch) {
+        ("authenticatorApp", false) => "The authenticator app",
+        ("authenticatorApp", true) => "De authenticator-app",
+        ("phone", false) => "The phone number",
+        ("phone", true) => "Het telefoonnummer",
+        ("securityKey", false) => "The security key",
+        ("securityKey", true) => "De beveiligingssleutel",
+        ("securityQuestions", false) => "Security questions",
+        ("securityQuestions", true) => "Beveiligingsvragen",
+        (_, false) => "The email address",
+        (_, true) => "Het e-mailadres",
+    }
 }
 
 /// Escapes text for HTML.
@@ -127,7 +152,12 @@ pub fn verification_code(
 /// Renders a "method added" or "method deleted" notice.
 pub fn change_notice(to: &str, language: &str, added: bool, params: &ChangeParams) -> OutgoingMail {
     let org = &params.org_name;
-    let method = &params.method;
+    let method = format!(
+        "{} {}",
+        method_phrase(language, &params.method_type),
+        params.method
+    );
+    let method = method.trim_end();
     let when = human_time(&params.occurred_at);
     let unknown = if language == "nl" {
         "onbekend"
@@ -145,7 +175,7 @@ pub fn change_notice(to: &str, language: &str, added: bool, params: &ChangeParam
         (
             format!("Er is een beveiligingsmethode {what} uw {org}-account"),
             vec![
-                format!("Het e-mailadres {method} is {what} de beveiligingsgegevens van uw {org}-account."),
+                format!("{method} is {what} de beveiligingsgegevens van uw {org}-account."),
                 format!("Wanneer: {when}\nIP-adres: {ip}\nBrowser: {browser}"),
                 "Hebt u dit zelf gedaan? Dan hoeft u niets te doen. Zo niet, neem dan direct contact op met uw helpdesk.".to_owned(),
             ],
@@ -155,7 +185,7 @@ pub fn change_notice(to: &str, language: &str, added: bool, params: &ChangeParam
         (
             format!("A security info method was {what} your {org} account"),
             vec![
-                format!("The email address {method} was {what} the security info of your {org} account."),
+                format!("{method} was {what} the security info of your {org} account."),
                 format!("When: {when}\nIP address: {ip}\nBrowser: {browser}"),
                 "If this was you, there is nothing to do. If it wasn't, contact your helpdesk right away.".to_owned(),
             ],
@@ -246,6 +276,7 @@ mod tests {
         };
         let change_params = ChangeParams {
             org_name: "Contoso".into(),
+            method_type: "email".into(),
             method: "a***@gmail.com".into(),
             occurred_at: "2026-11-24T10:22:00.000Z".into(),
             ip_address: None,
@@ -276,6 +307,7 @@ mod tests {
     fn notices_escape_what_the_client_sent() {
         let params = ChangeParams {
             org_name: "Contoso".into(),
+            method_type: "email".into(),
             method: "a***@gmail.com".into(),
             occurred_at: "2026-11-24T10:22:00.000Z".into(),
             ip_address: Some("192.0.2.1".into()),
@@ -283,9 +315,28 @@ mod tests {
         };
         let mail = change_notice("megan@contoso.example", "en", false, &params);
         assert!(mail.html.contains("&lt;script&gt;"));
+        assert!(
+            mail.text
+                .starts_with("The email address a***@gmail.com was deleted from")
+        );
         assert_eq!(
             mail.subject,
             "A security info method was deleted from your Contoso account"
+        );
+    }
+
+    #[test]
+    fn a_notice_queued_before_method_types_still_reads_as_email() {
+        let params: ChangeParams = serde_json::from_str(
+            r#"{"orgName":"Contoso","method":"a***@gmail.com","occurredAt":"2026-11-24T10:22:00.000Z"}"#,
+        )
+        .expect("old parameters parse");
+        let mail = change_notice("megan@contoso.example", "nl", true, &params);
+        assert!(
+            mail.text
+                .starts_with("Het e-mailadres a***@gmail.com is toegevoegd aan"),
+            "{}",
+            mail.text
         );
     }
 }

@@ -8,7 +8,7 @@ use crate::{config::Settings, extract::CurrentUser, state::AppState, store::Acco
 /// The wire form of an account.
 pub fn user_of(account: &AccountRecord, settings: &Settings) -> User {
     User {
-        id: account.account_id.clone(),
+        id: account.account_id.to_string(),
         display_name: account.display_name.clone(),
         user_principal_name: account.user_principal_name.clone(),
         organization: Organization {

@@ -6,31 +6,19 @@ use axum::{
     http::StatusCode,
 };
 use security_info_api::{
-    ActivityKind, Method, MethodList, MethodType, MethodTypeInfo, MethodTypeList, Problem,
-    ProblemCode, UnavailableReason,
+    ActivityKind, Method, MethodList, MethodTypeInfo, MethodTypeList, Problem, ProblemCode,
+    RenameMethod, UnavailableReason, parse_method_name,
 };
 
 use crate::{
     clock,
-    domain::{audit, mask},
+    domain::audit,
     error::{ApiError, ApiResult},
-    extract::{ClientContext, CurrentUser},
+    extract::{ApiJson, ClientContext, CurrentUser},
     mail::outbox,
     state::AppState,
-    store::MethodRecord,
+    store::{MethodId, MethodRecord},
 };
-
-/// The wire form of a stored method (`None` for a type this build does not know).
-pub fn method_of(record: &MethodRecord) -> Option<Method> {
-    let method_type = MethodType::from_name(&record.method_type)?;
-    Some(Method {
-        id: record.method_id.clone(),
-        method_type,
-        email_address: record.email_address.clone(),
-        created_at: clock::format(record.created_at),
-        usable_for: method_type.usable_for(),
-    })
-}
 
 /// The user's methods, oldest first.
 #[utoipa::path(get, path = "/me/methods", tag = "methods",
@@ -42,13 +30,14 @@ pub async fn list_methods(
     State(state): State<AppState>,
     current: CurrentUser,
 ) -> ApiResult<Json<MethodList>> {
-    let methods = state
-        .store
+    let mut methods = Vec::new();
+    for record in state
+        .methods
         .list_methods(&current.account.account_id)
         .await?
-        .iter()
-        .filter_map(method_of)
-        .collect();
+    {
+        methods.extend(state.kinds.wire(&record)?);
+    }
     Ok(Json(MethodList { methods }))
 }
 
@@ -63,31 +52,50 @@ pub async fn list_method_types(
     current: CurrentUser,
 ) -> ApiResult<Json<MethodTypeList>> {
     let existing = state
-        .store
+        .methods
         .list_methods(&current.account.account_id)
         .await?;
-    let method_types = MethodType::ALL
+    let method_types = state
+        .kinds
+        .types()
         .into_iter()
         .map(|method_type| {
-            let reason = if !state.settings.allowed_methods.contains(&method_type) {
-                Some(UnavailableReason::NotAllowedByPolicy)
-            } else if existing
+            let registered = existing
                 .iter()
-                .any(|m| m.method_type == method_type.as_str())
-            {
-                Some(UnavailableReason::AlreadyRegistered)
+                .filter(|m| m.method_type == method_type)
+                .count();
+            let registered = u32::try_from(registered).unwrap_or(u32::MAX);
+            let reason = if state.settings.allowed_methods.contains(&method_type) {
+                UnavailableReason::for_count(method_type, registered)
             } else {
-                None
+                Some(UnavailableReason::NotAllowedByPolicy)
             };
             MethodTypeInfo {
                 method_type,
                 usable_for: method_type.usable_for(),
                 allowed: reason.is_none(),
                 reason,
+                registered,
+                limit: method_type.limit(),
             }
         })
         .collect();
     Ok(Json(MethodTypeList { method_types }))
+}
+
+/// One of the signed-in user's methods (`not_found` also for other users' methods).
+async fn own_method(
+    state: &AppState,
+    current: &CurrentUser,
+    id: &MethodId,
+) -> ApiResult<MethodRecord> {
+    state
+        .methods
+        .list_methods(&current.account.account_id)
+        .await?
+        .into_iter()
+        .find(|m| &m.method_id == id)
+        .ok_or_else(|| ApiError::code(ProblemCode::NotFound))
 }
 
 /// Deletes one of the user's methods (needs a recent sign-in); the user is notified by mail.
@@ -108,38 +116,86 @@ pub async fn delete_method(
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
     let account = &current.account;
-    let not_found = || ApiError::code(ProblemCode::NotFound);
-    let method = state
-        .store
-        .list_methods(&account.account_id)
-        .await?
-        .into_iter()
-        .find(|m| m.method_id == id)
-        .ok_or_else(not_found)?;
+    let id = MethodId::from(id);
+    let method = own_method(&state, &current, &id).await?;
     current.require_step_up(state.settings.step_up_window)?;
     let now = clock::now();
-    let address = method.email_address.clone().unwrap_or_default();
+    let description = state.kinds.describe(&method);
     let event = audit::event(
         ActivityKind::MethodDeleted,
         Some(&account.account_id),
         &context,
-        Some(mask::email(&address)),
+        Some(description.clone()),
         now,
     )?;
     let notice = outbox::change_notice(
-        &account.user_principal_name,
-        &account.language,
+        account,
         &state.settings.org_name,
-        false,
-        &address,
+        outbox::Change::Deleted,
+        method.method_type,
+        &description,
         &context,
         now,
     )?;
     state
-        .store
+        .methods
         .delete_method(&account.account_id, &id, &event, &notice)
         .await?
-        .ok_or_else(not_found)?;
+        .ok_or_else(|| ApiError::code(ProblemCode::NotFound))?;
     state.outbox_wakeup.notify_one();
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Gives a method of a type that has a name (authenticator apps, security keys) a new one.
+/// A name is only a label, so no step-up; the change is in the audit trail.
+#[utoipa::path(patch, path = "/me/methods/{id}", tag = "methods",
+    params(("id" = String, Path, description = "Method id")),
+    request_body = RenameMethod,
+    responses(
+        (status = 200, description = "Renamed", body = Method),
+        (status = 401, description = "`unauthenticated`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found` (also for other users' methods)", body = Problem,
+         content_type = "application/problem+json"),
+        (status = 409, description = "`method_not_renamable`: the type has no name", body = Problem,
+         content_type = "application/problem+json"),
+        (status = 422, description = "`invalid_method_name`: empty, longer than 64 characters, or unprintable characters",
+         body = Problem, content_type = "application/problem+json"),
+    ))]
+#[tracing::instrument(skip_all, fields(method_id = %id))]
+pub async fn rename_method(
+    State(state): State<AppState>,
+    context: ClientContext,
+    current: CurrentUser,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<RenameMethod>,
+) -> ApiResult<Json<Method>> {
+    let account = &current.account;
+    let id = MethodId::from(id);
+    let method = own_method(&state, &current, &id).await?;
+    if !state
+        .kinds
+        .get(method.method_type)
+        .is_some_and(|kind| kind.renamable())
+    {
+        return Err(ApiError::code(ProblemCode::MethodNotRenamable));
+    }
+    let name = parse_method_name(&body.name)
+        .map_err(|error| ApiError::detail(ProblemCode::InvalidMethodName, format!("{error:?}")))?;
+    let event = audit::event(
+        ActivityKind::MethodRenamed,
+        Some(&account.account_id),
+        &context,
+        Some(name.clone()),
+        clock::now(),
+    )?;
+    let renamed = state
+        .methods
+        .rename_method(&account.account_id, &id, &name, &event)
+        .await?
+        .ok_or_else(|| ApiError::code(ProblemCode::NotFound))?;
+    state
+        .kinds
+        .wire(&renamed)?
+        .map(Json)
+        .ok_or_else(|| anyhow::anyhow!("a renamable type is implemented").into())
 }

@@ -2,12 +2,12 @@
 
 pub mod activity;
 pub mod dev_mailbox;
-pub mod email_registrations;
 pub mod embedding;
 pub mod fallback;
 pub mod health;
 pub mod me;
 pub mod methods;
+pub mod registrations;
 pub mod session;
 
 use axum::{
@@ -32,19 +32,22 @@ pub fn api_router(state: &AppState) -> Router<AppState> {
         )
         .route("/me", get(me::get_me))
         .route("/me/methods", get(methods::list_methods))
-        .route("/me/methods/{id}", delete(methods::delete_method))
+        .route(
+            "/me/methods/{id}",
+            delete(methods::delete_method).patch(methods::rename_method),
+        )
         .route("/me/method-types", get(methods::list_method_types))
         .route(
-            "/me/email-registrations",
-            post(email_registrations::create_email_registration),
+            "/me/registrations",
+            post(registrations::create_registration),
         )
         .route(
-            "/me/email-registrations/{id}/resend",
-            post(email_registrations::resend_email_registration),
+            "/me/registrations/{id}/resend",
+            post(registrations::resend_registration),
         )
         .route(
-            "/me/email-registrations/{id}/verify",
-            post(email_registrations::verify_email_registration),
+            "/me/registrations/{id}/verify",
+            post(registrations::verify_registration),
         )
         .route("/me/activity", get(activity::list_activity))
         .route("/embedding", get(embedding::get_embedding))

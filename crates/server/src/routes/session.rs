@@ -16,11 +16,10 @@ use crate::{
     domain::{audit, policy, session_token},
     error::{ApiError, ApiResult},
     extract::{ApiJson, ClientContext, CurrentSession},
-    random,
     routes::me::user_of,
     secret::Secret,
     state::AppState,
-    store::{FailedSignIns, NewSession},
+    store::{FailedSignIns, NewSession, SessionId},
 };
 
 /// Refuses a password check when the account or the client's address has failed too often
@@ -103,7 +102,7 @@ pub async fn create_session(
             let account_id = other.map(|a| a.account_id);
             let event = audit::event(
                 ActivityKind::SignInFailed,
-                account_id.as_deref(),
+                account_id.as_ref(),
                 &context,
                 None,
                 now,
@@ -127,7 +126,7 @@ pub async fn create_session(
     }
     let token = session_token::generate()?;
     let session = NewSession {
-        session_id: random::id()?,
+        session_id: SessionId::generate()?,
         account_id: account.account_id.clone(),
         token_hash: session_token::hash(&token),
         created_at: now,

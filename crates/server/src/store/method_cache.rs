@@ -1,6 +1,7 @@
 //! Each account's method list, kept in memory: `GET /me/methods` is the page's main read, and
-//! the list changes only through this process (verifying a registration, deleting a method),
-//! so the store can forget a list exactly when it changes instead of reading it every time.
+//! the list changes only through this process (adding, renaming or deleting a method), so
+//! [`super::CachedMethods`] can forget a list exactly when it changes instead of reading it
+//! every time.
 //!
 //! Correctness rests on two rules. A writer forgets the account's list *after* its
 //! transaction ends (an [`Invalidation`] guard, dropped even when the request is cancelled
@@ -102,10 +103,14 @@ mod tests {
 
     fn method(id: &str) -> MethodRecord {
         MethodRecord {
-            method_id: id.to_owned(),
-            method_type: "email".to_owned(),
-            email_address: Some("a@example.net".to_owned()),
+            method_id: id.to_owned().into(),
+            method_type: security_info_api::MethodType::Email,
+            slot: String::new(),
+            name: None,
+            detail: r#"{"emailAddress":"a@example.net"}"#.to_owned(),
+            credential: None,
             created_at: time::OffsetDateTime::UNIX_EPOCH,
+            last_used_at: None,
         }
     }
 
@@ -114,7 +119,7 @@ mod tests {
         let cache = MethodCache::default();
         let miss = cache.get("a").expect_err("empty at first");
         cache.store("a", miss, &[method("m1")]);
-        assert_eq!(cache.get("a").expect("hit")[0].method_id, "m1");
+        assert_eq!(cache.get("a").expect("hit")[0].method_id.as_str(), "m1");
         drop(cache.invalidation("a"));
         assert!(cache.get("a").is_err());
     }

@@ -1,7 +1,13 @@
-//! Persistence behind one trait, so handlers never see SQL and a PostgreSQL implementation can
-//! follow. Every method that changes several rows does so in one transaction; rules that must
-//! hold under concurrency (rate limits, attempt counts) are checked inside that transaction.
+//! Persistence behind traits, one per aggregate, so handlers never see SQL and another engine
+//! can follow by implementing the same traits. Every method that changes several rows does so
+//! in one transaction; rules that must hold under concurrency (rate limits, attempt counts,
+//! how many methods an account may have) are checked inside that transaction.
+//!
+//! Failures of the database itself are `anyhow::Error`s; outcomes a client can cause are
+//! returned as values.
 
+mod cached_methods;
+pub mod ids;
 pub mod method_cache;
 mod records;
 pub mod sqlite;
@@ -9,20 +15,27 @@ pub mod sqlite;
 use async_trait::async_trait;
 use time::OffsetDateTime;
 
+pub use cached_methods::CachedMethods;
+pub use ids::{AccountId, MethodId, RegistrationId, SessionId};
 pub use records::*;
 
-/// The database, as the rest of the server sees it. Failures of the database itself are
-/// `anyhow::Error`s; outcomes a client can cause are returned as values.
+/// The whole database but the method lists (see [`MethodStore`]), as the server sees it.
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store:
+    AccountStore + SessionStore + RegistrationStore + OutboxStore + AuditStore + Send + Sync + 'static
+{
     /// Succeeds when the database answers (readiness).
     async fn ping(&self) -> anyhow::Result<()>;
 
     /// The named server secret, created from `generate` the first time.
     async fn server_secret(&self, name: &str, generate: Vec<u8>) -> anyhow::Result<Vec<u8>>;
+}
 
+/// Accounts: built-in ones and those of the identity provider.
+#[async_trait]
+pub trait AccountStore: Send + Sync {
     /// Creates the account when no account has its user principal name; otherwise replaces
-    /// its display name and, when given, its password hash.
+    /// its display name and, when asked, its password hash.
     async fn upsert_account(
         &self,
         account: &NewAccount,
@@ -40,7 +53,11 @@ pub trait Store: Send + Sync + 'static {
         identity: &ExternalIdentity,
         profile: &NewAccount,
     ) -> anyhow::Result<ExternalAccountOutcome>;
+}
 
+/// Sessions and the sign-in attempts that create them.
+#[async_trait]
+pub trait SessionStore: Send + Sync {
     /// Failed sign-ins for `username` and from `ip_address` since `since`, with the oldest
     /// failure of each (for `Retry-After`).
     async fn failed_sign_ins(
@@ -80,12 +97,13 @@ pub trait Store: Send + Sync + 'static {
     ) -> anyhow::Result<Option<(SessionRecord, AccountRecord)>>;
 
     /// Marks the session used now (idle timeout).
-    async fn touch_session(&self, session_id: &str, at: OffsetDateTime) -> anyhow::Result<()>;
+    async fn touch_session(&self, session_id: &SessionId, at: OffsetDateTime)
+    -> anyhow::Result<()>;
 
     /// Marks the session freshly authenticated (step-up).
     async fn reauthenticate_session(
         &self,
-        session_id: &str,
+        session_id: &SessionId,
         at: OffsetDateTime,
         audit: &NewAuditEvent,
     ) -> anyhow::Result<()>;
@@ -93,78 +111,107 @@ pub trait Store: Send + Sync + 'static {
     /// Destroys the session (sign-out, or expiry with `audit` = `None`).
     async fn delete_session(
         &self,
-        session_id: &str,
+        session_id: &SessionId,
         audit: Option<&NewAuditEvent>,
     ) -> anyhow::Result<()>;
+}
 
-    /// The account's methods, oldest first.
-    async fn list_methods(&self, account_id: &str) -> anyhow::Result<Vec<MethodRecord>>;
+/// A code about to be sent for a registration: the code's row and the message carrying it.
+#[derive(Debug, Clone)]
+pub struct SentCode {
+    /// The code (hashed).
+    pub code: NewCode,
+    /// The message that carries it (the code sealed).
+    pub message: NewOutboxMessage,
+}
 
-    /// Deletes one of the account's methods, with its audit event and notification.
-    /// Returns the deleted method, `None` when the account has no such method.
-    async fn delete_method(
+/// Registrations in progress and the one-time codes sent for them.
+#[async_trait]
+pub trait RegistrationStore: Send + Sync {
+    /// Starts a registration, superseding the account's other pending registrations, with its
+    /// first code when its type sends one, unless a code limit is reached.
+    async fn start_registration(
         &self,
-        account_id: &str,
-        method_id: &str,
-        audit: &NewAuditEvent,
-        notification: &NewOutboxMessage,
-    ) -> anyhow::Result<Option<MethodRecord>>;
-
-    /// Starts a registration with its first code and mail, superseding the account's other
-    /// pending registrations, unless a code limit is reached.
-    async fn start_email_registration(
-        &self,
-        registration: &NewEmailRegistration,
-        code: &NewVerificationCode,
-        mail: &NewOutboxMessage,
+        registration: &NewRegistration,
+        first_code: Option<&SentCode>,
         audit: &NewAuditEvent,
         limits: &CodeLimits,
     ) -> anyhow::Result<Result<(), LimitHit>>;
 
     /// The account's registration with this id, with its newest code.
-    async fn email_registration(
+    async fn registration(
         &self,
-        account_id: &str,
-        registration_id: &str,
-    ) -> anyhow::Result<Option<EmailRegistrationRecord>>;
+        account_id: &AccountId,
+        registration_id: &RegistrationId,
+    ) -> anyhow::Result<Option<RegistrationRecord>>;
 
-    /// Adds a new code (the previous one stops working) and its mail to a pending
-    /// registration, unless the cooldown or a limit says no.
-    async fn add_verification_code(
+    /// Adds a new code (the previous one stops working) to a pending registration, unless
+    /// the cooldown or a limit says no.
+    async fn add_code(
         &self,
-        code: &NewVerificationCode,
-        mail: &NewOutboxMessage,
+        sent: &SentCode,
         audit: &NewAuditEvent,
         limits: &CodeLimits,
     ) -> anyhow::Result<Result<(), LimitHit>>;
 
-    /// Counts one wrong code if the registration is still pending with `seen_attempts`
+    /// Counts one wrong answer if the registration is still pending with `seen_attempts`
     /// failures; with `lock`, voids it. Returns false when someone else changed it first.
-    async fn record_failed_verification(
+    async fn record_failed_answer(
         &self,
-        registration_id: &str,
+        registration_id: &RegistrationId,
         seen_attempts: u32,
         lock: bool,
         audits: &[NewAuditEvent],
     ) -> anyhow::Result<bool>;
 
-    /// Completes a pending registration: adds the method, with audit event and notification.
-    async fn complete_email_registration(
+    /// Marks a pending registration expired.
+    async fn expire_registration(&self, registration_id: &RegistrationId) -> anyhow::Result<()>;
+}
+
+/// The registered methods. Kept apart from [`Store`] so that any engine's implementation can
+/// be wrapped in [`CachedMethods`]; the server reaches methods only through that wrapper.
+#[async_trait]
+pub trait MethodStore: Send + Sync + 'static {
+    /// The account's methods, oldest first.
+    async fn list_methods(&self, account_id: &AccountId) -> anyhow::Result<Vec<MethodRecord>>;
+
+    /// Completes a pending registration by adding its method, with audit event and
+    /// notification, unless the method's slot is taken or the account has `limit` methods of
+    /// the type already (then the registration stays pending).
+    async fn add_method(
         &self,
-        registration_id: &str,
+        registration_id: &RegistrationId,
         method: &NewMethod,
+        limit: u32,
         audit: &NewAuditEvent,
         notification: &NewOutboxMessage,
-    ) -> anyhow::Result<CompleteOutcome>;
+    ) -> anyhow::Result<AddOutcome>;
 
-    /// The account's audit trail, newest first.
-    async fn list_activity(
+    /// Deletes one of the account's methods, with its audit event and notification.
+    /// Returns the deleted method, `None` when the account has no such method.
+    async fn delete_method(
         &self,
-        account_id: &str,
-        limit: u32,
-    ) -> anyhow::Result<Vec<AuditEventRecord>>;
+        account_id: &AccountId,
+        method_id: &MethodId,
+        audit: &NewAuditEvent,
+        notification: &NewOutboxMessage,
+    ) -> anyhow::Result<Option<MethodRecord>>;
 
-    /// Outbox messages due for (another) delivery attempt, oldest first.
+    /// Gives one of the account's methods a new name, with its audit event. Returns the
+    /// renamed method, `None` when the account has no such method.
+    async fn rename_method(
+        &self,
+        account_id: &AccountId,
+        method_id: &MethodId,
+        name: &str,
+        audit: &NewAuditEvent,
+    ) -> anyhow::Result<Option<MethodRecord>>;
+}
+
+/// The durable outbox of messages to deliver.
+#[async_trait]
+pub trait OutboxStore: Send + Sync {
+    /// Messages due for (another) delivery attempt, oldest first.
     async fn due_outbox_messages(
         &self,
         now: OffsetDateTime,
@@ -186,4 +233,16 @@ pub trait Store: Send + Sync + 'static {
         retry_at: Option<OffsetDateTime>,
         at: OffsetDateTime,
     ) -> anyhow::Result<()>;
+}
+
+/// The audit trail. Events are written by the changes they record, in the same transaction;
+/// this reads them back.
+#[async_trait]
+pub trait AuditStore: Send + Sync {
+    /// The account's audit trail, newest first.
+    async fn list_activity(
+        &self,
+        account_id: &AccountId,
+        limit: u32,
+    ) -> anyhow::Result<Vec<AuditEventRecord>>;
 }

@@ -1,12 +1,15 @@
 //! Plain rows going into and coming out of the [`Store`](super::Store).
 
+use security_info_api::{Channel, MethodType};
 use time::{Duration, OffsetDateTime};
+
+use super::ids::{AccountId, MethodId, RegistrationId, SessionId};
 
 /// An account to create or refresh.
 #[derive(Debug, Clone)]
 pub struct NewAccount {
     /// Id to use when the account is new.
-    pub account_id: String,
+    pub account_id: AccountId,
     /// Sign-in name.
     pub user_principal_name: String,
     /// Greeting name.
@@ -19,7 +22,7 @@ pub struct NewAccount {
 #[derive(Debug, Clone)]
 pub struct AccountRecord {
     /// Id.
-    pub account_id: String,
+    pub account_id: AccountId,
     /// Sign-in name.
     pub user_principal_name: String,
     /// Greeting name.
@@ -65,9 +68,9 @@ pub struct FailedSignIns {
 #[derive(Debug, Clone)]
 pub struct NewSession {
     /// Id.
-    pub session_id: String,
+    pub session_id: SessionId,
     /// Owner.
-    pub account_id: String,
+    pub account_id: AccountId,
     /// SHA-256 of the cookie token (hex).
     pub token_hash: String,
     /// Creation time (also authentication and last use).
@@ -84,9 +87,9 @@ pub struct NewSession {
 #[derive(Debug, Clone)]
 pub struct SessionRecord {
     /// Id.
-    pub session_id: String,
+    pub session_id: SessionId,
     /// Owner.
-    pub account_id: String,
+    pub account_id: AccountId,
     /// Last sign-in or re-authentication.
     pub authenticated_at: OffsetDateTime,
     /// Last use.
@@ -99,13 +102,19 @@ pub struct SessionRecord {
 #[derive(Debug, Clone)]
 pub struct NewMethod {
     /// Id.
-    pub method_id: String,
+    pub method_id: MethodId,
     /// Owner.
-    pub account_id: String,
-    /// Wire name of the type.
-    pub method_type: String,
-    /// The address, for email.
-    pub email_address: Option<String>,
+    pub account_id: AccountId,
+    /// Its type.
+    pub method_type: MethodType,
+    /// One method per (account, type, slot): the type decides (see [`crate::methods`]).
+    pub slot: String,
+    /// The user's name for it, for types that have one.
+    pub name: Option<String>,
+    /// What the user sees of it (JSON of the type's own shape; no secret).
+    pub detail: String,
+    /// Type-private data (sealed secrets, public keys); never on the wire.
+    pub credential: Option<Vec<u8>>,
     /// Creation time.
     pub created_at: OffsetDateTime,
 }
@@ -114,40 +123,68 @@ pub struct NewMethod {
 #[derive(Debug, Clone)]
 pub struct MethodRecord {
     /// Id.
-    pub method_id: String,
-    /// Wire name of the type.
-    pub method_type: String,
-    /// The address, for email.
-    pub email_address: Option<String>,
+    pub method_id: MethodId,
+    /// Its type.
+    pub method_type: MethodType,
+    /// See [`NewMethod::slot`].
+    pub slot: String,
+    /// The user's name for it, for types that have one.
+    pub name: Option<String>,
+    /// What the user sees of it (JSON of the type's own shape).
+    pub detail: String,
+    /// Type-private data.
+    pub credential: Option<Vec<u8>>,
     /// Creation time.
     pub created_at: OffsetDateTime,
+    /// Last time it proved the user's identity.
+    pub last_used_at: Option<OffsetDateTime>,
+}
+
+impl NewMethod {
+    /// The record this method is once stored.
+    pub fn into_record(self) -> MethodRecord {
+        MethodRecord {
+            method_id: self.method_id,
+            method_type: self.method_type,
+            slot: self.slot,
+            name: self.name,
+            detail: self.detail,
+            credential: self.credential,
+            created_at: self.created_at,
+            last_used_at: None,
+        }
+    }
 }
 
 /// A registration to store.
 #[derive(Debug, Clone)]
-pub struct NewEmailRegistration {
+pub struct NewRegistration {
     /// Id.
-    pub email_registration_id: String,
+    pub registration_id: RegistrationId,
     /// Owner.
-    pub account_id: String,
-    /// Address to verify.
-    pub email_address: String,
-    /// Mail language.
-    pub language: String,
+    pub account_id: AccountId,
+    /// The type being registered.
+    pub method_type: MethodType,
+    /// The type's pending state (JSON; secrets in it are sealed).
+    pub challenge: String,
+    /// When the registration as a whole is over, whatever its codes say.
+    pub expires_at: OffsetDateTime,
     /// Creation time.
     pub created_at: OffsetDateTime,
 }
 
-/// Lifecycle of a registration.
+/// Lifecycle of a registration: pending until it ends one of four ways.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RegistrationStatus {
-    /// Waiting for its code.
+    /// Waiting for the answer to its challenge.
     Pending,
     /// The method was added.
     Completed,
-    /// Voided by too many wrong codes.
+    /// Voided by too many wrong answers.
     Locked,
-    /// Replaced by a newer registration.
+    /// Not finished in time.
+    Expired,
+    /// Replaced by a newer registration of the account.
     Superseded,
 }
 
@@ -158,6 +195,7 @@ impl RegistrationStatus {
             Self::Pending => "pending",
             Self::Completed => "completed",
             Self::Locked => "locked",
+            Self::Expired => "expired",
             Self::Superseded => "superseded",
         }
     }
@@ -168,40 +206,45 @@ impl RegistrationStatus {
             "pending" => Self::Pending,
             "completed" => Self::Completed,
             "locked" => Self::Locked,
+            "expired" => Self::Expired,
             "superseded" => Self::Superseded,
             other => anyhow::bail!("unknown registration status {other:?}"),
         })
     }
 }
 
-/// A stored registration with its newest code.
+/// A stored registration with its newest code (for types whose challenge is a sent code).
 #[derive(Debug, Clone)]
-pub struct EmailRegistrationRecord {
+pub struct RegistrationRecord {
     /// Id.
-    pub email_registration_id: String,
-    /// Address to verify.
-    pub email_address: String,
-    /// Mail language.
-    pub language: String,
+    pub registration_id: RegistrationId,
+    /// The type being registered.
+    pub method_type: MethodType,
     /// Lifecycle state.
     pub status: RegistrationStatus,
-    /// Wrong codes so far (all codes together).
+    /// Wrong answers so far (across resends).
     pub failed_attempts: u32,
-    /// The newest code.
-    pub code: Option<VerificationCodeRecord>,
+    /// The type's pending state (JSON).
+    pub challenge: String,
+    /// When the registration as a whole is over.
+    pub expires_at: OffsetDateTime,
+    /// The newest code sent for it, if any.
+    pub code: Option<CodeRecord>,
 }
 
-/// A code to store.
+/// A one-time code to store: sent over a channel to a destination, for a registration.
 #[derive(Debug, Clone)]
-pub struct NewVerificationCode {
+pub struct NewCode {
     /// Id.
-    pub verification_code_id: String,
+    pub code_id: String,
     /// Its registration.
-    pub email_registration_id: String,
+    pub registration_id: RegistrationId,
     /// Owner (per-account limit).
-    pub account_id: String,
-    /// Destination (per-address limit).
-    pub email_address: String,
+    pub account_id: AccountId,
+    /// How it is sent.
+    pub channel: Channel,
+    /// Where it is sent, normalized (per-destination limit).
+    pub destination: String,
     /// HMAC-SHA256 of the code.
     pub code_hash: Vec<u8>,
     /// Digits.
@@ -214,7 +257,7 @@ pub struct NewVerificationCode {
 
 /// A stored code.
 #[derive(Debug, Clone)]
-pub struct VerificationCodeRecord {
+pub struct CodeRecord {
     /// HMAC-SHA256 of the code.
     pub code_hash: Vec<u8>,
     /// Digits.
@@ -232,8 +275,8 @@ pub struct CodeLimits {
     pub resend_cooldown: Duration,
     /// Codes per account per hour.
     pub per_account_per_hour: u32,
-    /// Codes per destination address per day.
-    pub per_address_per_day: u32,
+    /// Codes per destination per day.
+    pub per_destination_per_day: u32,
 }
 
 /// Which code limit said no, and when it lets go.
@@ -244,7 +287,7 @@ pub enum LimitHit {
         /// When a new code may be sent.
         until: OffsetDateTime,
     },
-    /// Too many codes for the account or the address.
+    /// Too many codes for the account or the destination.
     Quota {
         /// When the next code may be sent.
         until: OffsetDateTime,
@@ -253,13 +296,15 @@ pub enum LimitHit {
     NotPending,
 }
 
-/// Result of completing a registration.
+/// Result of adding a method for a registration.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CompleteOutcome {
-    /// The method was added.
+pub enum AddOutcome {
+    /// The method was added and the registration completed.
     Added,
-    /// The account already has a method of this type.
-    AlreadyRegistered,
+    /// The account has a method in the same slot already.
+    SlotTaken,
+    /// The account has as many methods of the type as one may have.
+    LimitReached,
     /// The registration was no longer pending.
     NotPending,
 }
@@ -270,7 +315,7 @@ pub struct NewAuditEvent {
     /// Id.
     pub audit_event_id: String,
     /// Concerned account.
-    pub account_id: Option<String>,
+    pub account_id: Option<AccountId>,
     /// Wire name of the kind.
     pub kind: &'static str,
     /// Client IP.

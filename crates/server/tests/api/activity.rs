@@ -41,10 +41,12 @@ async fn activity_lists_the_users_own_security_events_newest_first() {
     app.sign_in(ALAIN).await;
     let registration = app.start_registration("alain@gmail.com").await;
     let code = app.code_sent_to("alain@gmail.com").await;
-    let path = format!("/me/email-registrations/{}/verify", registration.id);
-    let response = app.post(&path, json!({"code": wrong(&code)})).await;
+    let path = format!("/me/registrations/{}/verify", registration.id);
+    let response = app
+        .post(&path, json!({"kind": "code", "code": wrong(&code)}))
+        .await;
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let response = app.post(&path, json!({"code": code})).await;
+    let response = app.post(&path, json!({"kind": "code", "code": code})).await;
     assert_eq!(response.status(), StatusCode::CREATED);
     // Megan's activity is hers only.
     let megan = TestAppClient::new(&app).await;

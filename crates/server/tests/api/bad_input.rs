@@ -47,7 +47,7 @@ async fn a_post_that_is_not_json_is_an_unsupported_media_type() {
     app.sign_in(ALAIN).await;
     let response = app
         .client
-        .post(app.api("/me/email-registrations/x/resend"))
+        .post(app.api("/me/registrations/x/resend"))
         .header(header::CONTENT_TYPE, "text/plain")
         .send()
         .await

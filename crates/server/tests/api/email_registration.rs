@@ -1,5 +1,5 @@
 use reqwest::{StatusCode, header};
-use security_info_api::{EmailRegistration, MethodCreated};
+use security_info_api::{MethodCreated, MethodDetail, Registration};
 use serde_json::json;
 use time::{OffsetDateTime, format_description::well_known::Rfc3339};
 
@@ -8,7 +8,7 @@ use crate::helpers::*;
 /// Lets the resend cooldown pass by moving every code of the database back `seconds`.
 async fn age_codes(app: &TestApp, seconds: i64) {
     app.sql(&format!(
-        "update verification_code set created_at = strftime('%Y-%m-%dT%H:%M:%fZ', created_at, '-{seconds} seconds')"
+        "update one_time_code set created_at = strftime('%Y-%m-%dT%H:%M:%fZ', created_at, '-{seconds} seconds')"
     ))
     .await;
 }
@@ -19,11 +19,16 @@ async fn a_mailed_code_registers_the_address() {
     app.sign_in(ALAIN).await;
     let response = app.register_email(" Alain.Dupont@GMail.com ").await;
     assert_eq!(response.status(), StatusCode::ACCEPTED);
-    let registration: EmailRegistration = response.json().await.expect("registration");
-    assert_eq!(registration.email_address, "Alain.Dupont@gmail.com");
-    assert_eq!(registration.code_length, 6);
-    let expires = OffsetDateTime::parse(&registration.expires_at, &Rfc3339).expect("time");
-    let resend = OffsetDateTime::parse(&registration.resend_available_at, &Rfc3339).expect("time");
+    let registration: Registration = response.json().await.expect("registration");
+    assert_eq!(
+        code_sent(&registration).destination,
+        "Alain.Dupont@gmail.com"
+    );
+    assert_eq!(code_sent(&registration).code_length, 6);
+    let expires =
+        OffsetDateTime::parse(code_sent(&registration).expires_at, &Rfc3339).expect("time");
+    let resend = OffsetDateTime::parse(code_sent(&registration).resend_available_at, &Rfc3339)
+        .expect("time");
     let now = OffsetDateTime::now_utc();
     assert!((expires - now - time::Duration::minutes(10)).abs() < time::Duration::seconds(5));
     assert!((resend - now - time::Duration::seconds(60)).abs() < time::Duration::seconds(5));
@@ -41,8 +46,10 @@ async fn a_mailed_code_registers_the_address() {
     assert_eq!(response.status(), StatusCode::CREATED);
     let created: MethodCreated = response.json().await.expect("method");
     assert_eq!(
-        created.method.email_address.as_deref(),
-        Some("Alain.Dupont@gmail.com")
+        created.method.detail,
+        MethodDetail::Email {
+            email_address: "Alain.Dupont@gmail.com".into()
+        }
     );
 }
 
@@ -52,9 +59,9 @@ async fn the_code_mail_is_in_dutch_when_the_app_asks_in_dutch() {
     app.sign_in(ALAIN).await;
     let response = app
         .client
-        .post(app.api("/me/email-registrations"))
+        .post(app.api("/me/registrations"))
         .header(header::ACCEPT_LANGUAGE, "nl-NL,nl;q=0.9,en;q=0.5")
-        .json(&json!({"emailAddress": "alain@gmail.com"}))
+        .json(&json!({"type": "email", "emailAddress": "alain@gmail.com"}))
         .send()
         .await
         .expect("request");
@@ -103,7 +110,7 @@ async fn internationalized_addresses_are_accepted() {
     let app = TestApp::spawn().await;
     app.sign_in(ALAIN).await;
     let registration = app.start_registration("jörg@bücher.example").await;
-    assert_eq!(registration.email_address, "jörg@bücher.example");
+    assert_eq!(code_sent(&registration).destination, "jörg@bücher.example");
 }
 
 #[tokio::test]
@@ -212,7 +219,7 @@ async fn a_resent_code_replaces_the_previous_one() {
         .await
         .expect("request");
     assert_eq!(response.status(), StatusCode::ACCEPTED);
-    let resent: EmailRegistration = response.json().await.expect("registration");
+    let resent: Registration = response.json().await.expect("registration");
     assert_eq!(resent.id, registration.id);
     app.wait_for_mail_count("alain@gmail.com", 2).await;
     let second = app.code_sent_to("alain@gmail.com").await;
@@ -247,8 +254,10 @@ async fn an_expired_code_is_refused_as_code_expired() {
     app.sign_in(ALAIN).await;
     let registration = app.start_registration("alain@gmail.com").await;
     let code = app.code_sent_to("alain@gmail.com").await;
-    app.sql("update verification_code set expires_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-1 seconds')")
-        .await;
+    app.sql(
+        "update one_time_code set expires_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-1 seconds')",
+    )
+    .await;
     let response = app.submit_code(&registration, &code).await;
     assert_problem(response, 410, "code_expired").await;
     // A new code brings the registration back to life.
@@ -322,7 +331,7 @@ async fn at_most_ten_codes_per_address_per_day() {
     age_codes(&app, 2 * 3600).await;
     let response = megan.register_email("Shared@GMAIL.com").await;
     assert_eq!(response.status(), StatusCode::ACCEPTED);
-    let megans: EmailRegistration = response.json().await.expect("registration");
+    let megans: Registration = response.json().await.expect("registration");
     for _ in 0..4 {
         age_codes(&app, 61).await;
         let resend = megan.resend(&megans).await;
@@ -348,7 +357,10 @@ async fn another_users_registration_is_not_found() {
     let resend = megan.resend(&registration).await;
     assert_problem(resend, 404, "not_found").await;
     let unknown = app
-        .post("/me/email-registrations/nope/verify", json!({"code": code}))
+        .post(
+            "/me/registrations/nope/verify",
+            json!({"kind": "code", "code": code}),
+        )
         .await;
     assert_problem(unknown, 404, "not_found").await;
 }
@@ -375,7 +387,7 @@ async fn the_code_length_is_configurable() {
     let app = TestApp::spawn_with(&["--code-length", "8"]).await;
     app.sign_in(ALAIN).await;
     let registration = app.start_registration("alain@gmail.com").await;
-    assert_eq!(registration.code_length, 8);
+    assert_eq!(code_sent(&registration).code_length, 8);
     let code = app.code_sent_to("alain@gmail.com").await;
     assert_eq!(code.len(), 8);
     let response = app.submit_code(&registration, &code).await;

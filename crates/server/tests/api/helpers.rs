@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::Parser;
 use reqwest::{Response, StatusCode, header};
-use security_info_api::{DevMailbox, EmailRegistration, Problem};
+use security_info_api::{Challenge, DevMailbox, Problem, Registration};
 use security_info_server::{config::Config, startup::Application};
 use serde_json::{Value, json};
 use sqlx::SqlitePool;
@@ -140,23 +140,29 @@ impl TestApp {
 
     /// Asks to add `address` as an email method (the answer is not checked).
     pub async fn register_email(&self, address: &str) -> Response {
-        self.post("/me/email-registrations", json!({"emailAddress": address}))
-            .await
+        self.post(
+            "/me/registrations",
+            json!({"type": "email", "emailAddress": address}),
+        )
+        .await
     }
 
     /// Submits `code` for the registration (the answer is not checked).
-    pub async fn submit_code(&self, registration: &EmailRegistration, code: &str) -> Response {
-        self.post(&verify_path(registration), json!({"code": code}))
-            .await
+    pub async fn submit_code(&self, registration: &Registration, code: &str) -> Response {
+        self.post(
+            &verify_path(registration),
+            json!({"kind": "code", "code": code}),
+        )
+        .await
     }
 
     /// Asks for a new code for the registration (the answer is not checked).
-    pub async fn resend(&self, registration: &EmailRegistration) -> Response {
+    pub async fn resend(&self, registration: &Registration) -> Response {
         self.post(&resend_path(registration), json!({})).await
     }
 
     /// Starts an email registration, expecting 202.
-    pub async fn start_registration(&self, address: &str) -> EmailRegistration {
+    pub async fn start_registration(&self, address: &str) -> Registration {
         let response = self.register_email(address).await;
         assert_eq!(response.status(), StatusCode::ACCEPTED);
         response.json().await.expect("registration")
@@ -244,13 +250,42 @@ pub async fn start_up_error(args: &[&str]) -> String {
 }
 
 /// The API path that verifies a registration's code.
-pub fn verify_path(registration: &EmailRegistration) -> String {
-    format!("/me/email-registrations/{}/verify", registration.id)
+pub fn verify_path(registration: &Registration) -> String {
+    format!("/me/registrations/{}/verify", registration.id)
 }
 
 /// The API path that sends a registration a new code.
-pub fn resend_path(registration: &EmailRegistration) -> String {
-    format!("/me/email-registrations/{}/resend", registration.id)
+pub fn resend_path(registration: &Registration) -> String {
+    format!("/me/registrations/{}/resend", registration.id)
+}
+
+/// What a code challenge says: where the code went, how long it is, and its times.
+pub struct CodeSent<'a> {
+    /// The address (or number) as shown to the user.
+    pub destination: &'a str,
+    /// Digits.
+    pub code_length: u8,
+    /// When the code stops working (RFC 3339).
+    pub expires_at: &'a str,
+    /// When another code may be asked for (RFC 3339).
+    pub resend_available_at: &'a str,
+}
+
+/// The code challenge of a registration.
+pub fn code_sent(registration: &Registration) -> CodeSent<'_> {
+    let Challenge::Code {
+        destination,
+        code_length,
+        expires_at,
+        resend_available_at,
+        ..
+    } = &registration.challenge;
+    CodeSent {
+        destination,
+        code_length: *code_length,
+        expires_at,
+        resend_available_at,
+    }
 }
 
 /// The first run of 6 to 10 digits standing alone in a mail text.
@@ -333,22 +368,24 @@ impl TestAppClient {
 
     /// Asks to add `address` as an email method, as Megan.
     pub async fn register_email(&self, address: &str) -> reqwest::Response {
-        self.post("/me/email-registrations", json!({"emailAddress": address}))
-            .await
+        self.post(
+            "/me/registrations",
+            json!({"type": "email", "emailAddress": address}),
+        )
+        .await
     }
 
     /// Submits `code` for the registration, as Megan.
-    pub async fn submit_code(
-        &self,
-        registration: &EmailRegistration,
-        code: &str,
-    ) -> reqwest::Response {
-        self.post(&verify_path(registration), json!({"code": code}))
-            .await
+    pub async fn submit_code(&self, registration: &Registration, code: &str) -> reqwest::Response {
+        self.post(
+            &verify_path(registration),
+            json!({"kind": "code", "code": code}),
+        )
+        .await
     }
 
     /// Asks for a new code for the registration, as Megan.
-    pub async fn resend(&self, registration: &EmailRegistration) -> reqwest::Response {
+    pub async fn resend(&self, registration: &Registration) -> reqwest::Response {
         self.post(&resend_path(registration), json!({})).await
     }
 

@@ -10,8 +10,8 @@ async fn register(app: &TestApp, address: &str) -> MethodCreated {
     let code = app.code_sent_to(address).await;
     let response = app
         .post(
-            &format!("/me/email-registrations/{}/verify", registration.id),
-            json!({"code": code}),
+            &format!("/me/registrations/{}/verify", registration.id),
+            json!({"kind": "code", "code": code}),
         )
         .await;
     assert_eq!(response.status(), StatusCode::CREATED);
@@ -42,7 +42,11 @@ async fn a_registered_address_is_listed_for_password_reset_only() {
     assert_eq!(methods.methods, vec![created.method.clone()]);
     let raw: serde_json::Value = app.get_json("/me/methods").await;
     assert_eq!(raw["methods"][0]["type"], "email");
-    assert_eq!(raw["methods"][0]["emailAddress"], "alain@gmail.com");
+    assert_eq!(raw["methods"][0]["detail"]["type"], "email");
+    assert_eq!(
+        raw["methods"][0]["detail"]["emailAddress"],
+        "alain@gmail.com"
+    );
     assert_eq!(raw["methods"][0]["usableFor"], json!(["passwordReset"]));
     let types: MethodTypeList = app.get_json("/me/method-types").await;
     assert!(!types.method_types[0].allowed);

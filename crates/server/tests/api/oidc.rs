@@ -310,8 +310,8 @@ async fn methods_with(app: &TestApp, token: &str) -> MethodList {
 
 /// Submits the code of registration `id` as the token user.
 async fn verify_with(app: &TestApp, id: &str, token: &str, code: &str) -> reqwest::Response {
-    let path = format!("/me/email-registrations/{id}/verify");
-    post_with(app, &path, token, json!({"code": code})).await
+    let path = format!("/me/registrations/{id}/verify");
+    post_with(app, &path, token, json!({"kind": "code", "code": code})).await
 }
 
 /// Asserts the server takes `token` as a sign-in.
@@ -373,9 +373,9 @@ async fn a_fresh_token_adds_verifies_and_deletes_an_email_method() {
 
     let response = post_with(
         &app,
-        "/me/email-registrations",
+        "/me/registrations",
         &token,
-        json!({"emailAddress": "alice.private@example.org"}),
+        json!({"type": "email", "emailAddress": "alice.private@example.org"}),
     )
     .await;
     assert_eq!(response.status(), StatusCode::ACCEPTED);
@@ -408,9 +408,9 @@ async fn a_stale_auth_time_needs_reauthentication_for_changes_but_not_for_readin
         .access_token;
     let response = post_with(
         &app,
-        "/me/email-registrations",
+        "/me/registrations",
         &recent,
-        json!({"emailAddress": "alice.private@example.org"}),
+        json!({"type": "email", "emailAddress": "alice.private@example.org"}),
     )
     .await;
     assert_eq!(response.status(), StatusCode::ACCEPTED);
@@ -431,9 +431,9 @@ async fn a_stale_auth_time_needs_reauthentication_for_changes_but_not_for_readin
     assert_problem(response, 401, "reauthentication_required").await;
     let response = post_with(
         &app,
-        "/me/email-registrations",
+        "/me/registrations",
         &stale,
-        json!({"emailAddress": "alice.other@example.org"}),
+        json!({"type": "email", "emailAddress": "alice.other@example.org"}),
     )
     .await;
     assert_problem(response, 401, "reauthentication_required").await;
@@ -459,9 +459,9 @@ async fn a_token_without_auth_time_never_counts_as_a_recent_sign_in() {
     );
     let response = post_with(
         &app,
-        "/me/email-registrations",
+        "/me/registrations",
         &token,
-        json!({"emailAddress": "carol.private@example.org"}),
+        json!({"type": "email", "emailAddress": "carol.private@example.org"}),
     )
     .await;
     assert_problem(response, 401, "reauthentication_required").await;
@@ -621,20 +621,20 @@ async fn bearer_requests_skip_the_origin_check_only_where_the_token_authenticate
     let app = app_for(&provider).await;
     let token = provider.token("alice").await;
     let response = client()
-        .post(app.api("/me/email-registrations"))
+        .post(app.api("/me/registrations"))
         .bearer_auth(&token)
         .header(header::ORIGIN, "https://tool.contoso.example")
-        .json(&json!({"emailAddress": "alice.private@example.org"}))
+        .json(&json!({"type": "email", "emailAddress": "alice.private@example.org"}))
         .send()
         .await
         .expect("request");
     assert_eq!(response.status(), StatusCode::ACCEPTED);
     // The JSON content type is still required.
     let response = client()
-        .post(app.api("/me/email-registrations"))
+        .post(app.api("/me/registrations"))
         .bearer_auth(&token)
         .header(header::CONTENT_TYPE, "text/plain")
-        .body(r#"{"emailAddress": "alice.private@example.org"}"#)
+        .body(r#"{"type":"email","emailAddress": "alice.private@example.org"}"#)
         .send()
         .await
         .expect("request");

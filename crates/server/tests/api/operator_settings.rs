@@ -6,15 +6,15 @@
 use std::time::Duration;
 
 use reqwest::StatusCode;
-use security_info_api::EmailRegistration;
+use security_info_api::Registration;
 use serde_json::json;
 use time::{OffsetDateTime, format_description::well_known::Rfc3339};
 
 use crate::helpers::*;
 
-fn seconds_left(registration: &EmailRegistration) -> i64 {
-    let expires_at =
-        OffsetDateTime::parse(&registration.expires_at, &Rfc3339).expect("RFC 3339 expiresAt");
+fn seconds_left(registration: &Registration) -> i64 {
+    let expires_at = OffsetDateTime::parse(code_sent(registration).expires_at, &Rfc3339)
+        .expect("RFC 3339 expiresAt");
     (expires_at - OffsetDateTime::now_utc()).whole_seconds()
 }
 
@@ -32,16 +32,18 @@ async fn a_code_stops_working_after_the_configured_code_ttl() {
         mail.messages[0].text
     );
     tokio::time::sleep(Duration::from_millis(3_500)).await;
-    let verify = format!("/me/email-registrations/{}/verify", registration.id);
-    let response = app.post(&verify, json!({"code": code})).await;
+    let verify = format!("/me/registrations/{}/verify", registration.id);
+    let response = app
+        .post(&verify, json!({"kind": "code", "code": code}))
+        .await;
     assert_problem(response, 410, "code_expired").await;
 
     // A new code (after the resend cooldown, moved back here) works while it is fresh.
-    app.sql("update verification_code set created_at = strftime('%Y-%m-%dT%H:%M:%fZ', created_at, '-61 seconds')")
+    app.sql("update one_time_code set created_at = strftime('%Y-%m-%dT%H:%M:%fZ', created_at, '-61 seconds')")
         .await;
     let resend = app
         .post(
-            &format!("/me/email-registrations/{}/resend", registration.id),
+            &format!("/me/registrations/{}/resend", registration.id),
             json!({}),
         )
         .await;
@@ -50,7 +52,9 @@ async fn a_code_stops_working_after_the_configured_code_ttl() {
     let fresh = app.mailbox().await.messages[0].text.clone();
     let fresh = code_in(&fresh).expect("a code");
     assert_ne!(fresh, code);
-    let response = app.post(&verify, json!({"code": fresh})).await;
+    let response = app
+        .post(&verify, json!({"kind": "code", "code": fresh}))
+        .await;
     assert_eq!(response.status(), StatusCode::CREATED);
 }
 
@@ -151,7 +155,7 @@ async fn the_resend_cooldown_is_the_operators_setting() {
     let registration = app.start_registration("alain@gmail.com").await;
     let created = time::OffsetDateTime::now_utc();
     let available = time::OffsetDateTime::parse(
-        &registration.resend_available_at,
+        code_sent(&registration).resend_available_at,
         &time::format_description::well_known::Rfc3339,
     )
     .expect("a time");

@@ -165,8 +165,8 @@ async fn sign_in_and_register(
         .expect("request");
     assert_eq!(response.status(), StatusCode::OK);
     let response = client
-        .post(server.api("/me/email-registrations"))
-        .json(&json!({"emailAddress": address}))
+        .post(server.api("/me/registrations"))
+        .json(&json!({"type": "email", "emailAddress": address}))
         .send()
         .await
         .expect("request");
@@ -214,8 +214,8 @@ async fn codes_and_notices_are_delivered_over_smtp_in_text_and_html() {
     assert!(!html.contains("href"), "no links");
     let response = app
         .post(
-            &format!("/me/email-registrations/{}/verify", registration.id),
-            json!({"code": code}),
+            &format!("/me/registrations/{}/verify", registration.id),
+            json!({"kind": "code", "code": code}),
         )
         .await;
     assert_eq!(response.status(), StatusCode::CREATED);
@@ -267,8 +267,8 @@ async fn mail_accepted_before_a_crash_is_delivered_after_the_restart() {
     let code = code_in(mail["text"].as_str().expect("text")).expect("code");
     let client = self::client_signed_in(&server).await;
     let response = client
-        .post(server.api(&format!("/me/email-registrations/{registration_id}/verify")))
-        .json(&json!({"code": code}))
+        .post(server.api(&format!("/me/registrations/{registration_id}/verify")))
+        .json(&json!({"kind": "code", "code": code}))
         .send()
         .await
         .expect("request");
@@ -311,8 +311,8 @@ async fn the_plaintext_code_is_in_neither_the_logs_nor_the_database() {
     assert_eq!(code.len(), 10);
     let verify = |code: String| {
         client
-            .post(server.api(&format!("/me/email-registrations/{registration_id}/verify")))
-            .json(&json!({"code": code}))
+            .post(server.api(&format!("/me/registrations/{registration_id}/verify")))
+            .json(&json!({"kind": "code", "code": code}))
             .send()
     };
     assert_eq!(

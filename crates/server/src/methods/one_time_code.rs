@@ -1,0 +1,175 @@
+//! Codes sent over a channel, shared by every type that proves a destination that way (email
+//! today; text messages and calls next): drawn from the OS CSPRNG, stored as a keyed hash bound
+//! to their registration, sent through the outbox, valid `SECURITY_INFO_CODE_TTL_SECONDS`, only
+//! the newest one works, a resend waits for the cooldown, the limits per account and per
+//! destination hold, and [`policy::MAX_FAILED_ATTEMPTS`] wrong codes void the registration.
+
+use security_info_api::{ActivityKind, Challenge, Channel, ProblemCode, VerificationCode};
+use time::OffsetDateTime;
+
+use super::Attempt;
+use crate::{
+    clock,
+    config::Settings,
+    domain::{audit, policy},
+    error::{ApiError, ApiResult},
+    mail::outbox,
+    random,
+    store::{CodeLimits, LimitHit, NewCode, RegistrationId, RegistrationRecord, SentCode},
+};
+
+/// Where a code goes.
+#[derive(Debug, Clone, Copy)]
+pub struct Destination<'a> {
+    /// How.
+    pub channel: Channel,
+    /// The address or number to send to, as it will be shown back to the user.
+    pub address: &'a str,
+    /// The same in the one form the per-destination limit counts (e.g. a mapped domain).
+    pub normalized: &'a str,
+    /// The language of the message.
+    pub language: &'a str,
+}
+
+/// The code limits of the configuration.
+pub fn limits(settings: &Settings) -> CodeLimits {
+    CodeLimits {
+        resend_cooldown: settings.resend_cooldown,
+        per_account_per_hour: policy::CODES_PER_ACCOUNT_PER_HOUR,
+        per_destination_per_day: policy::CODES_PER_DESTINATION_PER_DAY,
+    }
+}
+
+/// The answer to a code limit: when to try again.
+pub fn limit_error(hit: LimitHit, now: OffsetDateTime) -> ApiError {
+    match hit {
+        LimitHit::Cooldown { until } => {
+            ApiError::retry_after(ProblemCode::ResendTooSoon, clock::seconds_until(now, until))
+        }
+        LimitHit::Quota { until } => ApiError::retry_after(
+            ProblemCode::TooManyRequests,
+            clock::seconds_until(now, until),
+        ),
+        LimitHit::NotPending => ApiError::code(ProblemCode::NotFound),
+    }
+}
+
+/// A new code for a registration, hashed for the store and sealed in its message.
+pub fn issue(
+    attempt: &Attempt<'_>,
+    registration_id: &RegistrationId,
+    destination: Destination<'_>,
+) -> anyhow::Result<SentCode> {
+    let state = attempt.state;
+    let length = state.settings.code_length;
+    let plain = state.code_keys.generate(length)?;
+    let expires_at = attempt.now + state.settings.code_validity;
+    let message = match destination.channel {
+        Channel::Email => outbox::code_mail(
+            &state.code_keys,
+            destination.address,
+            destination.language,
+            &state.settings.org_name,
+            &plain,
+            expires_at,
+            attempt.now,
+        )?,
+    };
+    let code = NewCode {
+        code_id: random::id()?,
+        registration_id: registration_id.clone(),
+        account_id: attempt.account.account_id.clone(),
+        channel: destination.channel,
+        destination: destination.normalized.to_owned(),
+        code_hash: state
+            .code_keys
+            .hash(registration_id.as_str(), plain.expose()),
+        code_length: length,
+        expires_at,
+        created_at: attempt.now,
+    };
+    Ok(SentCode { code, message })
+}
+
+/// The challenge that shows the user where the code went and when it runs out.
+pub fn challenge(sent: &SentCode, address: &str, settings: &Settings) -> Challenge {
+    Challenge::Code {
+        channel: sent.code.channel,
+        destination: address.to_owned(),
+        code_length: sent.code.code_length,
+        expires_at: clock::format(sent.code.expires_at),
+        resend_available_at: clock::format(sent.code.created_at + settings.resend_cooldown),
+    }
+}
+
+/// How a typed code compared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CodeCheck {
+    /// It is the registration's current code.
+    Right,
+    /// Another request counted an attempt first: read the registration again.
+    Raced,
+}
+
+/// Checks a typed code against the registration's newest one. A wrong code of the right shape
+/// counts as an attempt (audited with `description`) and the error says how many are left, or
+/// that the registration is now void; input that cannot be a code is refused without counting.
+pub async fn check(
+    attempt: &Attempt<'_>,
+    registration: &RegistrationRecord,
+    typed: &str,
+    description: &str,
+) -> ApiResult<CodeCheck> {
+    let code = registration
+        .code
+        .as_ref()
+        .filter(|code| attempt.now < code.expires_at)
+        .ok_or_else(|| ApiError::code(ProblemCode::CodeExpired))?;
+    let attempts_left = policy::MAX_FAILED_ATTEMPTS.saturating_sub(registration.failed_attempts);
+    let Ok(typed) = VerificationCode::parse(typed, usize::from(code.code_length)) else {
+        return Err(ApiError::code_incorrect(attempts_left));
+    };
+    let keys = &attempt.state.code_keys;
+    let id = registration.registration_id.as_str();
+    if keys.matches(id, typed.as_str(), &code.code_hash) {
+        return Ok(CodeCheck::Right);
+    }
+    let failed = registration.failed_attempts + 1;
+    let lock = failed >= policy::MAX_FAILED_ATTEMPTS;
+    let account_id = Some(&attempt.account.account_id);
+    let detail = Some(description.to_owned());
+    let mut events = vec![audit::event(
+        ActivityKind::VerificationFailed,
+        account_id,
+        attempt.context,
+        detail.clone(),
+        attempt.now,
+    )?];
+    if lock {
+        events.push(audit::event(
+            ActivityKind::VerificationLocked,
+            account_id,
+            attempt.context,
+            detail,
+            attempt.now,
+        )?);
+    }
+    let counted = attempt
+        .state
+        .store
+        .record_failed_answer(
+            &registration.registration_id,
+            registration.failed_attempts,
+            lock,
+            &events,
+        )
+        .await?;
+    if !counted {
+        return Ok(CodeCheck::Raced);
+    }
+    Err(if lock {
+        ApiError::code(ProblemCode::VerificationLocked)
+    } else {
+        ApiError::code_incorrect(policy::MAX_FAILED_ATTEMPTS - failed)
+    })
+}

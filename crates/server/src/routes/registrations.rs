@@ -1,0 +1,106 @@
+//! Adding a method of any type: start a registration, send another code, answer the
+//! challenge. The work is in [`crate::methods::lifecycle`] and the type's module.
+
+use axum::{
+    Json,
+    extract::{Path, State},
+    http::StatusCode,
+};
+use security_info_api::{
+    MethodCreated, Problem, Registration, RegistrationAnswer, StartRegistration,
+};
+
+use crate::{
+    error::ApiResult,
+    extract::{ApiJson, ClientContext, CurrentUser},
+    methods::lifecycle,
+    state::AppState,
+    store::RegistrationId,
+};
+
+/// Starts adding a method: the type's challenge comes back (for email, a code is mailed to the
+/// address). Needs a recent sign-in; a pending registration of the account is superseded.
+#[utoipa::path(post, path = "/me/registrations", tag = "registrations",
+    request_body = StartRegistration,
+    responses(
+        (status = 202, description = "Started; for a code challenge the code is on its way", body = Registration),
+        (status = 401, description = "`unauthenticated` or `reauthentication_required`", body = Problem,
+         content_type = "application/problem+json"),
+        (status = 403, description = "`method_not_allowed` by policy", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`method_already_registered` or `method_limit_reached`", body = Problem,
+         content_type = "application/problem+json"),
+        (status = 422, description = "the type's own refusals: `invalid_email`, `work_email_not_allowed`", body = Problem,
+         content_type = "application/problem+json"),
+        (status = 429, description = "`too_many_requests`: code limits per user and per destination", body = Problem,
+         content_type = "application/problem+json"),
+    ))]
+#[tracing::instrument(skip_all)]
+pub async fn create_registration(
+    State(state): State<AppState>,
+    context: ClientContext,
+    current: CurrentUser,
+    ApiJson(body): ApiJson<StartRegistration>,
+) -> ApiResult<(StatusCode, Json<Registration>)> {
+    let registration = lifecycle::start(&state, &context, &current, body).await?;
+    Ok((StatusCode::ACCEPTED, Json(registration)))
+}
+
+/// Sends a new code; the previous one stops working. Wrong tries so far still count.
+#[utoipa::path(post, path = "/me/registrations/{id}/resend", tag = "registrations",
+    params(("id" = String, Path, description = "Registration id")),
+    request_body(content = Object, description = "Empty object `{}` (or no body), as `application/json`"),
+    responses(
+        (status = 202, description = "A new code is on its way", body = Registration),
+        (status = 401, description = "`unauthenticated`", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`method_not_allowed` by policy", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
+        (status = 410, description = "`verification_locked` or `registration_expired`", body = Problem,
+         content_type = "application/problem+json"),
+        (status = 429, description = "`resend_too_soon` or `too_many_requests`, with `Retry-After`", body = Problem,
+         content_type = "application/problem+json"),
+    ))]
+#[tracing::instrument(skip_all, fields(registration_id = %id))]
+pub async fn resend_registration(
+    State(state): State<AppState>,
+    context: ClientContext,
+    current: CurrentUser,
+    Path(id): Path<String>,
+    ApiJson(_body): ApiJson<serde_json::Map<String, serde_json::Value>>,
+) -> ApiResult<(StatusCode, Json<Registration>)> {
+    let registration =
+        lifecycle::resend(&state, &context, &current, &RegistrationId::from(id)).await?;
+    Ok((StatusCode::ACCEPTED, Json(registration)))
+}
+
+/// Checks the answer; when right, the method is registered and the user is notified at their
+/// work address. Needs a recent sign-in.
+#[utoipa::path(post, path = "/me/registrations/{id}/verify", tag = "registrations",
+    params(("id" = String, Path, description = "Registration id")),
+    request_body = RegistrationAnswer,
+    responses(
+        (status = 201, description = "The method is registered", body = MethodCreated),
+        (status = 401, description = "`unauthenticated` or `reauthentication_required`", body = Problem,
+         content_type = "application/problem+json"),
+        (status = 403, description = "`method_not_allowed` by policy", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`method_already_registered` or `method_limit_reached`", body = Problem,
+         content_type = "application/problem+json"),
+        (status = 410, description = "`code_expired`, `verification_locked` or `registration_expired`", body = Problem,
+         content_type = "application/problem+json"),
+        (status = 422, description = "`code_incorrect`, with `attemptsLeft`", body = Problem,
+         content_type = "application/problem+json"),
+        (status = 503, description = "`service_unavailable`: concurrent answers kept changing the registration; retry",
+         body = Problem, content_type = "application/problem+json"),
+    ))]
+#[tracing::instrument(skip_all, fields(registration_id = %id))]
+pub async fn verify_registration(
+    State(state): State<AppState>,
+    context: ClientContext,
+    current: CurrentUser,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<RegistrationAnswer>,
+) -> ApiResult<(StatusCode, Json<MethodCreated>)> {
+    let method =
+        lifecycle::verify(&state, &context, &current, &RegistrationId::from(id), body).await?;
+    Ok((StatusCode::CREATED, Json(MethodCreated { method })))
+}

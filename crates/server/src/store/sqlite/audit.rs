@@ -1,0 +1,37 @@
+//! Reading the audit trail back (events are inserted by the changes they record).
+
+use async_trait::async_trait;
+use sqlx::Row;
+
+use super::{SqliteStore, rows::*};
+use crate::store::{AccountId, AuditEventRecord, AuditStore};
+
+#[async_trait]
+impl AuditStore for SqliteStore {
+    async fn list_activity(
+        &self,
+        account_id: &AccountId,
+        limit: u32,
+    ) -> anyhow::Result<Vec<AuditEventRecord>> {
+        sqlx::query(
+            "select audit_event_id, kind, ip_address, user_agent, detail, created_at from audit_event
+             where account_id = ? order by created_at desc, rowid desc limit ?",
+        )
+        .bind(account_id)
+        .bind(i64::from(limit))
+        .fetch_all(&mut *self.readers.get().await)
+        .await?
+        .iter()
+        .map(|row| {
+            Ok(AuditEventRecord {
+                audit_event_id: row.try_get("audit_event_id")?,
+                kind: row.try_get("kind")?,
+                ip_address: row.try_get("ip_address")?,
+                user_agent: row.try_get("user_agent")?,
+                detail: row.try_get("detail")?,
+                created_at: get_ts(row, "created_at")?,
+            })
+        })
+        .collect()
+    }
+}

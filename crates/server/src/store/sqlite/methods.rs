@@ -1,0 +1,138 @@
+//! Registered methods: listed, added (completing their registration), renamed, deleted.
+
+use async_trait::async_trait;
+use sqlx::Connection;
+
+use super::{SqliteStore, rows::*};
+use crate::store::{
+    AccountId, AddOutcome, MethodId, MethodRecord, MethodStore, NewAuditEvent, NewMethod,
+    NewOutboxMessage, RegistrationId,
+};
+
+#[async_trait]
+impl MethodStore for SqliteStore {
+    async fn list_methods(&self, account_id: &AccountId) -> anyhow::Result<Vec<MethodRecord>> {
+        let sql = format!(
+            "select {METHOD_COLUMNS} from method
+             where account_id = ? order by created_at, method_id"
+        );
+        sqlx::query(&sql)
+            .bind(account_id)
+            .fetch_all(&mut *self.readers.get().await)
+            .await?
+            .iter()
+            .map(method_from_row)
+            .collect()
+    }
+
+    async fn add_method(
+        &self,
+        registration_id: &RegistrationId,
+        method: &NewMethod,
+        limit: u32,
+        audit: &NewAuditEvent,
+        notification: &NewOutboxMessage,
+    ) -> anyhow::Result<AddOutcome> {
+        let mut writer = self.writer.lock().await;
+        let mut tx = writer.begin_with("BEGIN IMMEDIATE").await?;
+        let completed = sqlx::query(
+            "update registration set status = 'completed'
+             where registration_id = ? and account_id = ? and status = 'pending'",
+        )
+        .bind(registration_id)
+        .bind(&method.account_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if completed == 0 {
+            return Ok(AddOutcome::NotPending);
+        }
+        let existing: i64 = sqlx::query_scalar(
+            "select count(*) from method where account_id = ? and method_type = ?",
+        )
+        .bind(&method.account_id)
+        .bind(method.method_type.as_str())
+        .fetch_one(&mut *tx)
+        .await?;
+        // Leave the registration pending in both refusals (the transaction is rolled back when
+        // dropped): the user may delete a method and try again.
+        if existing >= i64::from(limit) {
+            return Ok(AddOutcome::LimitReached);
+        }
+        let inserted = sqlx::query(
+            "insert into method (method_id, account_id, method_type, slot, name, detail, credential, created_at)
+             values (?, ?, ?, ?, ?, ?, ?, ?) on conflict (account_id, method_type, slot) do nothing",
+        )
+        .bind(&method.method_id)
+        .bind(&method.account_id)
+        .bind(method.method_type.as_str())
+        .bind(&method.slot)
+        .bind(&method.name)
+        .bind(&method.detail)
+        .bind(&method.credential)
+        .bind(ts(method.created_at))
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if inserted == 0 {
+            return Ok(AddOutcome::SlotTaken);
+        }
+        insert_audit_and_outbox(&mut tx, audit, notification).await?;
+        tx.commit().await?;
+        Ok(AddOutcome::Added)
+    }
+
+    async fn delete_method(
+        &self,
+        account_id: &AccountId,
+        method_id: &MethodId,
+        audit: &NewAuditEvent,
+        notification: &NewOutboxMessage,
+    ) -> anyhow::Result<Option<MethodRecord>> {
+        let mut writer = self.writer.lock().await;
+        let mut tx = writer.begin_with("BEGIN IMMEDIATE").await?;
+        let sql = format!(
+            "delete from method where account_id = ? and method_id = ? returning {METHOD_COLUMNS}"
+        );
+        let Some(row) = sqlx::query(&sql)
+            .bind(account_id)
+            .bind(method_id)
+            .fetch_optional(&mut *tx)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let method = method_from_row(&row)?;
+        insert_audit_and_outbox(&mut tx, audit, notification).await?;
+        tx.commit().await?;
+        Ok(Some(method))
+    }
+
+    async fn rename_method(
+        &self,
+        account_id: &AccountId,
+        method_id: &MethodId,
+        name: &str,
+        audit: &NewAuditEvent,
+    ) -> anyhow::Result<Option<MethodRecord>> {
+        let mut writer = self.writer.lock().await;
+        let mut tx = writer.begin_with("BEGIN IMMEDIATE").await?;
+        let sql = format!(
+            "update method set name = ? where account_id = ? and method_id = ?
+             returning {METHOD_COLUMNS}"
+        );
+        let Some(row) = sqlx::query(&sql)
+            .bind(name)
+            .bind(account_id)
+            .bind(method_id)
+            .fetch_optional(&mut *tx)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let method = method_from_row(&row)?;
+        insert_audit(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(Some(method))
+    }
+}

@@ -1,0 +1,159 @@
+//! The SQLite implementation of [`Store`] and [`MethodStore`]: WAL mode, foreign keys on,
+//! migrations at start. One file per aggregate; this one holds the connections.
+//! Writes that check a rule first run in `BEGIN IMMEDIATE` transactions, which SQLite
+//! serializes, so two concurrent requests cannot both slip under a limit.
+//!
+//! Every write goes through one connection of its own, behind an async mutex; reads go
+//! through read-only connections (see [`Readers`]). SQLite allows one writer at a time anyway; when
+//! several connections competed for that lock, the losers got `SQLITE_BUSY` and SQLite's
+//! busy handler put them to sleep for 1, 2, 5, 10, ... ms, polling (3,300 such sleeps in
+//! 1,000 registration cycles). Queued on the mutex instead, they wait their turn in order and
+//! wake as soon as it is free. (A pool of one would do the same but pings the connection on
+//! every return, one more round trip to its thread while the write lock is still held.)
+
+use std::{
+    path::Path,
+    str::FromStr,
+    sync::{
+        Arc,
+        atomic::{AtomicUsize, Ordering},
+    },
+    time::Duration as StdDuration,
+};
+
+use anyhow::Context;
+use async_trait::async_trait;
+use sqlx::{
+    Connection, SqliteConnection,
+    sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous},
+};
+use tokio::sync::{Mutex, MutexGuard};
+
+use super::Store;
+use crate::clock;
+
+mod accounts;
+mod audit;
+mod methods;
+mod outbox;
+mod registrations;
+mod rows;
+mod sessions;
+
+/// Migrations of this engine, embedded in the binary.
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+
+/// Connections to one SQLite database: one for writes, several for reads.
+#[derive(Debug, Clone)]
+pub struct SqliteStore {
+    /// Read-only (`query_only`) connections.
+    readers: Arc<Readers>,
+    /// The one connection that writes. A dropped, uncommitted transaction queues its rollback
+    /// on the connection's thread before the next holder's first statement.
+    writer: Arc<Mutex<SqliteConnection>>,
+}
+
+/// Read connections: a request makes at most one read at a time, and two cores are busy
+/// with more than this many.
+const READERS: usize = 8;
+
+/// The read-only connections, each behind an async mutex of its own, taken in turn.
+///
+/// Not an `sqlx::Pool`: the pool pings every connection given back to it, a full round trip
+/// to the connection's thread (a thread wake-up each way) after every query, doubling the
+/// cost of the point reads that make up the hot paths. An SQLite connection needs no such
+/// check: a query whose caller went away still runs to its end on the connection's thread,
+/// before the next one.
+#[derive(Debug)]
+struct Readers {
+    connections: Vec<Mutex<SqliteConnection>>,
+    next: AtomicUsize,
+}
+
+impl Readers {
+    /// An idle connection if there is one, else the next in turn once it is free.
+    async fn get(&self) -> MutexGuard<'_, SqliteConnection> {
+        let count = self.connections.len();
+        let start = self.next.fetch_add(1, Ordering::Relaxed);
+        for offset in 0..count {
+            if let Ok(connection) = self.connections[(start + offset) % count].try_lock() {
+                return connection;
+            }
+        }
+        self.connections[start % count].lock().await
+    }
+}
+
+impl SqliteStore {
+    /// Opens (creating file and folder when needed) and migrates the database at `url`.
+    pub async fn connect(url: &str) -> anyhow::Result<Self> {
+        let options = SqliteConnectOptions::from_str(url)
+            .context("SECURITY_INFO_DATABASE_URL is not a valid SQLite URL")?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(StdDuration::from_secs(10));
+        let filename = options.get_filename();
+        if filename != Path::new(":memory:")
+            && let Some(parent) = filename.parent().filter(|p| !p.as_os_str().is_empty())
+        {
+            std::fs::create_dir_all(parent).with_context(|| {
+                format!("cannot create the database folder {}", parent.display())
+            })?;
+        }
+        let mut writer = SqliteConnection::connect_with(&options)
+            .await
+            .context("cannot open the database")?;
+        MIGRATOR
+            .run(&mut writer)
+            .await
+            .context("database migrations failed")?;
+        let read_only = options.pragma("query_only", "true");
+        let mut connections = Vec::with_capacity(READERS);
+        for _ in 0..READERS {
+            let connection = SqliteConnection::connect_with(&read_only)
+                .await
+                .context("cannot open the database")?;
+            connections.push(Mutex::new(connection));
+        }
+        Ok(Self {
+            readers: Arc::new(Readers {
+                connections,
+                next: AtomicUsize::new(0),
+            }),
+            writer: Arc::new(Mutex::new(writer)),
+        })
+    }
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn ping(&self) -> anyhow::Result<()> {
+        sqlx::query("select 1")
+            .execute(&mut *self.readers.get().await)
+            .await?;
+        Ok(())
+    }
+
+    async fn server_secret(&self, name: &str, generate: Vec<u8>) -> anyhow::Result<Vec<u8>> {
+        let mut writer = self.writer.lock().await;
+        let mut tx = writer.begin_with("BEGIN IMMEDIATE").await?;
+        sqlx::query(
+            "insert into server_secret (server_secret_id, value, created_at) values (?, ?, ?)
+             on conflict (server_secret_id) do nothing",
+        )
+        .bind(name)
+        .bind(generate)
+        .bind(clock::format(clock::now()))
+        .execute(&mut *tx)
+        .await?;
+        let value: Vec<u8> =
+            sqlx::query_scalar("select value from server_secret where server_secret_id = ?")
+                .bind(name)
+                .fetch_one(&mut *tx)
+                .await?;
+        tx.commit().await?;
+        Ok(value)
+    }
+}

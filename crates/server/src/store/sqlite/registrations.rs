@@ -1,0 +1,254 @@
+//! Registrations in progress and the one-time codes sent for them, with the code limits per
+//! account and per destination checked in the transaction that sends a code.
+
+use async_trait::async_trait;
+use sqlx::{Connection, Row, SqliteConnection};
+use time::Duration;
+
+use super::{SqliteStore, rows::*};
+use crate::{
+    clock,
+    store::{
+        AccountId, CodeLimits, CodeRecord, LimitHit, NewAuditEvent, NewCode, NewRegistration,
+        RegistrationId, RegistrationRecord, RegistrationStatus, RegistrationStore, SentCode,
+    },
+};
+
+const INSERT_CODE: &str = "insert into one_time_code (one_time_code_id, registration_id, account_id, channel, destination,
+                                code_hash, code_length, expires_at, created_at)
+     values (?, ?, ?, ?, ?, ?, ?, ?, ?)";
+
+fn bind_code<'q>(query: BoundQuery<'q>, code: &'q NewCode) -> BoundQuery<'q> {
+    query
+        .bind(&code.code_id)
+        .bind(&code.registration_id)
+        .bind(&code.account_id)
+        .bind(code.channel.as_str())
+        .bind(&code.destination)
+        .bind(&code.code_hash)
+        .bind(i64::from(code.code_length))
+        .bind(ts(code.expires_at))
+        .bind(ts(code.created_at))
+}
+
+/// A new code, its message and its audit event, in one round trip.
+async fn insert_code_message_and_audit(
+    conn: &mut SqliteConnection,
+    sent: &SentCode,
+    audit: &NewAuditEvent,
+) -> anyhow::Result<()> {
+    let sql = format!("{INSERT_CODE}; {INSERT_OUTBOX}; {INSERT_AUDIT}");
+    bind_audit(
+        bind_outbox(bind_code(sqlx::query(&sql), &sent.code), &sent.message),
+        audit,
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Checks the per-account and per-destination quotas for a code about to be sent.
+async fn check_quota(
+    conn: &mut SqliteConnection,
+    code: &NewCode,
+    limits: &CodeLimits,
+) -> anyhow::Result<Option<LimitHit>> {
+    let now = code.created_at;
+    let checks = [
+        (
+            "select count(*) as n, min(created_at) as oldest from one_time_code
+             where account_id = ? and created_at > ?",
+            code.account_id.as_str(),
+            Duration::HOUR,
+            limits.per_account_per_hour,
+        ),
+        (
+            "select count(*) as n, min(created_at) as oldest from one_time_code
+             where destination = ? and created_at > ?",
+            code.destination.as_str(),
+            Duration::DAY,
+            limits.per_destination_per_day,
+        ),
+    ];
+    for (sql, key, window, limit) in checks {
+        let row = sqlx::query(sql)
+            .bind(key)
+            .bind(ts(now - window))
+            .fetch_one(&mut *conn)
+            .await?;
+        if get_count(&row, "n")? >= limit {
+            let oldest = get_optional_ts(&row, "oldest")?.unwrap_or(now);
+            return Ok(Some(LimitHit::Quota {
+                until: oldest + window,
+            }));
+        }
+    }
+    Ok(None)
+}
+
+#[async_trait]
+impl RegistrationStore for SqliteStore {
+    async fn start_registration(
+        &self,
+        registration: &NewRegistration,
+        first_code: Option<&SentCode>,
+        audit: &NewAuditEvent,
+        limits: &CodeLimits,
+    ) -> anyhow::Result<Result<(), LimitHit>> {
+        let mut writer = self.writer.lock().await;
+        let mut tx = writer.begin_with("BEGIN IMMEDIATE").await?;
+        if let Some(sent) = first_code
+            && let Some(hit) = check_quota(&mut tx, &sent.code, limits).await?
+        {
+            return Ok(Err(hit));
+        }
+        sqlx::query(
+            "update registration set status = 'superseded' where account_id = ? and status = 'pending';
+             insert into registration (registration_id, account_id, method_type, status, failed_attempts,
+                                       challenge, expires_at, created_at)
+             values (?, ?, ?, 'pending', 0, ?, ?, ?)",
+        )
+        .bind(&registration.account_id)
+        .bind(&registration.registration_id)
+        .bind(&registration.account_id)
+        .bind(registration.method_type.as_str())
+        .bind(&registration.challenge)
+        .bind(ts(registration.expires_at))
+        .bind(ts(registration.created_at))
+        .execute(&mut *tx)
+        .await?;
+        match first_code {
+            Some(sent) => insert_code_message_and_audit(&mut tx, sent, audit).await?,
+            None => insert_audit(&mut tx, audit).await?,
+        }
+        tx.commit().await?;
+        Ok(Ok(()))
+    }
+
+    async fn registration(
+        &self,
+        account_id: &AccountId,
+        registration_id: &RegistrationId,
+    ) -> anyhow::Result<Option<RegistrationRecord>> {
+        // The registration and its newest code in one query (a left join: types that send no
+        // code have none).
+        let Some(row) = sqlx::query(
+            "select registration.registration_id, registration.method_type, registration.status,
+                    registration.failed_attempts, registration.challenge, registration.expires_at,
+                    code.code_hash, code.code_length, code.expires_at as code_expires_at,
+                    code.created_at as code_created_at
+             from registration
+             left join one_time_code as code on code.one_time_code_id = (
+                 select one_time_code_id from one_time_code
+                 where registration_id = registration.registration_id
+                 order by created_at desc, rowid desc limit 1)
+             where registration.account_id = ? and registration.registration_id = ?",
+        )
+        .bind(account_id)
+        .bind(registration_id)
+        .fetch_optional(&mut *self.readers.get().await)
+        .await?
+        else {
+            return Ok(None);
+        };
+        let code = match row.try_get::<Option<Vec<u8>>, _>("code_hash")? {
+            Some(code_hash) => Some(CodeRecord {
+                code_hash,
+                code_length: u8::try_from(row.try_get::<i64, _>("code_length")?)?,
+                expires_at: get_ts(&row, "code_expires_at")?,
+                created_at: get_ts(&row, "code_created_at")?,
+            }),
+            None => None,
+        };
+        Ok(Some(RegistrationRecord {
+            registration_id: row.try_get("registration_id")?,
+            method_type: get_method_type(&row, "method_type")?,
+            status: RegistrationStatus::from_db(&row.try_get::<String, _>("status")?)?,
+            failed_attempts: get_count(&row, "failed_attempts")?,
+            challenge: row.try_get("challenge")?,
+            expires_at: get_ts(&row, "expires_at")?,
+            code,
+        }))
+    }
+
+    async fn add_code(
+        &self,
+        sent: &SentCode,
+        audit: &NewAuditEvent,
+        limits: &CodeLimits,
+    ) -> anyhow::Result<Result<(), LimitHit>> {
+        let code = &sent.code;
+        let mut writer = self.writer.lock().await;
+        let mut tx = writer.begin_with("BEGIN IMMEDIATE").await?;
+        let status: Option<String> =
+            sqlx::query_scalar("select status from registration where registration_id = ?")
+                .bind(&code.registration_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+        if status.as_deref() != Some(RegistrationStatus::Pending.as_str()) {
+            return Ok(Err(LimitHit::NotPending));
+        }
+        let last: Option<String> = sqlx::query_scalar(
+            "select max(created_at) from one_time_code where registration_id = ?",
+        )
+        .bind(&code.registration_id)
+        .fetch_one(&mut *tx)
+        .await?;
+        if let Some(last) = last {
+            let until = clock::parse(&last)? + limits.resend_cooldown;
+            if until > code.created_at {
+                return Ok(Err(LimitHit::Cooldown { until }));
+            }
+        }
+        if let Some(hit) = check_quota(&mut tx, code, limits).await? {
+            return Ok(Err(hit));
+        }
+        insert_code_message_and_audit(&mut tx, sent, audit).await?;
+        tx.commit().await?;
+        Ok(Ok(()))
+    }
+
+    async fn record_failed_answer(
+        &self,
+        registration_id: &RegistrationId,
+        seen_attempts: u32,
+        lock: bool,
+        audits: &[NewAuditEvent],
+    ) -> anyhow::Result<bool> {
+        let mut writer = self.writer.lock().await;
+        let mut tx = writer.begin_with("BEGIN IMMEDIATE").await?;
+        let status = if lock {
+            RegistrationStatus::Locked
+        } else {
+            RegistrationStatus::Pending
+        };
+        let updated = sqlx::query(
+            "update registration set failed_attempts = failed_attempts + 1, status = ?
+             where registration_id = ? and status = 'pending' and failed_attempts = ?",
+        )
+        .bind(status.as_str())
+        .bind(registration_id)
+        .bind(i64::from(seen_attempts))
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if updated == 0 {
+            return Ok(false);
+        }
+        for audit in audits {
+            insert_audit(&mut tx, audit).await?;
+        }
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn expire_registration(&self, registration_id: &RegistrationId) -> anyhow::Result<()> {
+        sqlx::query(
+            "update registration set status = 'expired' where registration_id = ? and status = 'pending'",
+        )
+        .bind(registration_id)
+        .execute(&mut *self.writer.lock().await)
+        .await?;
+        Ok(())
+    }
+}
