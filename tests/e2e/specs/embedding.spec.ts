@@ -7,7 +7,7 @@ import { expect, test } from '../support/test';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { codeOf, exact, fill, messages, nextMail } from '../support/app';
+import { codeOf, cutWords, exact, fill, messages, nextMail } from '../support/app';
 import {
   AUDIENCE,
   PORTAL_DIR,
@@ -186,6 +186,27 @@ test('locale and theme messages from the portal apply live', async ({ page }) =>
   await expect
     .poll(() => frame.locator('html').evaluate((el) => getComputedStyle(el).getPropertyValue('--si-accent').trim()))
     .toBe('#5b2a86');
+});
+
+test('inside the frame no word is cut and nothing scrolls sideways, in both languages and at every width', async ({ page }) => {
+  const frame = await openPortal(page, portal, await oidc.issue('bob'));
+  await expect(frame.getByRole('heading', { level: 1, name: en.security_title })).toBeVisible();
+  for (const [locale, t] of [
+    ['en', en],
+    ['nl-NL', nl],
+  ] as const) {
+    await page.getByLabel('Language').selectOption(locale);
+    await page.getByRole('button', { name: 'Send locale' }).click();
+    await expect(frame.getByRole('heading', { level: 1, name: t.security_title })).toBeVisible();
+    await expect(frame.getByRole('cell', { name: t.usage_password_reset_only_long })).toBeVisible();
+    for (const width of [1280, 768, 320]) {
+      await page.setViewportSize({ width, height: 900 });
+      const main = frame.locator('main');
+      expect(await cutWords(main), `${locale} at ${width} px`).toEqual([]);
+      const overflow = await main.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      expect(overflow, `sideways scrolling in the frame, ${locale} at ${width} px`).toBeLessThanOrEqual(0);
+    }
+  }
 });
 
 test('messages from a foreign origin or in a wrong shape change nothing', async ({ page }) => {

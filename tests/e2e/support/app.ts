@@ -1,7 +1,7 @@
 // Helpers shared by the app's specs: the locale files (the specs never repeat UI strings),
 // signing in, reading the latest code from the development mailbox, and axe.
 import AxeBuilder from '@axe-core/playwright';
-import { expect, type Page } from '@playwright/test';
+import { expect, type Locator, type Page } from '@playwright/test';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -100,4 +100,41 @@ export async function startAddingEmail(page: Page, baseUrl: string, t: Messages,
   await emailDialog.getByRole('button', { name: t.next }).click();
   await expect(emailDialog.getByText(fill(t.code_sent, { destination: address }))).toBeVisible();
   return codeOf(await nextMail(baseUrl, address, startedAt));
+}
+
+/**
+ * The words inside `root` that are cut over two lines at some letter (a column or menu too
+ * narrow for them). Words wrap between words; a break after a hyphen ("two- / step") is a
+ * proper one too, unless it leaves a piece of one or two letters ("E- / mail"). Addresses,
+ * which have no break points and may break anywhere rather than overflow, and hidden text
+ * are skipped.
+ */
+export async function cutWords(root: Locator): Promise<string[]> {
+  return root.evaluate((element) => {
+    const lines = (node: Node, start: number, end: number): number => {
+      const range = document.createRange();
+      range.setStart(node, start);
+      range.setEnd(node, end);
+      return new Set([...range.getClientRects()].filter((r) => r.width > 0).map((r) => Math.round(r.bottom))).size;
+    };
+    const cut: string[] = [];
+    const walker = document.createTreeWalker(element, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      const parent = node.parentElement;
+      if (!parent || parent.getClientRects().length === 0) continue;
+      for (const word of (node.textContent ?? '').matchAll(/\S+/g)) {
+        if (word[0].includes('@')) continue;
+        if (lines(node, word.index, word.index + word[0].length) <= 1) continue;
+        // On two lines: fine only when broken after a hyphen, between pieces of 3+ letters.
+        const pieces = [...word[0].matchAll(/[^-\u2010]+[-\u2010]*/g)];
+        const proper = pieces.every(
+          (piece) =>
+            piece[0].replace(/[-\u2010]/g, '').length >= 3 &&
+            lines(node, word.index + piece.index, word.index + piece.index + piece[0].length) <= 1,
+        );
+        if (!proper) cut.push(word[0]);
+      }
+    }
+    return cut;
+  });
 }
