@@ -10,8 +10,9 @@ use crate::{
     tools,
 };
 
-/// Builds the app and the server, runs Playwright, returns its counts.
-pub fn run_suite() -> Result<Counts> {
+/// Builds the app and the server, runs Playwright (with `filters`: spec files or `-g` patterns
+/// to run only some tests), returns its counts.
+pub fn run_suite(filters: &[String]) -> Result<Counts> {
     build::build_app()?;
     process::run(command("cargo").args([
         "build",
@@ -24,6 +25,7 @@ pub fn run_suite() -> Result<Counts> {
     let outcome = process::run(
         command("npx")
             .args(["playwright", "test"])
+            .args(filters)
             .current_dir(root().join("tests/e2e"))
             .env("PLAYWRIGHT_JSON_OUTPUT_NAME", &report)
             .env("CHROMIUM_PATH", tools::CHROMIUM)
@@ -43,7 +45,7 @@ pub fn run_suite() -> Result<Counts> {
 
 /// [`run_suite`] as counts: a suite that cannot run is one failure.
 pub fn run() -> Counts {
-    match run_suite() {
+    match run_suite(&[]) {
         Ok(counts) => counts,
         Err(error) => {
             eprintln!("{error}");
@@ -62,20 +64,51 @@ fn read_report(path: &std::path::Path) -> Result<Counts> {
     Ok(counts(&json))
 }
 
-/// The counts of a Playwright JSON report's `stats`. A `flaky` test (failed, then passed on a
-/// retry) is a failure: it says the test or the app is not reliable, and a suite that counts
-/// it as passed hides that.
+/// `cargo xtask e2e [playwright arguments]`: only this suite, after the tools it needs.
+pub fn run_alone(filters: &[String]) -> Result {
+    tools::ensure_test_tools()?;
+    let counts = run_suite(filters)?;
+    println!("{} passed, {} failed", counts.passed, counts.failed);
+    if counts.failed == 0 {
+        Ok(())
+    } else {
+        Err(format!("{} failed", counts.failed))
+    }
+}
+
+/// The counts of a Playwright JSON report. A `flaky` test (failed, then passed on a retry) is a
+/// failure: it says the test or the app is not reliable, and a suite that counts it as passed
+/// hides that. So is each error outside any test (a spec file that does not load, a
+/// `test.only` refused by `forbidOnly`), whose tests would otherwise simply be missing.
 fn counts(report: &serde_json::Value) -> Counts {
     let stat = |name: &str| report["stats"][name].as_u64().unwrap_or(0);
+    let errors = report["errors"].as_array().map_or(0, Vec::len) as u64;
     Counts {
         passed: stat("expected"),
-        failed: stat("unexpected") + stat("flaky"),
+        failed: stat("unexpected") + stat("flaky") + errors,
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_error_outside_any_test_counts_as_a_failure() {
+        // A spec that does not load (a syntax error, a `test.only` under forbidOnly) runs no
+        // test of its own while the other files pass.
+        let report = serde_json::json!({
+            "stats": { "expected": 12, "unexpected": 0, "flaky": 0, "skipped": 0 },
+            "errors": [{ "message": "Error: item focused with '.only' is not allowed" }]
+        });
+        assert_eq!(
+            counts(&report),
+            Counts {
+                passed: 12,
+                failed: 1
+            }
+        );
+    }
 
     #[test]
     fn a_flaky_test_counts_as_failed_and_a_skipped_one_as_neither() {
