@@ -63,6 +63,14 @@ for (const { lang, user, address, subject } of runs) {
     await expect(page.getByRole('heading', { level: 1, name: t.security_title })).toBeVisible();
     await expect(list.getByText(address)).toBeVisible();
 
+    // One email is all an account may have: Add method says so instead of offering it again.
+    await page.getByRole('button', { name: t.add_method }).click();
+    const full = page.getByRole('dialog', { name: t.add_title });
+    await expect(full.getByText(t.add_none_left)).toBeVisible();
+    await expect(full.getByRole('combobox')).toHaveCount(0);
+    await full.getByRole('button', { name: t.cancel }).click();
+    await expect(full).toBeHidden();
+
     // Delete -> Yes.
     const deleteLabel = fill(t.delete_link_label, { method: t.method_type_email, detail: address });
     await list.getByRole('button', { name: exact(deleteLabel) }).click();
