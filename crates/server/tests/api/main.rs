@@ -15,4 +15,5 @@ mod openapi_and_health;
 mod operator_settings;
 mod security_headers;
 mod session;
+mod tossed_cookies;
 mod smtp;
