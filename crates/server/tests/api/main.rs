@@ -12,6 +12,7 @@ mod helpers;
 mod methods;
 mod oidc;
 mod openapi_and_health;
+mod password_guessing;
 mod operator_settings;
 mod security_headers;
 mod session;
