@@ -184,12 +184,14 @@ pub async fn delete_session(
 }
 
 /// Confirm the password: the session counts as freshly authenticated for the step-up window
-/// (`SECURITY_INFO_STEP_UP_SECONDS`, 10 minutes by default) before adding or deleting a method.
-/// Only wrong passwords from the same IP address can refuse it, never other addresses' guessing.
+/// (`SECURITY_INFO_STEP_UP_SECONDS`, 10 minutes by default) before adding or deleting a method,
+/// under a new token (a new cookie; the old token stops working), as at sign-in. Only wrong
+/// passwords from the same IP address can refuse it, never other addresses' guessing.
 #[utoipa::path(post, path = "/session/reauthenticate", tag = "session",
     request_body = ReauthenticateRequest,
     responses(
-        (status = 204, description = "Re-authenticated"),
+        (status = 204, description = "Re-authenticated; a new session cookie is set",
+         headers(("Set-Cookie" = String, description = "the session cookie with a new token, as at sign-in"))),
         (status = 401, description = "`unauthenticated` or `invalid_credentials`", body = Problem,
          content_type = "application/problem+json"),
         (status = 429, description = "`too_many_requests`: too many wrong passwords from this IP address, for this account or in all",
@@ -201,7 +203,7 @@ pub async fn reauthenticate_session(
     context: ClientContext,
     current: CurrentSession,
     ApiJson(body): ApiJson<ReauthenticateRequest>,
-) -> ApiResult<StatusCode> {
+) -> ApiResult<Response> {
     let account = &current.account;
     let username = account.user_principal_name.to_lowercase();
     let now = clock::now();
@@ -233,9 +235,18 @@ pub async fn reauthenticate_session(
         None,
         now,
     )?;
+    let token = session_token::generate()?;
     state
         .store
-        .reauthenticate_session(&current.session.session_id, &attempt_id, now, &event)
+        .reauthenticate_session(
+            &current.session.session_id,
+            &session_token::hash(&token),
+            &attempt_id,
+            now,
+            &event,
+        )
         .await?;
-    Ok(StatusCode::NO_CONTENT)
+    let remaining = (current.session.expires_at - now).whole_seconds().max(1);
+    let cookie = state.cookie.set(&token, remaining);
+    Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, cookie)]).into_response())
 }

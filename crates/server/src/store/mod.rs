@@ -80,10 +80,12 @@ pub trait Store: Send + Sync + 'static {
     /// Marks the session used now (idle timeout).
     async fn touch_session(&self, session_id: &str, at: OffsetDateTime) -> anyhow::Result<()>;
 
-    /// Marks the session freshly authenticated (step-up), and its sign-in attempt succeeded.
+    /// Marks the session freshly authenticated (step-up) under a new token (the old one stops
+    /// working), and its sign-in attempt succeeded.
     async fn reauthenticate_session(
         &self,
         session_id: &str,
+        token_hash: &str,
         sign_in_attempt_id: &str,
         at: OffsetDateTime,
         audit: &NewAuditEvent,

@@ -654,6 +654,7 @@ impl Store for SqliteStore {
     async fn reauthenticate_session(
         &self,
         session_id: &str,
+        token_hash: &str,
         sign_in_attempt_id: &str,
         at: OffsetDateTime,
         audit: &NewAuditEvent,
@@ -661,8 +662,10 @@ impl Store for SqliteStore {
         let mut writer = self.writer.lock().await;
         let mut tx = writer.begin_with("BEGIN IMMEDIATE").await?;
         sqlx::query(
-            "update session set authenticated_at = ?, last_seen_at = ? where session_id = ?",
+            "update session set token_hash = ?, authenticated_at = ?, last_seen_at = ?
+             where session_id = ?",
         )
+        .bind(token_hash)
         .bind(ts(at))
         .bind(ts(at))
         .bind(session_id)
