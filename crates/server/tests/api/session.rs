@@ -229,7 +229,7 @@ async fn an_https_public_origin_makes_the_cookie_host_prefixed_and_secure() {
 }
 
 #[tokio::test]
-async fn ten_failed_sign_ins_throttle_the_account_with_retry_after() {
+async fn ten_failed_sign_ins_from_one_address_throttle_it_for_the_account_with_retry_after() {
     let app = TestApp::spawn().await;
     for _ in 0..10 {
         let response = app
