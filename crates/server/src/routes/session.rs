@@ -100,10 +100,7 @@ pub async fn create_session(
                 None,
                 now,
             )?;
-            // The attempt already counts as failed; only accounts have an audit trail.
-            if account_id.is_some() {
-                state.store.record_audit_event(&event).await?;
-            }
+            state.store.record_failed_sign_in(Some(&event)).await?;
             return Err(ApiError::code(ProblemCode::InvalidCredentials));
         }
     };
@@ -225,7 +222,7 @@ pub async fn reauthenticate_session(
             Some("reauthentication".to_owned()),
             now,
         )?;
-        state.store.record_audit_event(&event).await?;
+        state.store.record_failed_sign_in(Some(&event)).await?;
         return Err(ApiError::code(ProblemCode::InvalidCredentials));
     }
     let event = audit::event(

@@ -52,8 +52,9 @@ pub trait Store: Send + Sync + 'static {
         limits: &SignInLimits,
     ) -> anyhow::Result<Result<SignInCounts, Throttled>>;
 
-    /// Records an audit event on its own (a failed sign-in, whose attempt is already counted).
-    async fn record_audit_event(&self, audit: &NewAuditEvent) -> anyhow::Result<()>;
+    /// Records a failed password check (its attempt already counts as failed): its audit
+    /// event when it concerns an account.
+    async fn record_failed_sign_in(&self, audit: Option<&NewAuditEvent>) -> anyhow::Result<()>;
 
     /// Records a successful sign-in: the attempt marked succeeded, the new session, the
     /// account's language and the audit event.

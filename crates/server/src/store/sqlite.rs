@@ -546,8 +546,8 @@ impl Store for SqliteStore {
         self.reserve_attempt(attempt, limits).await
     }
 
-    async fn record_audit_event(&self, audit: &NewAuditEvent) -> anyhow::Result<()> {
-        self.insert_audit_event(audit).await
+    async fn record_failed_sign_in(&self, audit: Option<&NewAuditEvent>) -> anyhow::Result<()> {
+        self.record_failure(audit).await
     }
 
     async fn create_session(

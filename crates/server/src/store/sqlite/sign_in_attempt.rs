@@ -41,9 +41,17 @@ impl SqliteStore {
         Ok(Ok(counts))
     }
 
-    /// See [`crate::store::Store::record_audit_event`].
-    pub(super) async fn insert_audit_event(&self, audit: &NewAuditEvent) -> anyhow::Result<()> {
-        insert_audit(&mut *self.writer.lock().await, audit).await
+    /// See [`crate::store::Store::record_failed_sign_in`].
+    pub(super) async fn record_failure(&self, audit: Option<&NewAuditEvent>) -> anyhow::Result<()> {
+        let mut writer = self.writer.lock().await;
+        // A write transaction whether or not there is an event to keep, so that a wrong
+        // password is answered as fast for a name without an account as for an account.
+        let mut tx = writer.begin_with("BEGIN IMMEDIATE").await?;
+        if let Some(audit) = audit.filter(|a| a.account_id.is_some()) {
+            insert_audit(&mut tx, audit).await?;
+        }
+        tx.commit().await?;
+        Ok(())
     }
 }
 
