@@ -13,6 +13,8 @@ mod methods;
 mod oidc;
 mod openapi_and_health;
 mod operator_settings;
+mod password_guessing;
 mod security_headers;
 mod session;
 mod smtp;
+mod tossed_cookies;

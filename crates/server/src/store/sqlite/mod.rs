@@ -39,6 +39,7 @@ mod outbox;
 mod registrations;
 mod rows;
 mod sessions;
+mod sign_in_attempt;
 
 /// Migrations of this engine, embedded in the binary.
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
