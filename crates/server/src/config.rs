@@ -173,7 +173,7 @@ pub struct Settings {
     pub mail_from: String,
     /// Organization name.
     pub org_name: String,
-    /// Organization domains, lower-cased.
+    /// Organization domains, in canonical form (IDNA-mapped, lower case).
     pub org_domains: Vec<String>,
     /// Method types allowed by policy.
     pub allowed_methods: Vec<MethodType>,
@@ -206,19 +206,22 @@ pub struct Settings {
 impl Config {
     /// Checks every setting and returns them in usable form, or says what is wrong.
     pub fn validate(self) -> anyhow::Result<Settings> {
-        let org_domains: Vec<String> = self
+        // Kept in the canonical form addresses are parsed to (IDNA-mapped, lower case).
+        let org_domains = self
             .org_domains
             .iter()
-            .map(|d| d.trim().trim_start_matches('@').to_lowercase())
+            .map(|d| d.trim().trim_start_matches('@'))
             .filter(|d| !d.is_empty())
-            .collect();
+            .map(|domain| {
+                security_info_api::EmailAddress::parse(&format!("x@{domain}"))
+                    .map(|address| address.domain().to_owned())
+                    .map_err(|_| {
+                        anyhow::anyhow!("SECURITY_INFO_ORG_DOMAINS: `{domain}` is not a domain")
+                    })
+            })
+            .collect::<anyhow::Result<Vec<String>>>()?;
         if org_domains.is_empty() {
             bail!("SECURITY_INFO_ORG_DOMAINS must name at least one domain");
-        }
-        for domain in &org_domains {
-            security_info_api::EmailAddress::parse(&format!("x@{domain}")).map_err(|_| {
-                anyhow::anyhow!("SECURITY_INFO_ORG_DOMAINS: `{domain}` is not a domain")
-            })?;
         }
         let mut allowed_methods = Vec::new();
         for name in self
@@ -536,6 +539,21 @@ mod tests {
         ] {
             assert!(parse_origin(bad, "X").is_err(), "{bad} must be refused");
         }
+    }
+
+    #[test]
+    fn organization_domains_are_kept_in_canonical_form() {
+        let settings = parse(&[
+            "--org-domains",
+            " @Contoso.Example, ＦＡＢＲＩＫＡＭ.example,xn--bcher-kva.example",
+        ])
+        .expect("valid");
+        assert_eq!(
+            settings.org_domains,
+            ["contoso.example", "fabrikam.example", "bücher.example"]
+        );
+        assert!(parse(&["--org-domains", "xn--a.example"]).is_err());
+        assert!(parse(&["--org-domains", ","]).is_err());
     }
 
     #[test]
