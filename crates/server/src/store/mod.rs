@@ -2,6 +2,7 @@
 //! follow. Every method that changes several rows does so in one transaction; rules that must
 //! hold under concurrency (rate limits, attempt counts) are checked inside that transaction.
 
+mod files;
 pub mod method_cache;
 mod records;
 pub mod sqlite;

@@ -11,7 +11,6 @@
 //! every return, one more round trip to its thread while the write lock is still held.)
 
 use std::{
-    path::Path,
     str::FromStr,
     sync::{
         Arc,
@@ -29,7 +28,7 @@ use sqlx::{
 use time::{Duration, OffsetDateTime};
 use tokio::sync::{Mutex, MutexGuard};
 
-use super::{method_cache::MethodCache, *};
+use super::{files, method_cache::MethodCache, *};
 use crate::clock;
 
 /// Migrations of this engine, embedded in the binary.
@@ -79,7 +78,8 @@ impl Readers {
 }
 
 impl SqliteStore {
-    /// Opens (creating file and folder when needed) and migrates the database at `url`.
+    /// Opens (creating file and folder when needed, readable by this user only) and migrates
+    /// the database at `url`.
     pub async fn connect(url: &str) -> anyhow::Result<Self> {
         let options = SqliteConnectOptions::from_str(url)
             .context("SECURITY_INFO_DATABASE_URL is not a valid SQLite URL")?
@@ -88,13 +88,8 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
             .busy_timeout(StdDuration::from_secs(10));
-        let filename = options.get_filename();
-        if filename != Path::new(":memory:")
-            && let Some(parent) = filename.parent().filter(|p| !p.as_os_str().is_empty())
-        {
-            std::fs::create_dir_all(parent).with_context(|| {
-                format!("cannot create the database folder {}", parent.display())
-            })?;
+        if !files::is_in_memory(url) {
+            files::prepare(options.get_filename())?;
         }
         let mut writer = SqliteConnection::connect_with(&options)
             .await

@@ -6,6 +6,7 @@
 mod activity;
 mod bad_input;
 mod behind_a_proxy;
+mod database_files;
 mod email_registration;
 mod embedding;
 mod helpers;
