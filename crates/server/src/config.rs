@@ -100,6 +100,12 @@ pub struct Config {
           default_value_t = policy::DEFAULT_STEP_UP_WINDOW.whole_seconds())]
     pub step_up_seconds: i64,
 
+    /// How many days audit events (the users' recent activity and the security trail) are
+    /// kept (1 to 36500); older ones are deleted by the hourly retention sweep.
+    #[arg(long, env = "SECURITY_INFO_AUDIT_RETENTION_DAYS",
+          default_value_t = DEFAULT_AUDIT_RETENTION_DAYS)]
+    pub audit_retention_days: i64,
+
     /// The app's public origin (`https://security.contoso.example`). With https the session
     /// cookie is `__Host-` prefixed and Secure [default: http://<listen address>].
     #[arg(long, env = "SECURITY_INFO_PUBLIC_ORIGIN")]
@@ -149,6 +155,12 @@ pub struct Config {
     pub demo_password: Secret<String>,
 }
 
+/// Days audit events are kept unless `SECURITY_INFO_AUDIT_RETENTION_DAYS` says otherwise:
+/// a year and a month, so a year-on-year question still finds its answer.
+pub const DEFAULT_AUDIT_RETENTION_DAYS: i64 = 400;
+/// The longest audit retention an operator may configure (a century: a typo guard).
+const MAX_AUDIT_RETENTION_DAYS: i64 = 36_500;
+
 /// The session cookie's mode when portals embed the app over https.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum EmbedCookie {
@@ -187,6 +199,8 @@ pub struct Settings {
     pub resend_cooldown: Duration,
     /// How recent an authentication must be to add or delete a method.
     pub step_up_window: Duration,
+    /// How long audit events are kept.
+    pub audit_retention: Duration,
     /// Configured public origin (`scheme://host[:port]`), if any.
     pub public_origin: Option<String>,
     /// Allowed embedding portals.
@@ -287,6 +301,13 @@ impl Config {
             "SECURITY_INFO_STEP_UP_SECONDS",
             policy::MAX_STEP_UP_WINDOW,
         )?;
+        if !(1..=MAX_AUDIT_RETENTION_DAYS).contains(&self.audit_retention_days) {
+            bail!(
+                "SECURITY_INFO_AUDIT_RETENTION_DAYS must be a number of days from 1 to {MAX_AUDIT_RETENTION_DAYS} (got {})",
+                self.audit_retention_days
+            );
+        }
+        let audit_retention = Duration::days(self.audit_retention_days);
         if !self.database_url.expose().starts_with("sqlite:") {
             bail!("SECURITY_INFO_DATABASE_URL must be a sqlite: URL (PostgreSQL is not built yet)");
         }
@@ -315,6 +336,7 @@ impl Config {
             code_validity,
             resend_cooldown,
             step_up_window,
+            audit_retention,
             public_origin,
             embed_origins,
             embed_cookie: self.embed_cookie,
@@ -444,6 +466,24 @@ mod tests {
         assert_eq!(
             error.to_string(),
             "SECURITY_INFO_CODE_TTL_SECONDS must be a number of seconds from 1 to 3600 (got 0)"
+        );
+    }
+
+    #[test]
+    fn audit_events_are_kept_400_days_unless_configured_within_bounds() {
+        assert_eq!(
+            parse(&[]).expect("valid").audit_retention,
+            Duration::days(400)
+        );
+        let settings = parse(&["--audit-retention-days", "30"]).expect("valid");
+        assert_eq!(settings.audit_retention, Duration::days(30));
+        for bad in ["0", "-1", "36501", "forever"] {
+            assert!(parse(&["--audit-retention-days", bad]).is_err(), "{bad}");
+        }
+        let error = parse(&["--audit-retention-days", "0"]).expect_err("refused");
+        assert_eq!(
+            error.to_string(),
+            "SECURITY_INFO_AUDIT_RETENTION_DAYS must be a number of days from 1 to 36500 (got 0)"
         );
     }
 

@@ -5,12 +5,14 @@
 mod files;
 pub mod method_cache;
 mod records;
+mod retention;
 pub mod sqlite;
 
 use async_trait::async_trait;
 use time::OffsetDateTime;
 
 pub use records::*;
+pub use retention::{RetentionPolicy, SweepCounts};
 
 /// The database, as the rest of the server sees it. Failures of the database itself are
 /// `anyhow::Error`s; outcomes a client can cause are returned as values.
@@ -187,4 +189,13 @@ pub trait Store: Send + Sync + 'static {
         retry_at: Option<OffsetDateTime>,
         at: OffsetDateTime,
     ) -> anyhow::Result<()>;
+
+    /// Deletes the rows `policy` no longer keeps at `now` (attempts, codes, finished
+    /// registrations, sent or failed mail, ended sessions, old audit events); returns how many
+    /// of each went.
+    async fn sweep(
+        &self,
+        now: OffsetDateTime,
+        policy: &RetentionPolicy,
+    ) -> anyhow::Result<SweepCounts>;
 }

@@ -28,7 +28,7 @@ use sqlx::{
 use time::{Duration, OffsetDateTime};
 use tokio::sync::{Mutex, MutexGuard};
 
-use super::{files, method_cache::MethodCache, *};
+use super::{files, method_cache::MethodCache, retention, *};
 use crate::clock;
 
 /// Migrations of this engine, embedded in the binary.
@@ -1052,5 +1052,13 @@ impl Store for SqliteStore {
             .execute(&mut *self.writer.lock().await)
             .await?;
         Ok(())
+    }
+
+    async fn sweep(
+        &self,
+        now: OffsetDateTime,
+        policy: &RetentionPolicy,
+    ) -> anyhow::Result<SweepCounts> {
+        retention::sweep(&self.writer, now, policy).await
     }
 }

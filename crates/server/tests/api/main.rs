@@ -14,6 +14,7 @@ mod methods;
 mod oidc;
 mod openapi_and_health;
 mod operator_settings;
+mod retention;
 mod security_headers;
 mod session;
 mod smtp;
