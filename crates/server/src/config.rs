@@ -97,6 +97,12 @@ pub struct Config {
           default_value_t = policy::DEFAULT_STEP_UP_WINDOW.whole_seconds())]
     pub step_up_seconds: i64,
 
+    /// How many days audit events (the users' recent activity and the security trail) are
+    /// kept (1 to 36500); older ones are deleted by the hourly retention sweep.
+    #[arg(long, env = "SECURITY_INFO_AUDIT_RETENTION_DAYS",
+          default_value_t = DEFAULT_AUDIT_RETENTION_DAYS)]
+    pub audit_retention_days: i64,
+
     /// The app's public origin (`https://security.contoso.example`). With https the session
     /// cookie is `__Host-` prefixed and Secure [default: http://<listen address>].
     #[arg(long, env = "SECURITY_INFO_PUBLIC_ORIGIN")]
@@ -146,6 +152,12 @@ pub struct Config {
     pub demo_password: Secret<String>,
 }
 
+/// Days audit events are kept unless `SECURITY_INFO_AUDIT_RETENTION_DAYS` says otherwise:
+/// a year and a month, so a year-on-year question still finds its answer.
+pub const DEFAULT_AUDIT_RETENTION_DAYS: i64 = 400;
+/// The longest audit retention an operator may configure (a century: a typo guard).
+const MAX_AUDIT_RETENTION_DAYS: i64 = 36_500;
+
 /// The session cookie's mode when portals embed the app over https.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum EmbedCookie {
@@ -170,7 +182,7 @@ pub struct Settings {
     pub mail_from: String,
     /// Organization name.
     pub org_name: String,
-    /// Organization domains, lower-cased.
+    /// Organization domains, in canonical form (IDNA-mapped, lower case).
     pub org_domains: Vec<String>,
     /// Method types allowed by policy.
     pub allowed_methods: Vec<MethodType>,
@@ -184,6 +196,8 @@ pub struct Settings {
     pub resend_cooldown: Duration,
     /// How recent an authentication must be to add or delete a method.
     pub step_up_window: Duration,
+    /// How long audit events are kept.
+    pub audit_retention: Duration,
     /// Configured public origin (`scheme://host[:port]`), if any.
     pub public_origin: Option<String>,
     /// Allowed embedding portals.
@@ -203,19 +217,22 @@ pub struct Settings {
 impl Config {
     /// Checks every setting and returns them in usable form, or says what is wrong.
     pub fn validate(self) -> anyhow::Result<Settings> {
-        let org_domains: Vec<String> = self
+        // Kept in the canonical form addresses are parsed to (IDNA-mapped, lower case).
+        let org_domains = self
             .org_domains
             .iter()
-            .map(|d| d.trim().trim_start_matches('@').to_lowercase())
+            .map(|d| d.trim().trim_start_matches('@'))
             .filter(|d| !d.is_empty())
-            .collect();
+            .map(|domain| {
+                security_info_api::EmailAddress::parse(&format!("x@{domain}"))
+                    .map(|address| address.domain().to_owned())
+                    .map_err(|_| {
+                        anyhow::anyhow!("SECURITY_INFO_ORG_DOMAINS: `{domain}` is not a domain")
+                    })
+            })
+            .collect::<anyhow::Result<Vec<String>>>()?;
         if org_domains.is_empty() {
             bail!("SECURITY_INFO_ORG_DOMAINS must name at least one domain");
-        }
-        for domain in &org_domains {
-            security_info_api::EmailAddress::parse(&format!("x@{domain}")).map_err(|_| {
-                anyhow::anyhow!("SECURITY_INFO_ORG_DOMAINS: `{domain}` is not a domain")
-            })?;
         }
         let allowed_methods = allowed_methods(self.allowed_methods.as_deref())?;
         let mail_from = match self.mail_from.filter(|m| !m.trim().is_empty()) {
@@ -266,6 +283,13 @@ impl Config {
             "SECURITY_INFO_STEP_UP_SECONDS",
             policy::MAX_STEP_UP_WINDOW,
         )?;
+        if !(1..=MAX_AUDIT_RETENTION_DAYS).contains(&self.audit_retention_days) {
+            bail!(
+                "SECURITY_INFO_AUDIT_RETENTION_DAYS must be a number of days from 1 to {MAX_AUDIT_RETENTION_DAYS} (got {})",
+                self.audit_retention_days
+            );
+        }
+        let audit_retention = Duration::days(self.audit_retention_days);
         if !self.database_url.expose().starts_with("sqlite:") {
             bail!("SECURITY_INFO_DATABASE_URL must be a sqlite: URL (PostgreSQL is not built yet)");
         }
@@ -294,6 +318,7 @@ impl Config {
             code_validity,
             resend_cooldown,
             step_up_window,
+            audit_retention,
             public_origin,
             embed_origins,
             embed_cookie: self.embed_cookie,
@@ -467,6 +492,24 @@ mod tests {
     }
 
     #[test]
+    fn audit_events_are_kept_400_days_unless_configured_within_bounds() {
+        assert_eq!(
+            parse(&[]).expect("valid").audit_retention,
+            Duration::days(400)
+        );
+        let settings = parse(&["--audit-retention-days", "30"]).expect("valid");
+        assert_eq!(settings.audit_retention, Duration::days(30));
+        for bad in ["0", "-1", "36501", "forever"] {
+            assert!(parse(&["--audit-retention-days", bad]).is_err(), "{bad}");
+        }
+        let error = parse(&["--audit-retention-days", "0"]).expect_err("refused");
+        assert_eq!(
+            error.to_string(),
+            "SECURITY_INFO_AUDIT_RETENTION_DAYS must be a number of days from 1 to 36500 (got 0)"
+        );
+    }
+
+    #[test]
     fn bad_settings_are_refused_at_start() {
         assert!(parse(&["--code-length", "5"]).is_err());
         assert!(parse(&["--code-length", "11"]).is_err());
@@ -574,6 +617,21 @@ mod tests {
                 .to_string()
                 .contains("not available in this version")
         );
+    }
+
+    #[test]
+    fn organization_domains_are_kept_in_canonical_form() {
+        let settings = parse(&[
+            "--org-domains",
+            " @Contoso.Example, ＦＡＢＲＩＫＡＭ.example,xn--bcher-kva.example",
+        ])
+        .expect("valid");
+        assert_eq!(
+            settings.org_domains,
+            ["contoso.example", "fabrikam.example", "bücher.example"]
+        );
+        assert!(parse(&["--org-domains", "xn--a.example"]).is_err());
+        assert!(parse(&["--org-domains", ","]).is_err());
     }
 
     #[test]

@@ -23,4 +23,5 @@ pub mod startup;
 pub mod state;
 pub mod static_files;
 pub mod store;
+pub mod sweeper;
 pub mod telemetry;

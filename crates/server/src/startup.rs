@@ -21,6 +21,7 @@ use crate::{
     state::{AppState, CookieSettings},
     static_files,
     store::{CachedMethods, MethodStore, Store, sqlite::SqliteStore},
+    sweeper::{RetentionSweeper, retention_policy},
 };
 
 /// Name of the generated code secret in the database.
@@ -31,6 +32,7 @@ pub struct Application {
     listener: TcpListener,
     router: Router,
     worker: OutboxWorker,
+    sweeper: RetentionSweeper,
 }
 
 impl Application {
@@ -89,6 +91,10 @@ impl Application {
             &public,
             !settings.embed_origins.is_empty() && settings.embed_cookie == EmbedCookie::Partitioned,
         );
+        let sweeper = RetentionSweeper {
+            store: store.clone(),
+            policy: retention_policy(settings.audit_retention),
+        };
         let state = AppState {
             store: store.clone(),
             methods,
@@ -112,6 +118,7 @@ impl Application {
             listener,
             router: router(state),
             worker,
+            sweeper,
         })
     }
 
@@ -122,9 +129,11 @@ impl Application {
             .expect("a bound listener has an address")
     }
 
-    /// Delivers mail and serves until Ctrl-C or SIGTERM, then finishes the requests in flight.
+    /// Delivers mail, sweeps old rows (at start, then hourly) and serves until Ctrl-C or
+    /// SIGTERM, then finishes the requests in flight.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         let worker = tokio::spawn(self.worker.run());
+        let sweeper = tokio::spawn(self.sweeper.run());
         let served = axum::serve(
             self.listener,
             self.router
@@ -133,6 +142,7 @@ impl Application {
         .with_graceful_shutdown(shutdown_signal())
         .await;
         worker.abort();
+        sweeper.abort();
         served?;
         Ok(())
     }

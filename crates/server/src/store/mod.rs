@@ -7,9 +7,11 @@
 //! returned as values.
 
 mod cached_methods;
+mod files;
 pub mod ids;
 pub mod method_cache;
 mod records;
+mod retention;
 pub mod sqlite;
 
 use async_trait::async_trait;
@@ -18,6 +20,7 @@ use time::OffsetDateTime;
 pub use cached_methods::CachedMethods;
 pub use ids::{AccountId, MethodId, RegistrationId, SessionId};
 pub use records::*;
+pub use retention::{RetentionPolicy, SweepCounts};
 
 /// The whole database but the method lists (see [`MethodStore`]), as the server sees it.
 #[async_trait]
@@ -29,6 +32,15 @@ pub trait Store:
 
     /// The named server secret, created from `generate` the first time.
     async fn server_secret(&self, name: &str, generate: Vec<u8>) -> anyhow::Result<Vec<u8>>;
+
+    /// Deletes the rows `policy` no longer keeps at `now` (attempts, codes, finished
+    /// registrations, sent or failed mail, ended sessions, old audit events); returns how many
+    /// of each went.
+    async fn sweep(
+        &self,
+        now: OffsetDateTime,
+        policy: &RetentionPolicy,
+    ) -> anyhow::Result<SweepCounts>;
 }
 
 /// Accounts: built-in ones and those of the identity provider.

@@ -1,7 +1,7 @@
 //! Test harness: the server in-process on port 0 with a fresh SQLite database, a cookie-keeping
 //! client, direct database access to move time forward, and the development mailbox.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::Parser;
 use reqwest::{Response, StatusCode, header};
@@ -50,33 +50,23 @@ impl TestApp {
     /// Spawns with extra `--flag value` arguments.
     pub async fn spawn_with(extra: &[&str]) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
-        let db_path = dir.path().join("db").join("test.db");
-        let database_url = format!("sqlite://{}?mode=rwc", db_path.display());
         let dist = dir.path().join("dist");
         std::fs::create_dir_all(&dist).expect("dist");
         std::fs::write(dist.join("index.html"), INDEX_HTML).expect("index");
-        let mut args = vec![
-            "security-info-server".to_owned(),
-            "--listen".into(),
-            "127.0.0.1:0".into(),
-            "--database-url".into(),
-            database_url,
-            "--dist-dir".into(),
-            dist.display().to_string(),
-            "--demo-accounts".into(),
-            "true".into(),
-        ];
-        args.extend(extra.iter().map(|a| (*a).to_owned()));
-        let config = Config::try_parse_from(args).expect("test configuration");
-        let app = Application::build(config).await.expect("the server starts");
-        let address = format!("http://{}", app.local_addr());
-        tokio::spawn(app.run_until_stopped());
+        let db_path = dir.path().join("db").join("test.db");
+        let address = start_server(&db_path, &dist, extra).await;
         Self {
             address,
             client: client(),
             db_path,
             _dir: dir,
         }
+    }
+
+    /// Starts another server on this app's database (as a restart would, but beside the first
+    /// one, which keeps running) with extra arguments; returns its address.
+    pub async fn spawn_on_the_same_database(&self, extra: &[&str]) -> String {
+        start_server(&self.db_path, &self._dir.path().join("dist"), extra).await
     }
 
     /// Absolute URL of an API path (`/me` -> `http://.../api/v1/me`).
@@ -212,6 +202,27 @@ impl TestApp {
         sqlx::query(statement).execute(&pool).await.expect("sql");
         pool.close().await;
     }
+}
+
+/// Starts a server with demo accounts on the database at `db_path`; returns its address.
+async fn start_server(db_path: &Path, dist: &Path, extra: &[&str]) -> String {
+    let mut args = vec![
+        "security-info-server".to_owned(),
+        "--listen".into(),
+        "127.0.0.1:0".into(),
+        "--database-url".into(),
+        format!("sqlite://{}?mode=rwc", db_path.display()),
+        "--dist-dir".into(),
+        dist.display().to_string(),
+        "--demo-accounts".into(),
+        "true".into(),
+    ];
+    args.extend(extra.iter().map(|a| (*a).to_owned()));
+    let config = Config::try_parse_from(args).expect("test configuration");
+    let app = Application::build(config).await.expect("the server starts");
+    let address = format!("http://{}", app.local_addr());
+    tokio::spawn(app.run_until_stopped());
+    address
 }
 
 /// Every kind of response the server gives: health, API success and problem, 404, the app.

@@ -6,6 +6,7 @@
 mod activity;
 mod bad_input;
 mod behind_a_proxy;
+mod database_files;
 mod email_registration;
 mod embedding;
 mod helpers;
@@ -14,6 +15,7 @@ mod oidc;
 mod openapi_and_health;
 mod operator_settings;
 mod password_guessing;
+mod retention;
 mod security_headers;
 mod session;
 mod smtp;

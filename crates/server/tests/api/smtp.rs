@@ -343,3 +343,76 @@ async fn the_plaintext_code_is_in_neither_the_logs_nor_the_database() {
         }
     }
 }
+
+/// Polls `query` (one number) until it reaches `at_least`, for up to 30 seconds.
+async fn wait_for_count(app: &TestApp, query: &str, at_least: i64) {
+    let pool = app.db().await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let count: i64 = sqlx::query_scalar(query)
+            .fetch_one(&pool)
+            .await
+            .expect("count");
+        if count >= at_least {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "`{query}` stayed at {count}, below {at_least}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    pool.close().await;
+}
+
+#[tokio::test]
+async fn a_delivered_mail_is_not_sent_again_while_recording_it_fails() {
+    let mut sink = SmtpSink::start().await;
+    let app = TestApp::spawn_with(&["--smtp-url", &sink.url()]).await;
+    // Every write of `sent_at` fails (as with a full disk) and leaves a trace of its try.
+    app.sql("create table mark_try (at text)").await;
+    app.sql(
+        "create trigger refuse_mark before update of sent_at on outbox_message begin
+             insert into mark_try values (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'));
+             select raise(fail, 'database or disk is full');
+         end",
+    )
+    .await;
+    app.sign_in(ALAIN).await;
+    app.start_registration("alain@gmail.com").await;
+    let first = sink
+        .next_to("alain@gmail.com", Duration::from_secs(60))
+        .await;
+    wait_for_count(&app, "select count(*) from mark_try", 3).await;
+    app.sql("drop trigger refuse_mark").await;
+    wait_for_count(
+        &app,
+        "select count(*) from outbox_message where sent_at is not null",
+        1,
+    )
+    .await;
+
+    // Mail to another address after that: whatever reached the sink before it is all there is.
+    let megan = TestAppClient::new(&app).await;
+    let response = megan.register_email("megan@gmail.com").await;
+    assert_eq!(response.status(), StatusCode::ACCEPTED);
+    let mut again = 0;
+    loop {
+        let message = tokio::time::timeout(Duration::from_secs(60), sink.messages.recv())
+            .await
+            .expect("Megan's code arrives")
+            .expect("sink running");
+        let to = message["envelopeTo"].to_string();
+        if to.contains("megan@gmail.com") {
+            break;
+        }
+        if to.contains("alain@gmail.com") {
+            again += 1;
+        }
+    }
+    assert_eq!(
+        again, 0,
+        "the code mail ({}) went out {again} more times",
+        first["subject"]
+    );
+}

@@ -12,7 +12,6 @@
 //! every return, one more round trip to its thread while the write lock is still held.)
 
 use std::{
-    path::Path,
     str::FromStr,
     sync::{
         Arc,
@@ -29,7 +28,7 @@ use sqlx::{
 };
 use tokio::sync::{Mutex, MutexGuard};
 
-use super::Store;
+use super::{RetentionPolicy, Store, SweepCounts, files, retention};
 use crate::clock;
 
 mod accounts;
@@ -86,7 +85,8 @@ impl Readers {
 }
 
 impl SqliteStore {
-    /// Opens (creating file and folder when needed) and migrates the database at `url`.
+    /// Opens (creating file and folder when needed, readable by this user only) and migrates
+    /// the database at `url`.
     pub async fn connect(url: &str) -> anyhow::Result<Self> {
         let options = SqliteConnectOptions::from_str(url)
             .context("SECURITY_INFO_DATABASE_URL is not a valid SQLite URL")?
@@ -95,13 +95,8 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
             .busy_timeout(StdDuration::from_secs(10));
-        let filename = options.get_filename();
-        if filename != Path::new(":memory:")
-            && let Some(parent) = filename.parent().filter(|p| !p.as_os_str().is_empty())
-        {
-            std::fs::create_dir_all(parent).with_context(|| {
-                format!("cannot create the database folder {}", parent.display())
-            })?;
+        if !files::is_in_memory(url) {
+            files::prepare(options.get_filename())?;
         }
         let mut writer = SqliteConnection::connect_with(&options)
             .await
@@ -156,5 +151,13 @@ impl Store for SqliteStore {
                 .await?;
         tx.commit().await?;
         Ok(value)
+    }
+
+    async fn sweep(
+        &self,
+        now: time::OffsetDateTime,
+        policy: &RetentionPolicy,
+    ) -> anyhow::Result<SweepCounts> {
+        retention::sweep(&self.writer, now, policy).await
     }
 }
