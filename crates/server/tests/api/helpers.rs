@@ -368,6 +368,16 @@ impl TestAppClient {
         }
     }
 
+    /// PATCH as Megan.
+    pub async fn patch(&self, path: &str, body: Value) -> reqwest::Response {
+        self.client
+            .patch(format!("{}{path}", self.base))
+            .json(&body)
+            .send()
+            .await
+            .expect("request")
+    }
+
     /// GET as Megan.
     pub async fn get(&self, path: &str) -> reqwest::Response {
         self.client

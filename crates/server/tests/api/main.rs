@@ -15,6 +15,7 @@ mod oidc;
 mod openapi_and_health;
 mod operator_settings;
 mod password_guessing;
+mod registration_lifecycle;
 mod retention;
 mod security_headers;
 mod session;
