@@ -251,8 +251,9 @@ impl Config {
             lettre::AsyncSmtpTransport::<lettre::Tokio1Executor>::from_url(url)
                 .map_err(|_| anyhow::anyhow!("SECURITY_INFO_SMTP_URL is not a valid SMTP URL"))?;
         }
+        // Characters, as documented (not bytes: 16 two-byte letters are not 32 characters).
         if let Some(secret) = &self.code_secret
-            && secret.expose().len() < 32
+            && secret.expose().chars().count() < 32
         {
             bail!("SECURITY_INFO_CODE_SECRET must be at least 32 characters");
         }
@@ -453,6 +454,15 @@ mod tests {
         assert!(parse(&["--smtp-url", "http://mail.example"]).is_err());
         assert!(parse(&["--code-secret", "short"]).is_err());
         assert!(parse(&["--embed-origins", "*"]).is_err());
+    }
+
+    #[test]
+    fn the_code_secret_is_counted_in_characters() {
+        // 31 characters, 62 bytes: too short, whatever its size in bytes.
+        let short = "é".repeat(31);
+        assert!(parse(&["--code-secret", &short]).is_err());
+        let long = "é".repeat(32);
+        assert!(parse(&["--code-secret", &long]).is_ok());
     }
 
     #[test]

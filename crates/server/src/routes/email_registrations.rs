@@ -406,5 +406,5 @@ pub async fn verify_email_registration(
             CompleteOutcome::NotPending => continue,
         }
     }
-    Err(anyhow::anyhow!("the registration kept changing during verification").into())
+    Err(ApiError::contended())
 }
