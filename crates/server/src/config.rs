@@ -13,6 +13,7 @@ use time::Duration;
 
 use crate::{
     client_address::TrustedProxies,
+    connections::ConnectionLimits,
     domain::policy,
     oidc::{OidcSettings, fetchable},
     secret::Secret,
@@ -134,6 +135,30 @@ pub struct Config {
     #[arg(long, env = "SECURITY_INFO_OIDC_AUDIENCE", requires = "oidc_issuer")]
     pub oidc_audience: Option<String>,
 
+    /// Seconds a client has to send a request's head (request line and headers), decimals
+    /// allowed (0.1 to 300). The clock starts when a connection opens and again after each
+    /// answer, so this is also how long an idle kept-alive connection stays open.
+    #[arg(
+        long,
+        env = "SECURITY_INFO_HEADER_TIMEOUT_SECONDS",
+        default_value_t = 10.0
+    )]
+    pub header_timeout_seconds: f64,
+
+    /// Seconds a client has to send a request's whole body after its head, decimals allowed
+    /// (0.1 to 300); later, the answer is 408 and the connection closes.
+    #[arg(
+        long,
+        env = "SECURITY_INFO_BODY_TIMEOUT_SECONDS",
+        default_value_t = 10.0
+    )]
+    pub body_timeout_seconds: f64,
+
+    /// Connections served at once (1 to 100000); more wait to be accepted until one closes.
+    /// Lowered at start to fit the process's open-file limit (`ulimit -n`).
+    #[arg(long, env = "SECURITY_INFO_MAX_CONNECTIONS", default_value_t = 1024)]
+    pub max_connections: usize,
+
     /// Seed the demo accounts alain@contoso.example and megan@contoso.example at start.
     #[arg(long, env = "SECURITY_INFO_DEMO_ACCOUNTS", default_value_t = false,
           action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
@@ -197,6 +222,8 @@ pub struct Settings {
     pub trusted_proxies: TrustedProxies,
     /// The OpenID Connect provider whose bearer tokens are accepted, if any.
     pub oidc: Option<OidcSettings>,
+    /// Timeouts and the cap of the HTTP connections.
+    pub connections: ConnectionLimits,
     /// Seed demo accounts.
     pub demo_accounts: bool,
     /// Their password.
@@ -285,6 +312,23 @@ impl Config {
             "SECURITY_INFO_STEP_UP_SECONDS",
             policy::MAX_STEP_UP_WINDOW,
         )?;
+        let connections = ConnectionLimits {
+            header_timeout: timeout_setting(
+                self.header_timeout_seconds,
+                "SECURITY_INFO_HEADER_TIMEOUT_SECONDS",
+            )?,
+            body_timeout: timeout_setting(
+                self.body_timeout_seconds,
+                "SECURITY_INFO_BODY_TIMEOUT_SECONDS",
+            )?,
+            max_connections: self.max_connections,
+        };
+        if !(1..=MAX_CONNECTIONS).contains(&self.max_connections) {
+            bail!(
+                "SECURITY_INFO_MAX_CONNECTIONS must be from 1 to {MAX_CONNECTIONS} (got {})",
+                self.max_connections
+            );
+        }
         if !self.database_url.expose().starts_with("sqlite:") {
             bail!("SECURITY_INFO_DATABASE_URL must be a sqlite: URL (PostgreSQL is not built yet)");
         }
@@ -318,6 +362,7 @@ impl Config {
             embed_cookie: self.embed_cookie,
             trusted_proxies,
             oidc,
+            connections,
             demo_accounts: self.demo_accounts,
             demo_password: self.demo_password,
         })
@@ -334,6 +379,23 @@ fn duration_setting(seconds: i64, variable: &str, max: Duration) -> anyhow::Resu
         );
     }
     Ok(Duration::seconds(seconds))
+}
+
+/// The most connections `SECURITY_INFO_MAX_CONNECTIONS` may allow.
+const MAX_CONNECTIONS: usize = 100_000;
+/// Bounds of the connection timeouts, in seconds.
+const TIMEOUT_SECONDS: std::ops::RangeInclusive<f64> = 0.1..=300.0;
+
+/// A connection timeout in seconds, decimals allowed (tests use fractions of a second).
+fn timeout_setting(seconds: f64, variable: &str) -> anyhow::Result<std::time::Duration> {
+    if !TIMEOUT_SECONDS.contains(&seconds) {
+        bail!(
+            "{variable} must be a number of seconds from {} to {} (got {seconds})",
+            TIMEOUT_SECONDS.start(),
+            TIMEOUT_SECONDS.end()
+        );
+    }
+    Ok(std::time::Duration::from_secs_f64(seconds))
 }
 
 /// Checks the OpenID Connect issuer and audience.
@@ -409,6 +471,47 @@ mod tests {
         assert_eq!(settings.code_length, 6);
         assert_eq!(settings.code_validity, Duration::minutes(10));
         assert_eq!(settings.step_up_window, Duration::minutes(10));
+        assert_eq!(
+            settings.connections,
+            ConnectionLimits {
+                header_timeout: std::time::Duration::from_secs(10),
+                body_timeout: std::time::Duration::from_secs(10),
+                max_connections: 1024,
+            }
+        );
+    }
+
+    #[test]
+    fn connection_limits_are_settable_within_bounds() {
+        let settings = parse(&[
+            "--header-timeout-seconds",
+            "0.25",
+            "--body-timeout-seconds",
+            "300",
+            "--max-connections",
+            "3",
+        ])
+        .expect("valid");
+        assert_eq!(
+            settings.connections.header_timeout,
+            std::time::Duration::from_millis(250)
+        );
+        assert_eq!(
+            settings.connections.body_timeout,
+            std::time::Duration::from_secs(300)
+        );
+        assert_eq!(settings.connections.max_connections, 3);
+        for (flag, value) in [
+            ("--header-timeout-seconds", "0"),
+            ("--header-timeout-seconds", "NaN"),
+            ("--header-timeout-seconds", "inf"),
+            ("--body-timeout-seconds", "301"),
+            ("--body-timeout-seconds", "-1"),
+            ("--max-connections", "0"),
+            ("--max-connections", "100001"),
+        ] {
+            assert!(parse(&[flag, value]).is_err(), "{flag} {value}");
+        }
     }
 
     #[test]

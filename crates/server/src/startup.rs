@@ -1,6 +1,6 @@
 //! Builds the application and runs it; `main` and the tests both go through here.
 
-use std::{net::SocketAddr, sync::Arc};
+use std::{future::Future, net::SocketAddr, sync::Arc};
 
 use anyhow::Context;
 use axum::{Router, http::HeaderValue, middleware, routing::get};
@@ -8,8 +8,10 @@ use tokio::{net::TcpListener, sync::Notify};
 
 use crate::{
     config::{Config, EmbedCookie},
+    connections::{self, ConnectionLimits},
     content_policy::content_security_policy,
     domain::{codes::CodeKeys, password::PasswordHasher},
+    head_limits,
     mail::{Mailer, dev_outbox::DevOutbox, smtp::SmtpMailer, worker::OutboxWorker},
     oidc::OidcVerifier,
     origin::AllowedOrigins,
@@ -30,6 +32,7 @@ pub struct Application {
     listener: TcpListener,
     router: Router,
     worker: OutboxWorker,
+    connections: ConnectionLimits,
 }
 
 impl Application {
@@ -86,6 +89,7 @@ impl Application {
             &public,
             !settings.embed_origins.is_empty() && settings.embed_cookie == EmbedCookie::Partitioned,
         );
+        let connections = settings.connections.fitted_to_open_file_limit();
         let state = AppState {
             store: store.clone(),
             settings: Arc::new(settings),
@@ -107,6 +111,7 @@ impl Application {
             listener,
             router: router(state),
             worker,
+            connections,
         })
     }
 
@@ -119,16 +124,14 @@ impl Application {
 
     /// Delivers mail and serves until Ctrl-C or SIGTERM, then finishes the requests in flight.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        self.run_until(shutdown_signal()).await
+    }
+
+    /// Delivers mail and serves until `stop` completes, then finishes the requests in flight.
+    pub async fn run_until(self, stop: impl Future<Output = ()>) -> anyhow::Result<()> {
         let worker = tokio::spawn(self.worker.run());
-        let served = axum::serve(
-            self.listener,
-            self.router
-                .into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(shutdown_signal())
-        .await;
+        connections::serve(self.listener, self.router, self.connections, stop).await;
         worker.abort();
-        served?;
         Ok(())
     }
 }
@@ -151,6 +154,7 @@ pub fn router(state: AppState) -> Router {
         .nest("/api/v1", routes::api_router(&state))
         .with_state(state.clone())
         .merge(static_files::router(&state.settings.dist_dir))
+        .layer(middleware::from_fn(head_limits::check))
         .layer(middleware::from_fn_with_state(
             headers,
             security_headers::apply,

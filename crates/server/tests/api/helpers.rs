@@ -49,6 +49,30 @@ impl TestApp {
 
     /// Spawns with extra `--flag value` arguments.
     pub async fn spawn_with(extra: &[&str]) -> Self {
+        let (app, application) = Self::build(extra).await;
+        tokio::spawn(application.run_until_stopped());
+        app
+    }
+
+    /// Spawns with extra arguments; the server stops when the sender is used or dropped, and
+    /// the handle ends when it has finished the requests in flight.
+    pub async fn spawn_stoppable(
+        extra: &[&str],
+    ) -> (
+        Self,
+        tokio::sync::oneshot::Sender<()>,
+        tokio::task::JoinHandle<anyhow::Result<()>>,
+    ) {
+        let (app, application) = Self::build(extra).await;
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let running = tokio::spawn(application.run_until(async {
+            let _ = stopped.await;
+        }));
+        (app, stop, running)
+    }
+
+    /// The application, bound, and its test harness.
+    async fn build(extra: &[&str]) -> (Self, Application) {
         let dir = tempfile::tempdir().expect("temp dir");
         let db_path = dir.path().join("db").join("test.db");
         let database_url = format!("sqlite://{}?mode=rwc", db_path.display());
@@ -68,15 +92,20 @@ impl TestApp {
         ];
         args.extend(extra.iter().map(|a| (*a).to_owned()));
         let config = Config::try_parse_from(args).expect("test configuration");
-        let app = Application::build(config).await.expect("the server starts");
-        let address = format!("http://{}", app.local_addr());
-        tokio::spawn(app.run_until_stopped());
-        Self {
+        let application = Application::build(config).await.expect("the server starts");
+        let address = format!("http://{}", application.local_addr());
+        let app = Self {
             address,
             client: client(),
             db_path,
             _dir: dir,
-        }
+        };
+        (app, application)
+    }
+
+    /// `host:port` of the server.
+    pub fn authority(&self) -> &str {
+        self.address.trim_start_matches("http://")
     }
 
     /// Absolute URL of an API path (`/me` -> `http://.../api/v1/me`).

@@ -6,8 +6,10 @@
 mod activity;
 mod bad_input;
 mod behind_a_proxy;
+mod connections;
 mod email_registration;
 mod embedding;
+mod every_answer;
 mod helpers;
 mod methods;
 mod oidc;
