@@ -289,6 +289,14 @@ impl Config {
             .filter(|o| !o.trim().is_empty())
             .map(|o| parse_origin(&o, "SECURITY_INFO_PUBLIC_ORIGIN"))
             .transpose()?;
+        if self.listen.ip().is_unspecified() && public_origin.is_none() {
+            bail!(
+                "SECURITY_INFO_LISTEN {} listens on every address: set SECURITY_INFO_PUBLIC_ORIGIN \
+                 to the address browsers use (e.g. https://security.contoso.example), the only name \
+                 the server then answers for",
+                self.listen
+            );
+        }
         let embed_origins = self
             .embed_origins
             .iter()
@@ -557,6 +565,28 @@ mod tests {
         assert!(parse(&["--smtp-url", "http://mail.example"]).is_err());
         assert!(parse(&["--code-secret", "short"]).is_err());
         assert!(parse(&["--embed-origins", "*"]).is_err());
+    }
+
+    #[test]
+    fn listening_on_every_address_needs_a_public_origin() {
+        let error = parse(&["--listen", "0.0.0.0:8080"]).expect_err("refused");
+        assert!(
+            error
+                .to_string()
+                .contains("set SECURITY_INFO_PUBLIC_ORIGIN"),
+            "{error}"
+        );
+        assert!(parse(&["--listen", "[::]:8080"]).is_err());
+        assert!(
+            parse(&[
+                "--listen",
+                "0.0.0.0:8080",
+                "--public-origin",
+                "https://security.contoso.example"
+            ])
+            .is_ok()
+        );
+        assert!(parse(&["--listen", "192.0.2.10:8080"]).is_ok());
     }
 
     #[test]

@@ -56,10 +56,9 @@ fn check(state: &AppState, request: &Request) -> Result<(), ApiError> {
         && !token_authenticated
         && let Some(origin) = headers.get(header::ORIGIN)
     {
-        let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
         let allowed = origin
             .to_str()
-            .is_ok_and(|origin| state.origins.allows(origin, host));
+            .is_ok_and(|origin| state.origins.allows(origin));
         if !allowed {
             return Err(ApiError::code(ProblemCode::ForbiddenOrigin));
         }

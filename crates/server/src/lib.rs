@@ -13,6 +13,7 @@ pub mod domain;
 pub mod error;
 pub mod extract;
 pub mod head_limits;
+pub mod host;
 pub mod mail;
 pub mod oidc;
 pub mod openapi;

@@ -12,6 +12,7 @@ use crate::{
     content_policy::content_security_policy,
     domain::{codes::CodeKeys, password::PasswordHasher},
     head_limits,
+    host::{self, AllowedHosts},
     mail::{Mailer, dev_outbox::DevOutbox, smtp::SmtpMailer, worker::OutboxWorker},
     oidc::OidcVerifier,
     origin::AllowedOrigins,
@@ -59,15 +60,12 @@ impl Application {
             .await
             .with_context(|| format!("cannot listen on {}", settings.listen))?;
         let local_addr = listener.local_addr()?;
-        let public = settings
-            .public_origin
-            .clone()
-            .unwrap_or_else(|| format!("http://{local_addr}"));
-        let origins = AllowedOrigins {
-            accept_host: settings.public_origin.is_none(),
-            public: public.clone(),
-            embeds: settings.embed_origins.clone(),
-        };
+        let origins = AllowedOrigins::new(
+            settings.public_origin.as_deref(),
+            local_addr,
+            settings.embed_origins.clone(),
+        );
+        let hosts = AllowedHosts::new(settings.public_origin.as_deref(), local_addr);
         let (mailer, dev_outbox): (Arc<dyn Mailer>, _) = match &settings.smtp_url {
             Some(url) => (Arc::new(SmtpMailer::new(url, &settings.mail_from)?), None),
             None => {
@@ -86,7 +84,7 @@ impl Application {
             .transpose()?
             .map(Arc::new);
         let cookie = CookieSettings::for_origin(
-            &public,
+            &origins.public,
             !settings.embed_origins.is_empty() && settings.embed_cookie == EmbedCookie::Partitioned,
         );
         let connections = settings.connections.fitted_to_open_file_limit();
@@ -98,6 +96,7 @@ impl Application {
             outbox_wakeup: outbox_wakeup.clone(),
             dev_outbox,
             origins: Arc::new(origins),
+            hosts,
             cookie: Arc::new(cookie),
             oidc,
         };
@@ -155,6 +154,10 @@ pub fn router(state: AppState) -> Router {
         .with_state(state.clone())
         .merge(static_files::router(&state.settings.dist_dir))
         .layer(middleware::from_fn(head_limits::check))
+        .layer(middleware::from_fn_with_state(
+            state.hosts.clone(),
+            host::check,
+        ))
         .layer(middleware::from_fn_with_state(
             headers,
             security_headers::apply,

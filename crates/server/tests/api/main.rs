@@ -11,6 +11,7 @@ mod email_registration;
 mod embedding;
 mod every_answer;
 mod helpers;
+mod host_and_origin;
 mod methods;
 mod oidc;
 mod openapi_and_health;
