@@ -41,7 +41,7 @@ pub struct Config {
     pub database_url: Secret<String>,
 
     /// SMTP server for outgoing mail: `smtp://[user:pass@]host[:port]` or `smtps://...`.
-    /// Unset: mail goes to the development outbox (the log and `GET /dev/mailbox`).
+    /// Unset: the server starts only with `SECURITY_INFO_DEV_MAILBOX=true`.
     #[arg(long, env = "SECURITY_INFO_SMTP_URL", hide_env_values = true)]
     pub smtp_url: Option<Secret<String>>,
 
@@ -159,6 +159,13 @@ pub struct Config {
     #[arg(long, env = "SECURITY_INFO_MAX_CONNECTIONS", default_value_t = 1024)]
     pub max_connections: usize,
 
+    /// Development only, without SMTP: keep outgoing mail in memory and list it at
+    /// `GET /dev/mailbox` (codes included), for this machine only (a loopback host name and
+    /// address). Ignored when `SECURITY_INFO_SMTP_URL` is set.
+    #[arg(long, env = "SECURITY_INFO_DEV_MAILBOX", default_value_t = false,
+          action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
+    pub dev_mailbox: bool,
+
     /// Seed the demo accounts alain@contoso.example and megan@contoso.example at start.
     #[arg(long, env = "SECURITY_INFO_DEMO_ACCOUNTS", default_value_t = false,
           action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
@@ -192,8 +199,10 @@ pub struct Settings {
     pub dist_dir: PathBuf,
     /// sqlx connection URL.
     pub database_url: Secret<String>,
-    /// SMTP URL, or `None` for the development outbox.
+    /// SMTP URL, or `None` for the development mailbox.
     pub smtp_url: Option<Secret<String>>,
+    /// Whether mail goes to the development mailbox (no SMTP, and asked for).
+    pub dev_mailbox: bool,
     /// Sender mailbox (validated).
     pub mail_from: String,
     /// Organization name.
@@ -351,10 +360,19 @@ impl Config {
             }
             _ => None,
         };
+        // Last, so a wrong setting is reported first: without SMTP, mail (and its codes) would
+        // go nowhere a user sees, so the development mailbox must be asked for explicitly.
+        if self.smtp_url.is_none() && !self.dev_mailbox {
+            bail!(
+                "no SECURITY_INFO_SMTP_URL: set it to send mail, or, on a development machine only, \
+                 SECURITY_INFO_DEV_MAILBOX=true to keep mail (codes included) at /dev/mailbox"
+            );
+        }
         Ok(Settings {
             listen: self.listen,
             dist_dir: self.dist_dir,
             database_url: self.database_url,
+            dev_mailbox: self.smtp_url.is_none(),
             smtp_url: self.smtp_url,
             mail_from,
             org_name: self.org_name.trim().to_owned(),
@@ -466,7 +484,7 @@ mod tests {
     use super::*;
 
     fn parse(args: &[&str]) -> anyhow::Result<Settings> {
-        let mut all = vec!["security-info-server"];
+        let mut all = vec!["security-info-server", "--dev-mailbox"];
         all.extend_from_slice(args);
         Config::try_parse_from(all)?.validate()
     }
@@ -679,6 +697,21 @@ mod tests {
         ] {
             assert!(parse_origin(bad, "X").is_err(), "{bad} must be refused");
         }
+    }
+
+    #[test]
+    fn mail_goes_to_smtp_or_to_a_development_mailbox_asked_for() {
+        let error = Config::try_parse_from(["security-info-server"])
+            .expect("parses")
+            .validate()
+            .expect_err("refused");
+        assert!(
+            error.to_string().contains("SECURITY_INFO_DEV_MAILBOX=true"),
+            "{error}"
+        );
+        assert!(parse(&[]).expect("valid").dev_mailbox);
+        let smtp = parse(&["--smtp-url", "smtp://mail.example"]).expect("valid");
+        assert!(!smtp.dev_mailbox, "SMTP wins");
     }
 
     #[test]

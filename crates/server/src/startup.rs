@@ -66,11 +66,12 @@ impl Application {
             settings.embed_origins.clone(),
         );
         let hosts = AllowedHosts::new(settings.public_origin.as_deref(), local_addr);
+        // `validate` guarantees SMTP or the development mailbox asked for.
         let (mailer, dev_outbox): (Arc<dyn Mailer>, _) = match &settings.smtp_url {
             Some(url) => (Arc::new(SmtpMailer::new(url, &settings.mail_from)?), None),
             None => {
                 tracing::warn!(
-                    "no SECURITY_INFO_SMTP_URL: mail goes to the development outbox (log and GET /dev/mailbox)"
+                    "SECURITY_INFO_DEV_MAILBOX: mail, codes included, is kept at GET /dev/mailbox for this machine; never in production"
                 );
                 let outbox = Arc::new(DevOutbox::default());
                 (outbox.clone() as Arc<dyn Mailer>, Some(outbox))

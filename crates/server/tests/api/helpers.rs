@@ -42,7 +42,7 @@ pub fn client() -> reqwest::Client {
 }
 
 impl TestApp {
-    /// Spawns with demo accounts and the development outbox.
+    /// Spawns with demo accounts and the development mailbox.
     pub async fn spawn() -> Self {
         Self::spawn_with(&[]).await
     }
@@ -88,6 +88,8 @@ impl TestApp {
             "--dist-dir".into(),
             dist.display().to_string(),
             "--demo-accounts".into(),
+            "true".into(),
+            "--dev-mailbox".into(),
             "true".into(),
         ];
         args.extend(extra.iter().map(|a| (*a).to_owned()));
@@ -263,6 +265,8 @@ pub async fn start_up_error(args: &[&str]) -> String {
         "127.0.0.1:0",
         "--database-url",
         "sqlite::memory:",
+        "--dev-mailbox",
+        "true",
     ];
     all.extend_from_slice(args);
     let config = Config::try_parse_from(all).expect("the arguments parse");
