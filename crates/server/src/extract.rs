@@ -12,7 +12,7 @@ use security_info_api::ProblemCode;
 use serde::de::DeserializeOwned;
 
 use crate::{
-    clock,
+    body_deadline, clock,
     domain::{language, policy, session_token},
     error::ApiError,
     oidc::{TokenError, VerifiedToken},
@@ -20,8 +20,9 @@ use crate::{
     store::{AccountRecord, ExternalAccountOutcome, ExternalIdentity, NewAccount, SessionRecord},
 };
 
-/// A JSON body: `Content-Type: application/json` required, an empty body read as `{}`, and
-/// every failure (syntax, unknown fields, types, size) a 4xx problem.
+/// A JSON object body: `Content-Type: application/json` required, an empty body read as `{}`,
+/// anything but an object at the top level refused, and every failure (syntax, unknown fields,
+/// types, size, a body that stalls) a 4xx problem.
 #[derive(Debug)]
 pub struct ApiJson<T>(pub T);
 
@@ -50,6 +51,8 @@ where
             .map_err(|rejection| {
                 if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
                     ApiError::code(ProblemCode::PayloadTooLarge)
+                } else if body_deadline::timed_out(&rejection) {
+                    ApiError::code(ProblemCode::RequestTimeout)
                 } else {
                     ApiError::detail(ProblemCode::MalformedRequest, rejection.body_text())
                 }
@@ -59,6 +62,14 @@ where
         } else {
             &bytes
         };
+        // Every body of the API is an object. serde would also fill a struct from an array
+        // (`["a@b.example"]` by field order), which no client means to send.
+        if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+            return Err(ApiError::detail(
+                ProblemCode::MalformedRequest,
+                "the body must be a JSON object",
+            ));
+        }
         serde_json::from_slice(bytes)
             .map(ApiJson)
             .map_err(|error| ApiError::detail(ProblemCode::MalformedRequest, error.to_string()))
