@@ -1,7 +1,7 @@
 //! The one HTTP client of the app: every call to `/api/v1` goes through [`request`].
 //!
 //! Typed wrappers per call keep URLs and bodies in one place. Every request carries the chosen
-//! language (`Accept-Language`) so mail matches the page. POSTs always send
+//! language (`Accept-Language`) so mail matches the page. POSTs and PATCHes always send
 //! `Content-Type: application/json`, with `{}` when there is nothing to say: the server's CSRF
 //! rule refuses anything else. A non-2xx answer becomes an [`ApiError`] built from the RFC 9457
 //! problem body; `unauthenticated` also calls the handler the app installs (back to sign-in).
@@ -16,9 +16,9 @@ use std::rc::Rc;
 
 use gloo_net::http::{Method as HttpMethod, Request, RequestBuilder, Response};
 use security_info_api::{
-    API_PREFIX, ActivityList, CreateEmailRegistration, EmailRegistration, EmbeddingInfo,
-    MethodCreated, MethodList, MethodTypeList, Problem, ProblemCode, ReauthenticateRequest,
-    SessionResponse, SignInRequest, User, VerifyEmailRegistration,
+    API_PREFIX, ActivityList, EmbeddingInfo, Method, MethodCreated, MethodList, MethodTypeList,
+    Problem, ProblemCode, ReauthenticateRequest, Registration, RegistrationAnswer, RenameMethod,
+    SessionResponse, SignInRequest, StartRegistration, User,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -229,41 +229,45 @@ pub async fn me() -> ApiResult<User> {
     get("/me").await
 }
 
-/// `GET /me/methods`: the user's methods.
+/// `GET /me/methods`: the user's methods, each with its type's own detail.
 pub async fn methods() -> ApiResult<MethodList> {
     get("/me/methods").await
 }
 
-/// `GET /me/method-types`: what the user may add.
+/// `GET /me/method-types`: the types this server can register, and whether (or why not) the
+/// user may add one now.
 pub async fn method_types() -> ApiResult<MethodTypeList> {
     get("/me/method-types").await
 }
 
-/// `POST /me/email-registrations`: sends a code to a new address.
-pub async fn start_email_registration(email_address: String) -> ApiResult<EmailRegistration> {
-    post(
-        "/me/email-registrations",
-        &CreateEmailRegistration { email_address },
-    )
-    .await
+/// `POST /me/registrations`: starts adding a method of a type (for a code, sends it) and
+/// returns the challenge to answer.
+pub async fn start_registration(start: StartRegistration) -> ApiResult<Registration> {
+    post("/me/registrations", &start).await
 }
 
-/// `POST /me/email-registrations/{id}/resend`: sends a new code (the old one stops working).
-pub async fn resend_code(registration_id: String) -> ApiResult<EmailRegistration> {
-    let path = format!(
-        "/me/email-registrations/{}/resend",
-        encode(&registration_id)
-    );
+/// `POST /me/registrations/{id}/resend`: sends a new code (the old one stops working) and
+/// returns the challenge with its new times.
+pub async fn resend_registration(registration_id: String) -> ApiResult<Registration> {
+    let path = format!("/me/registrations/{}/resend", encode(&registration_id));
     json(request(HttpMethod::POST, &path, Some(Body::Empty)).await?).await
 }
 
-/// `POST /me/email-registrations/{id}/verify`: checks the code and registers the method.
-pub async fn verify_code(registration_id: String, code: String) -> ApiResult<MethodCreated> {
-    let path = format!(
-        "/me/email-registrations/{}/verify",
-        encode(&registration_id)
-    );
-    post(&path, &VerifyEmailRegistration { code }).await
+/// `POST /me/registrations/{id}/verify`: answers the challenge; a right answer registers the
+/// method.
+pub async fn answer_registration(
+    registration_id: String,
+    answer: RegistrationAnswer,
+) -> ApiResult<MethodCreated> {
+    let path = format!("/me/registrations/{}/verify", encode(&registration_id));
+    post(&path, &answer).await
+}
+
+/// `PATCH /me/methods/{id}`: gives a method of a type that has a name another name.
+pub async fn rename_method(method_id: String, name: String) -> ApiResult<Method> {
+    let path = format!("/me/methods/{}", encode(&method_id));
+    let body = RenameMethod { name };
+    json(request(HttpMethod::PATCH, &path, Some(Body::Json(&body))).await?).await
 }
 
 /// `DELETE /me/methods/{id}`: removes a method.

@@ -1,10 +1,11 @@
 //! Problem codes and failures as localized sentences: users never see the server's English.
 
-use security_info_api::ProblemCode;
+use security_info_api::{MAX_METHOD_NAME_CHARS, ProblemCode};
 
-use crate::add_method::format_countdown;
 use crate::api::ApiError;
+use crate::format::format_countdown;
 use crate::i18n::{I18n, Key};
+use crate::methods;
 
 /// The sentence to show for a failed call.
 pub fn message(i18n: &I18n, error: &ApiError) -> String {
@@ -19,9 +20,13 @@ pub fn message(i18n: &I18n, error: &ApiError) -> String {
         ProblemCode::Unauthenticated => Key::ProblemUnauthenticated,
         ProblemCode::InvalidCredentials => Key::ProblemInvalidCredentials,
         ProblemCode::ReauthenticationRequired => Key::ReauthText,
-        ProblemCode::InvalidEmail => Key::EmailErrorSyntax,
-        ProblemCode::WorkEmailNotAllowed => Key::EmailErrorWork,
         ProblemCode::MethodAlreadyRegistered => Key::ProblemMethodAlreadyRegistered,
+        ProblemCode::MethodLimitReached => Key::ProblemMethodLimitReached,
+        ProblemCode::MethodNotRenamable => Key::ProblemMethodNotRenamable,
+        ProblemCode::InvalidMethodName => {
+            let max = MAX_METHOD_NAME_CHARS.to_string();
+            return i18n.tf(Key::ProblemInvalidMethodName, &[("max", &max)]);
+        }
         ProblemCode::MethodNotAllowed => Key::ProblemMethodNotAllowed,
         ProblemCode::ForbiddenOrigin => Key::ProblemForbiddenOrigin,
         ProblemCode::CodeIncorrect => match problem.attempts_left {
@@ -55,6 +60,8 @@ pub fn message(i18n: &I18n, error: &ApiError) -> String {
         ProblemCode::RequestTimeout => Key::ErrorNetwork,
         ProblemCode::Internal => Key::ErrorServer,
         ProblemCode::ServiceUnavailable => Key::ErrorUnavailable,
+        // A problem of one type's own input (an address, a number): its module says it.
+        type_specific => methods::problem(type_specific).unwrap_or(Key::ErrorRequest),
     };
     i18n.t(key).to_owned()
 }

@@ -218,7 +218,7 @@ mod tests {
         assert_eq!(
             fill(
                 Key::CodeSent.text(Lang::En),
-                &[("address", "alain@gmail.com")]
+                &[("destination", "alain@gmail.com")]
             ),
             "We just sent a code to alain@gmail.com."
         );

@@ -1,24 +1,27 @@
-//! **Add a method**: choose a type, then the type's own steps (email: address, then code).
-//! The steps are the [`crate::add_method`] state machine; this renders the current one.
+//! **Add a method**: choose a type, fill in that type's own form, answer the challenge the
+//! server sent. The steps are the [`crate::add_method`] state machine; this renders the current
+//! one, with the form the chosen type's module gives ([`crate::methods`]) and the shared form of
+//! the challenge's kind.
 
 use leptos::html;
 use leptos::prelude::*;
-use security_info_api::{Method, MethodType};
+use security_info_api::{Method, MethodType, MethodTypeInfo, UnavailableReason};
 
-use crate::add_method::{Event, Step};
+use crate::add_method::{CodeChallenge, Event, Step};
 use crate::api;
 use crate::components::code_form::CodeForm;
-use crate::components::email_form::EmailForm;
 use crate::components::load_error::{LoadError, Loading};
-use crate::components::method_list::type_name;
 use crate::components::modal::{Modal, focus_on_mount};
 use crate::i18n::{Key, use_i18n};
+use crate::methods::{self, FormContext};
 
+/// Which view the dialog shows: it changes only when the user moves between steps, not when
+/// a step's data does (a resend keeps the code form and its input).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Shown {
     Choose,
-    Address,
-    Code,
+    Form(MethodType),
+    Challenge,
 }
 
 /// The Add-a-method dialog, from the type drop-down to the verified method.
@@ -30,7 +33,7 @@ pub fn AddMethodDialog(
     /// Called when the user closes the dialog without adding.
     #[prop(into)]
     on_close: Callback<()>,
-    /// The organization's domains, refused as addresses.
+    /// The organization's domains, which no method's address may be in.
     #[prop(into)]
     org_domains: Signal<Vec<String>>,
     /// Called with the new method once it is registered (the dialog is then closed by the owner).
@@ -39,26 +42,59 @@ pub fn AddMethodDialog(
 ) -> impl IntoView {
     let i18n = use_i18n();
     let step = RwSignal::new(Step::Choose);
-    let address = RwSignal::new(String::new());
     let shown = Memo::new(move |_| match step.get() {
         Step::Choose => Shown::Choose,
-        Step::Address => Shown::Address,
-        Step::Code(_) | Step::Done(_) => Shown::Code,
+        Step::Form { method_type, .. } => Shown::Form(method_type),
+        Step::Challenge { .. } | Step::Done(_) => Shown::Challenge,
     });
-    let reset = move || {
-        step.set(Step::Choose);
-        address.set(String::new());
-    };
+    let reset = move || step.set(Step::Choose);
     let close = Callback::new(move |()| {
         on_close.run(());
         reset();
     });
     let send =
         move |event: Event| step.update(|s| *s = std::mem::replace(s, Step::Choose).on(event));
-    let title = Signal::derive(move || match shown.get() {
-        Shown::Choose => i18n.t(Key::AddTitle),
-        Shown::Address | Shown::Code => i18n.t(Key::EmailTitle),
+    let title = Signal::derive(move || match step.with(Step::method_type) {
+        None => i18n.t(Key::AddTitle),
+        Some(method_type) => methods::name(&i18n, method_type),
     });
+
+    let form = move |method_type: MethodType| {
+        let previous = step.with_untracked(|s| match s {
+            Step::Form { previous, .. } => previous.clone(),
+            _ => None,
+        });
+        methods::of(method_type).map(|ui| {
+            ui.form(FormContext {
+                previous,
+                org_domains,
+                on_started: Callback::new(move |started| send(Event::Started(started))),
+                on_cancel: close,
+            })
+        })
+    };
+    let challenge = move || {
+        let registration = step.with_untracked(|s| match s {
+            Step::Challenge { registration, .. } => Some(registration.clone()),
+            _ => None,
+        })?;
+        // The challenge's kind decides its form; a code is answered the same way whatever
+        // the type or channel.
+        let code = CodeChallenge::of(&registration)?;
+        Some(view! {
+            <CodeForm
+                challenge=code
+                on_resent=move |registration| send(Event::Renewed(registration))
+                on_back=move |()| send(Event::Back)
+                on_void=move |()| send(Event::RegistrationVoid)
+                on_verified=move |method: Method| {
+                    send(Event::Verified(method.clone()));
+                    on_added.run(method);
+                    reset();
+                }
+            />
+        })
+    };
 
     view! {
         <Modal id="add-method" open=open on_close=close title=title>
@@ -73,46 +109,31 @@ pub fn AddMethodDialog(
                         }
                             .into_any()
                     }
-                    Shown::Address => {
-                        view! {
-                            <EmailForm
-                                address=address
-                                org_domains=org_domains
-                                on_sent=move |registration| send(Event::CodeSent(registration))
-                                on_cancel=close
-                            />
-                        }
-                            .into_any()
-                    }
-                    Shown::Code => {
-                        let registration = step.with_untracked(|s| match s {
-                            Step::Code(registration) => Some(registration.clone()),
-                            _ => None,
-                        });
-                        registration
-                            .map(|registration| {
-                                view! {
-                                    <CodeForm
-                                        registration=registration
-                                        on_resent=move |registration| {
-                                            send(Event::CodeResent(registration))
-                                        }
-                                        on_back=move |()| send(Event::Back)
-                                        on_void=move |()| send(Event::RegistrationVoid)
-                                        on_verified=move |method: Method| {
-                                            send(Event::Verified(method.clone()));
-                                            on_added.run(method);
-                                            reset();
-                                        }
-                                    />
-                                }
-                            })
-                            .into_any()
-                    }
+                    Shown::Form(method_type) => form(method_type).into_any(),
+                    Shown::Challenge => challenge().into_any(),
                 }}
             </div>
         </Modal>
     }
+}
+
+/// What the drop-down offers: the types the user may add now and this app can add.
+fn addable(types: &[MethodTypeInfo]) -> Vec<MethodType> {
+    types
+        .iter()
+        .filter(|info| info.allowed && methods::of(info.method_type).is_some())
+        .map(|info| info.method_type)
+        .collect()
+}
+
+/// Whether the user could add more if they deleted one: some type the policy allows is full.
+fn all_full(types: &[MethodTypeInfo]) -> bool {
+    types.iter().any(|info| {
+        matches!(
+            info.reason,
+            Some(UnavailableReason::AlreadyRegistered | UnavailableReason::LimitReached)
+        )
+    })
 }
 
 /// "Which method would you like to add?": the allowed types, or the helpdesk message.
@@ -179,7 +200,7 @@ fn ChooseType(
                                         value=method_type.as_str()
                                         selected=move || selected.get() == method_type.as_str()
                                     >
-                                        {move || type_name(&i18n, method_type)}
+                                        {move || methods::name(&i18n, method_type)}
                                     </option>
                                 }
                             })
@@ -208,16 +229,16 @@ fn ChooseType(
                     .get()
                     .map(|result| match result {
                         Ok(list) => {
-                            let allowed: Vec<MethodType> = list
-                                .method_types
-                                .iter()
-                                .filter(|info| info.allowed)
-                                .map(|info| info.method_type)
-                                .collect();
+                            let allowed = addable(&list.method_types);
                             if allowed.is_empty() {
+                                let why = if all_full(&list.method_types) {
+                                    Key::AddNoneLeft
+                                } else {
+                                    Key::AddNoneAvailable
+                                };
                                 view! {
                                     <p class="notice" id="add-none">
-                                        {i18n.text(Key::AddNoneAvailable)}
+                                        {i18n.text(why)}
                                     </p>
                                     <div class="actions">{cancel_button()}</div>
                                 }

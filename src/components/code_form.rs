@@ -1,32 +1,34 @@
-//! **Code**: "We just sent a code to ...". Takes a typed or pasted code (`123 456` works), shows
+//! **Code**: "We just sent a code to ...", the answer to every challenge that is a code sent
+//! over a channel (whatever the type). Takes a typed or pasted code (`123 456` works), shows
 //! when the code expires and when a new one may be asked for, and says how many tries are left
 //! after a wrong code.
 
-use std::time::Duration;
-
 use leptos::html;
 use leptos::prelude::*;
-use security_info_api::{CodeError, EmailRegistration, Method, ProblemCode, VerificationCode};
+use security_info_api::{
+    CodeError, Method, ProblemCode, Registration, RegistrationAnswer, VerificationCode,
+};
 
-use crate::add_method::{format_countdown, normalize_code_input, parse_rfc3339_ms, seconds_until};
+use crate::add_method::{CodeChallenge, normalize_code_input};
 use crate::api::{self, ApiError};
+use crate::clock::ticking_now;
 use crate::components::field_error::FieldError;
 use crate::components::modal::focus_on_mount;
 use crate::components::status::use_status;
 use crate::components::submit_button::SubmitButton;
 use crate::errors::Shown;
-use crate::format;
+use crate::format::{self, format_countdown, seconds_until};
 use crate::i18n::{Key, use_i18n};
 use crate::step_up::{use_step_up, with_step_up};
 
-/// The code step of adding an email method.
+/// The code step of adding a method whose challenge is a code.
 #[component]
 pub fn CodeForm(
-    /// The pending registration the code belongs to.
-    registration: EmailRegistration,
+    /// Where the code went and its times.
+    challenge: CodeChallenge,
     /// Called when a new code was sent (the registration's times changed).
     #[prop(into)]
-    on_resent: Callback<EmailRegistration>,
+    on_resent: Callback<Registration>,
     /// Called on **Back**.
     #[prop(into)]
     on_back: Callback<()>,
@@ -40,7 +42,7 @@ pub fn CodeForm(
     let i18n = use_i18n();
     let status = use_status();
     let step_up = use_step_up();
-    let registration = RwSignal::new(registration);
+    let challenge = RwSignal::new(challenge);
     let code = RwSignal::new(String::new());
     let error = RwSignal::new(None::<Shown>);
     let void = RwSignal::new(false);
@@ -54,18 +56,13 @@ pub fn CodeForm(
         }
     };
 
-    // A clock for the countdowns, stopped with the form.
-    let now = RwSignal::new(format::now_ms());
-    if let Ok(handle) =
-        set_interval_with_handle(move || now.set(format::now_ms()), Duration::from_secs(1))
-    {
-        on_cleanup(move || handle.clear());
-    }
+    // The countdowns' clock, stopped with the form.
+    let now = ticking_now();
     let resend_wait = Memo::new(move |_| {
-        let at = registration.with(|r| parse_rfc3339_ms(&r.resend_available_at));
+        let at = challenge.with(|c| c.resend_at_ms);
         at.map_or(0, |at| seconds_until(now.get(), at))
     });
-    let expires_ms = Memo::new(move |_| registration.with(|r| parse_rfc3339_ms(&r.expires_at)));
+    let expires_ms = Memo::new(move |_| challenge.with(|c| c.expires_at_ms));
     let expired = Memo::new(move |_| {
         server_expired.get()
             || expires_ms
@@ -74,9 +71,14 @@ pub fn CodeForm(
     });
 
     let verify = Action::new_local(move |code: &String| {
-        let code = code.clone();
-        let id = registration.with_untracked(|r| r.id.clone());
-        async move { with_step_up(step_up, || api::verify_code(id.clone(), code.clone())).await }
+        let answer = RegistrationAnswer::Code { code: code.clone() };
+        let id = challenge.with_untracked(|c| c.registration_id.clone());
+        async move {
+            with_step_up(step_up, || {
+                api::answer_registration(id.clone(), answer.clone())
+            })
+            .await
+        }
     });
     Effect::new(move |_| {
         if let Some(result) = verify.value().get() {
@@ -96,22 +98,28 @@ pub fn CodeForm(
     });
 
     let resend = Action::new_local(move |(): &()| {
-        let id = registration.with_untracked(|r| r.id.clone());
-        async move { api::resend_code(id).await }
+        let id = challenge.with_untracked(|c| c.registration_id.clone());
+        async move { api::resend_registration(id).await }
     });
     Effect::new(move |_| {
         if let Some(result) = resend.value().get() {
-            match result {
-                Ok(fresh) => {
-                    let args = vec![("address", fresh.email_address.clone())];
+            match result.map(|fresh| (CodeChallenge::of(&fresh), fresh)) {
+                Ok((Some(renewed), fresh)) => {
+                    let args = vec![("destination", renewed.destination.clone())];
                     status.say(Shown::Filled(Key::CodeResent, args.clone()).text(&i18n));
                     notice.set(Some(Shown::Filled(Key::CodeResent, args)));
-                    registration.set(fresh.clone());
+                    challenge.set(renewed);
                     server_expired.set(false);
                     error.set(None);
                     code.set(String::new());
                     on_resent.run(fresh);
                     focus_input();
+                }
+                // A resend never changes the kind of challenge; if it did, this form cannot
+                // answer it.
+                Ok((None, _)) => {
+                    void.set(true);
+                    error.set(Some(Shown::Api(ApiError::Decode)));
                 }
                 Err(api_error) => {
                     if matches!(
@@ -138,7 +146,7 @@ pub fn CodeForm(
         if verifying.get_untracked() || void.get_untracked() {
             return;
         }
-        let length = usize::from(registration.with_untracked(|r| r.code_length));
+        let length = usize::from(challenge.with_untracked(|c| c.code_length));
         match VerificationCode::parse(&code.get_untracked(), length) {
             Ok(parsed) => {
                 error.set(None);
@@ -168,7 +176,7 @@ pub fn CodeForm(
                 {move || {
                     i18n.tf(
                         Key::CodeSent,
-                        &[("address", &registration.with(|r| r.email_address.clone()))],
+                        &[("destination", &challenge.with(|c| c.destination.clone()))],
                     )
                 }}
             </p>
@@ -207,7 +215,7 @@ pub fn CodeForm(
                     {move || {
                         i18n.tf(
                             Key::CodeHint,
-                            &[("length", &registration.with(|r| r.code_length.to_string()))],
+                            &[("length", &challenge.with(|c| c.code_length.to_string()))],
                         )
                     }}
                 </p>

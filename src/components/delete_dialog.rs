@@ -5,10 +5,10 @@ use security_info_api::Method;
 
 use crate::api;
 use crate::components::field_error::FieldError;
-use crate::components::method_list::{method_detail, type_name};
 use crate::components::modal::Modal;
 use crate::errors::Shown;
 use crate::i18n::{Key, use_i18n};
+use crate::methods;
 use crate::step_up::{use_step_up, with_step_up};
 
 /// The delete confirmation, shown while `method` is set.
@@ -57,8 +57,8 @@ pub fn DeleteDialog(
                 i18n.tf(
                     Key::DeleteQuestion,
                     &[
-                        ("method", type_name(&i18n, m.method_type)),
-                        ("detail", &method_detail(&m)),
+                        ("method", methods::name(&i18n, m.method_type)),
+                        ("detail", &methods::detail(&m)),
                     ],
                 )
             })

@@ -1,22 +1,17 @@
-//! The registered methods: type, detail, what each serves, and **Delete**.
+//! The registered methods: each with its type's icon, name and detail, what it serves, when it
+//! was added and last used, and **Delete**.
 
 use std::cell::Cell;
 
 use leptos::prelude::*;
-use security_info_api::{Method, MethodType, Usage};
+use security_info_api::{Method, Usage};
 
 use crate::format;
 use crate::i18n::{I18n, Key, use_i18n};
+use crate::methods::{self, MethodIcon};
 
 thread_local! {
     static MARKED: Cell<bool> = const { Cell::new(false) };
-}
-
-/// The type's name in the chosen language.
-pub fn type_name(i18n: &I18n, method_type: MethodType) -> &'static str {
-    match method_type {
-        MethodType::Email => i18n.t(Key::MethodTypeEmail),
-    }
 }
 
 /// "Password reset only" or "Two-step verification and password reset".
@@ -26,11 +21,6 @@ pub fn usage_text(i18n: &I18n, usable_for: &[Usage]) -> &'static str {
     } else {
         i18n.t(Key::UsagePasswordResetOnly)
     }
-}
-
-/// What identifies a method to its owner (the address, for email).
-pub fn method_detail(method: &Method) -> String {
-    method.email_address.clone().unwrap_or_default()
 }
 
 /// The user's methods, or the empty state.
@@ -62,26 +52,18 @@ pub fn MethodList(
     let rows = methods
         .into_iter()
         .map(|method| {
-            let detail = method_detail(&method);
+            let detail = methods::detail(&method);
             let method_type = method.method_type;
             let usable_for = method.usable_for.clone();
             let created_at = method.created_at.clone();
+            let last_used_at = method.last_used_at.clone();
             let label_detail = detail.clone();
             let method_id = method.id.clone();
             view! {
                 <li class="method" data-method-id=method_id>
-                    <span class="method-icon" aria-hidden="true">
-                        <svg viewBox="0 0 24 24" width="24" height="24">
-                            <path
-                                d="M3 6h18v12H3zM3 6l9 7 9-7"
-                                fill="none"
-                                stroke="currentColor"
-                                stroke-width="1.5"
-                            />
-                        </svg>
-                    </span>
+                    <MethodIcon method_type=method_type />
                     <div class="method-text">
-                        <span class="method-type">{move || type_name(&i18n, method_type)}</span>
+                        <span class="method-type">{move || methods::name(&i18n, method_type)}</span>
                         <span class="method-detail">{detail}</span>
                         <span class="method-usage">{move || usage_text(&i18n, &usable_for)}</span>
                         <span class="method-date">
@@ -92,6 +74,19 @@ pub fn MethodList(
                                 )
                             }}
                         </span>
+                        {last_used_at
+                            .map(|at| {
+                                view! {
+                                    <span class="method-date">
+                                        {move || {
+                                            i18n.tf(
+                                                Key::MethodLastUsed,
+                                                &[("date", &format::day(&at, i18n.lang()))],
+                                            )
+                                        }}
+                                    </span>
+                                }
+                            })}
                     </div>
                     <button
                         type="button"
@@ -100,7 +95,7 @@ pub fn MethodList(
                             i18n.tf(
                                 Key::DeleteLinkLabel,
                                 &[
-                                    ("method", type_name(&i18n, method_type)),
+                                    ("method", methods::name(&i18n, method_type)),
                                     ("detail", &label_detail),
                                 ],
                             )

@@ -3,7 +3,6 @@
 pub mod add_method_dialog;
 pub mod code_form;
 pub mod delete_dialog;
-pub mod email_form;
 pub mod field_error;
 pub mod language_switcher;
 pub mod load_error;

@@ -93,7 +93,7 @@ pub enum Outgoing {
     MethodsChanged {
         /// Added or deleted.
         change: Change,
-        /// The method type's wire name (`email`).
+        /// The method type's wire name ([`security_info_api::MethodType::as_str`]).
         method_type: String,
     },
     /// The app needs a (new) token.
@@ -395,9 +395,9 @@ mod tests {
         assert_eq!(
             posted(&Outgoing::MethodsChanged {
                 change: Change::Deleted,
-                method_type: "email".into()
+                method_type: "securityKey".into()
             }),
-            json!({ "protocol": "security-info", "version": 1, "type": "methods-changed", "change": "deleted", "methodType": "email" })
+            json!({ "protocol": "security-info", "version": 1, "type": "methods-changed", "change": "deleted", "methodType": "securityKey" })
         );
         assert_eq!(
             posted(&Outgoing::TokenRequest {

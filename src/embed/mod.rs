@@ -56,13 +56,8 @@ pub fn use_embed() -> Embed {
 
 /// Tells the host a method was added or deleted (its type only, no personal data).
 pub fn methods_changed(change: Change, method_type: MethodType) {
-    let method_type = serde_json::to_value(method_type)
-        .ok()
-        .and_then(|value| value.as_str().map(str::to_owned));
-    if let Some(method_type) = method_type {
-        host::send(&Outgoing::MethodsChanged {
-            change,
-            method_type,
-        });
-    }
+    host::send(&Outgoing::MethodsChanged {
+        change,
+        method_type: method_type.as_str().to_owned(),
+    });
 }

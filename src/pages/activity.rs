@@ -22,6 +22,7 @@ pub fn kind_key(kind: ActivityKind) -> Key {
         ActivityKind::VerificationLocked => Key::ActivityKindVerificationLocked,
         ActivityKind::MethodAdded => Key::ActivityKindMethodAdded,
         ActivityKind::MethodDeleted => Key::ActivityKindMethodDeleted,
+        ActivityKind::MethodRenamed => Key::ActivityKindMethodRenamed,
     }
 }
 

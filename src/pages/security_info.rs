@@ -11,12 +11,13 @@ use crate::api;
 use crate::components::add_method_dialog::AddMethodDialog;
 use crate::components::delete_dialog::DeleteDialog;
 use crate::components::load_error::{LoadError, Loading};
-use crate::components::method_list::{MethodList, method_detail, type_name};
+use crate::components::method_list::MethodList;
 use crate::components::shell::use_current_user;
 use crate::components::status::use_status;
 use crate::embed::messages::Change;
 use crate::embed::methods_changed;
 use crate::i18n::{Key, use_i18n};
+use crate::methods;
 use crate::pages::use_page_title;
 
 /// The Security info page.
@@ -48,7 +49,7 @@ pub fn SecurityInfo() -> impl IntoView {
     let on_added = move |method: Method| {
         adding.set(false);
         methods_changed(Change::Added, method.method_type);
-        status.say(i18n.tf(Key::MethodAdded, &[("address", &method_detail(&method))]));
+        status.say(i18n.tf(Key::MethodAdded, &[("detail", &methods::detail(&method))]));
         version.update(|v| *v += 1);
     };
     let on_deleted = move |method: Method| {
@@ -59,7 +60,7 @@ pub fn SecurityInfo() -> impl IntoView {
                 list.methods.retain(|m| m.id != method.id);
             }
         });
-        status.say(i18n.tf(Key::MethodDeleted, &[("address", &method_detail(&method))]));
+        status.say(i18n.tf(Key::MethodDeleted, &[("detail", &methods::detail(&method))]));
         version.update(|v| *v += 1);
         // The row and its Delete button are gone: keep focus on the page, not on <body>.
         set_timeout(focus_add_button, Duration::from_millis(0));
@@ -165,7 +166,7 @@ fn UsageTable(
             let not_allowed = info.reason == Some(UnavailableReason::NotAllowedByPolicy);
             view! {
                 <tr>
-                    <th scope="row">{move || type_name(&i18n, info.method_type)}</th>
+                    <th scope="row">{move || methods::name(&i18n, info.method_type)}</th>
                     <td>
                         {move || {
                             if both {

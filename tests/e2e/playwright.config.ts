@@ -7,7 +7,10 @@ export default defineConfig({
   timeout: 60_000,
   expect: { timeout: 10_000 },
   workers: 2,
-  forbidOnly: !!process.env.CI,
+  // A `test.only` left in a spec would silently skip every other test: always an error.
+  forbidOnly: true,
+  // No retries: a test that needs one is a failure (and the xtask counts `flaky` as one).
+  retries: 0,
   reporter: [['list'], ['json']],
   use: {
     browserName: 'chromium',

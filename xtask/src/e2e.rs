@@ -60,9 +60,35 @@ fn read_report(path: &std::path::Path) -> Result<Counts> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("no Playwright report: {e}"))?;
     let json: serde_json::Value =
         serde_json::from_str(&text).map_err(|e| format!("unreadable Playwright report: {e}"))?;
-    let stat = |name: &str| json["stats"][name].as_u64().unwrap_or(0);
-    Ok(Counts {
-        passed: stat("expected") + stat("flaky"),
-        failed: stat("unexpected"),
-    })
+    Ok(counts(&json))
+}
+
+/// The counts of a Playwright JSON report's `stats`. A `flaky` test (failed, then passed on a
+/// retry) is a failure: it says the test or the app is not reliable, and a suite that counts
+/// it as passed hides that.
+fn counts(report: &serde_json::Value) -> Counts {
+    let stat = |name: &str| report["stats"][name].as_u64().unwrap_or(0);
+    Counts {
+        passed: stat("expected"),
+        failed: stat("unexpected") + stat("flaky"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_flaky_test_counts_as_failed_and_a_skipped_one_as_neither() {
+        let report = serde_json::json!({
+            "stats": { "expected": 40, "unexpected": 1, "flaky": 2, "skipped": 3 }
+        });
+        assert_eq!(
+            counts(&report),
+            Counts {
+                passed: 40,
+                failed: 3
+            }
+        );
+    }
 }

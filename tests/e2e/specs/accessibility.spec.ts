@@ -54,7 +54,7 @@ for (const [lang, scheme, user] of [
     await choose.getByLabel(t.add_question).selectOption({ label: t.method_type_email });
     await choose.getByRole('button', { name: t.add_submit }).click();
 
-    const email = page.getByRole('dialog', { name: t.email_title });
+    const email = page.getByRole('dialog', { name: t.method_type_email });
     await expect(email.getByLabel(t.email_question)).toBeVisible();
     await expectAccessible(page, 'email');
     await email.getByLabel(t.email_question).fill(`${user.split('@')[0]}@contoso.example`);
@@ -66,7 +66,7 @@ for (const [lang, scheme, user] of [
     const since = new Date(Date.now() - 1000).toISOString();
     await email.getByLabel(t.email_question).fill(address);
     await email.getByRole('button', { name: t.next }).click();
-    await expect(email.getByText(fill(t.code_sent, { address }))).toBeVisible();
+    await expect(email.getByText(fill(t.code_sent, { destination: address }))).toBeVisible();
     await expectAccessible(page, 'code');
     const code = codeOf(await nextMail(server.url, address, since));
     await email.getByLabel(t.code_label, { exact: true }).fill(code === '000000' ? '111111' : '000000');
@@ -164,7 +164,7 @@ test('the whole flow works with the keyboard alone', async ({ browser, policy })
   await expect(select).toHaveValue('email');
   await tabTo(dialog.getByRole('button', { name: t.add_submit }));
   await kb.press('Enter');
-  const email = page.getByRole('dialog', { name: t.email_title });
+  const email = page.getByRole('dialog', { name: t.method_type_email });
   await expect(email.getByLabel(t.email_question)).toBeFocused();
   const address = 'alain.keyboard@example.com';
   const since = new Date(Date.now() - 1000).toISOString();
@@ -184,7 +184,7 @@ test('the whole flow works with the keyboard alone', async ({ browser, policy })
   await kb.press('Enter');
   await expect(email).toBeHidden();
   await expect(add).toBeFocused();
-  await expect(page.getByRole('status')).toHaveText(fill(t.method_added, { address }));
+  await expect(page.getByRole('status')).toHaveText(fill(t.method_added, { detail: address }));
 
   const del = page.getByRole('button', { name: new RegExp(`^${t.delete}`) });
   await tabTo(del);

@@ -84,7 +84,7 @@ async function askForCode(frame: FrameLocator, address: string): Promise<Locator
   const add = frame.getByRole('dialog', { name: en.add_title });
   await add.getByLabel(en.add_question).selectOption({ label: en.method_type_email });
   await add.getByRole('button', { name: en.add_submit }).click();
-  const emailDialog = frame.getByRole('dialog', { name: en.email_title });
+  const emailDialog = frame.getByRole('dialog', { name: en.method_type_email });
   await emailDialog.getByLabel(en.email_question).fill(address);
   await emailDialog.getByRole('button', { name: en.next }).click();
   return emailDialog;
@@ -115,12 +115,12 @@ test('with a token from the portal, the whole add-verify-delete flow runs in the
   const address = 'alice.private@example.org';
   const startedAt = new Date(Date.now() - 1000).toISOString();
   const emailDialog = await askForCode(frame, address);
-  await expect(emailDialog.getByText(fill(en.code_sent, { address }))).toBeVisible();
+  await expect(emailDialog.getByText(fill(en.code_sent, { destination: address }))).toBeVisible();
   const code = codeOf(await nextMail(app.apiUrl, address, startedAt));
   await emailDialog.getByLabel(en.code_label, { exact: true }).fill(code);
   await emailDialog.getByRole('button', { name: en.next }).click();
   await expect(emailDialog).toBeHidden();
-  await expect(frame.getByRole('status')).toHaveText(fill(en.method_added, { address }));
+  await expect(frame.getByRole('status')).toHaveText(fill(en.method_added, { detail: address }));
   await expectMessage(page, (m) => m.type === 'methods-changed' && m.change === 'added');
   const added = (await received(page)).find((m) => m.type === 'methods-changed');
   // No address or other personal data goes to the portal.
@@ -133,7 +133,7 @@ test('with a token from the portal, the whole add-verify-delete flow runs in the
   const confirm = frame.getByRole('dialog', { name: en.delete_title });
   await confirm.getByRole('button', { name: en.yes, exact: true }).click();
   await expect(confirm).toBeHidden();
-  await expect(frame.getByRole('status')).toHaveText(fill(en.method_deleted, { address }));
+  await expect(frame.getByRole('status')).toHaveText(fill(en.method_deleted, { detail: address }));
   await expectMessage(page, (m) => m.type === 'methods-changed' && m.change === 'deleted');
   // Nothing asked for a password or a sign-in inside the frame.
   expect((await received(page)).filter((m) => m.type === 'reauthentication-required')).toEqual([]);
@@ -242,10 +242,10 @@ test('a page on an origin that is not configured cannot frame the app', async ({
   expect(policy.split(/[\s;]+/)).not.toContain(stranger.origin);
   // ...so the browser never renders the app in a frame on another origin.
   const frame = await openPortal(page, stranger);
-  await page.waitForTimeout(3000);
-  // (Chromium shows its own "blocked" error page in the frame.)
-  const child = page.frames().find((f) => f !== page.mainFrame());
-  expect(child?.url()).toMatch(/^chrome-error:/);
+  // Chromium shows its own "blocked" error page in the frame instead of the app.
+  await expect
+    .poll(() => page.frames().find((f) => f !== page.mainFrame())?.url() ?? '')
+    .toMatch(/^chrome-error:/);
   await expect(frame.locator('#main')).toHaveCount(0);
   await expect(frame.getByText(en.security_title)).toHaveCount(0);
   expect(await received(page)).toEqual([]);
@@ -264,7 +264,7 @@ test('a change with a stale sign-in asks the portal for a fresh token instead of
 
   const address = 'carol.private@example.org';
   const emailDialog = await askForCode(frame, address);
-  await expect(emailDialog.getByText(fill(en.code_sent, { address }))).toBeVisible();
+  await expect(emailDialog.getByText(fill(en.code_sent, { destination: address }))).toBeVisible();
   await expect(frame.getByRole('dialog', { name: en.reauth_title })).toHaveCount(0);
   const asked = (await received(page)).filter((m) => m.type === 'reauthentication-required');
   expect(asked).toEqual([{ protocol: 'security-info', version: 1, type: 'reauthentication-required', maxAgeSeconds: 600 }]);

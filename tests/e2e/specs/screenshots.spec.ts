@@ -24,7 +24,7 @@ test('README screenshots', async ({ browser }) => {
   const t = await signIn(page, server.url, ALAIN, 'en');
   await openSecurityInfo(page, t);
   const code = await startAddingEmail(page, server.url, t, 'alain@gmail.com');
-  const dialog = page.getByRole('dialog', { name: t.code_title });
+  const dialog = page.getByRole('dialog', { name: t.method_type_email });
   await dialog.getByLabel(t.code_label, { exact: true }).fill(code.slice(0, 3));
   await page.screenshot({ path: path.join(outDir, 'code-dialog.png') });
   await dialog.getByLabel(t.code_label, { exact: true }).fill(code);

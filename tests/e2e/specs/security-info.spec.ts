@@ -45,12 +45,12 @@ for (const { lang, user, address, subject } of runs) {
     const code = await startAddingEmail(page, server.url, t, address);
     const mail = await nextMail(server.url, address);
     expect(mail.subject).toMatch(subject);
-    const dialog = page.getByRole('dialog', { name: t.code_title });
+    const dialog = page.getByRole('dialog', { name: t.method_type_email });
     await dialog.getByLabel(t.code_label, { exact: true }).fill(`${code.slice(0, 3)} ${code.slice(3)}`);
     await expect(dialog.getByLabel(t.code_label, { exact: true })).toHaveValue(code);
     await dialog.getByRole('button', { name: t.next }).click();
     await expect(dialog).toBeHidden();
-    await expect(page.getByRole('status')).toHaveText(fill(t.method_added, { address }));
+    await expect(page.getByRole('status')).toHaveText(fill(t.method_added, { detail: address }));
     const list = page.getByRole('list', { name: t.methods_label });
     await expect(list.getByRole('listitem')).toHaveCount(1);
     await expect(list.getByText(address)).toBeVisible();
@@ -71,7 +71,7 @@ for (const { lang, user, address, subject } of runs) {
     await expect(confirm.getByText(t.delete_warning)).toBeVisible();
     await confirm.getByRole('button', { name: t.yes, exact: true }).click();
     await expect(confirm).toBeHidden();
-    await expect(page.getByRole('status')).toHaveText(fill(t.method_deleted, { address }));
+    await expect(page.getByRole('status')).toHaveText(fill(t.method_deleted, { detail: address }));
     await expect(page.getByTestId('methods-empty')).toBeVisible();
     await expect(page.locator('.method-detail', { hasText: address })).toHaveCount(0);
 

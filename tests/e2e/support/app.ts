@@ -86,7 +86,8 @@ export async function openSecurityInfo(page: Page, t: Messages): Promise<void> {
   await expect(page.getByRole('heading', { level: 1, name: t.security_title })).toBeVisible();
 }
 
-/** Runs the add-email flow up to the code dialog and returns the mailed code. */
+/** Runs the add-email flow up to the code dialog and returns the mailed code. The dialog is
+ * named after the type being added all along (`method_type_email`). */
 export async function startAddingEmail(page: Page, baseUrl: string, t: Messages, address: string): Promise<string> {
   const startedAt = new Date(Date.now() - 1000).toISOString();
   await page.getByRole('button', { name: t.add_method }).click();
@@ -94,9 +95,9 @@ export async function startAddingEmail(page: Page, baseUrl: string, t: Messages,
   await expect(dialog).toBeVisible();
   await dialog.getByLabel(t.add_question).selectOption({ label: t.method_type_email });
   await dialog.getByRole('button', { name: t.add_submit }).click();
-  const emailDialog = page.getByRole('dialog', { name: t.email_title });
+  const emailDialog = page.getByRole('dialog', { name: t.method_type_email });
   await emailDialog.getByLabel(t.email_question).fill(address);
   await emailDialog.getByRole('button', { name: t.next }).click();
-  await expect(emailDialog.getByText(fill(t.code_sent, { address }))).toBeVisible();
+  await expect(emailDialog.getByText(fill(t.code_sent, { destination: address }))).toBeVisible();
   return codeOf(await nextMail(baseUrl, address, startedAt));
 }
