@@ -53,7 +53,11 @@ pub fn message(i18n: &I18n, error: &ApiError) -> String {
         ProblemCode::PayloadTooLarge => Key::ProblemPayloadTooLarge,
         ProblemCode::UnsupportedMediaType
         | ProblemCode::MalformedRequest
-        | ProblemCode::MethodNotSupported => Key::ErrorRequest,
+        | ProblemCode::MethodNotSupported
+        | ProblemCode::MisdirectedRequest
+        | ProblemCode::HeadersTooLarge => Key::ErrorRequest,
+        // The body stalled on its way to the server: a connection problem.
+        ProblemCode::RequestTimeout => Key::ErrorNetwork,
         ProblemCode::Internal => Key::ErrorServer,
         ProblemCode::ServiceUnavailable => Key::ErrorUnavailable,
         // A problem of one type's own input (an address, a number): its module says it.

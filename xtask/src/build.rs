@@ -67,7 +67,7 @@ pub fn serve() -> Result {
     let mail = if std::env::var_os("SECURITY_INFO_SMTP_URL").is_some() {
         "mail goes to SECURITY_INFO_SMTP_URL".to_owned()
     } else {
-        format!("sent mail: http://{listen}/dev/mailbox (and the log below)")
+        format!("sent mail: http://{listen}/dev/mailbox")
     };
     portal::start(&portal_listen)?;
     println!();
@@ -86,6 +86,8 @@ pub fn serve() -> Result {
         .env("SECURITY_INFO_DIST_DIR", root().join("dist"))
         .env("SECURITY_INFO_LISTEN", &listen);
     set_default(&mut server_command, "SECURITY_INFO_DEMO_ACCOUNTS", "true");
+    // Without SMTP, mail goes to the development mailbox (SMTP wins when set).
+    set_default(&mut server_command, "SECURITY_INFO_DEV_MAILBOX", "true");
     set_default(&mut server_command, DEMO_PASSWORD_VARIABLE, &password);
     set_default(
         &mut server_command,

@@ -1,4 +1,5 @@
-//! The Playwright end-to-end suite against the release app served by the real server.
+//! The Playwright end-to-end suite against the release app, served by a debug build of the real
+//! server.
 //!
 //! The suite starts its own servers (fresh database each, see `tests/e2e/support/server.ts`);
 //! this step builds what they run and reads the counts from Playwright's JSON report.

@@ -1,11 +1,22 @@
 //! Email addresses as the product accepts them: an RFC 5321 mailbox in dot-atom form.
 //!
-//! Parsed once, on both sides, so the app rejects exactly what the server would. Quoted local
-//! parts and address literals (`user@[192.0.2.1]`) are valid RFC 5321 but are refused: no mail
-//! provider hands them out, and they are a favourite of hostile input.
-
+//! Parsed on both sides, so the app refuses what the server would before asking it. Quoted
+//! local parts and address literals (`user@[192.0.2.1]`) are valid RFC 5321 but are refused:
+//! no mail provider hands them out, and they are a favourite of hostile input.
+//!
+//! Domains are compared the way a mail system resolves them: after IDNA (UTS 46) processing,
+//! so `ＣＯＮＴＯＳＯ.example`, `Contoso.Example` and `contoso.example` are one domain, and so are
+//! `bücher.example` and `xn--bcher-kva.example`. Comparing the typed text let full-width
+//! letters past the organization's domain check while the mail still reached the organization.
+//! With the `idna` feature (the server's build) the full UTS 46 mapping and checks apply, and
+//! domains that do not survive them (bad punycode, disallowed characters) are refused. Its
+//! tables would add 42 KB (brotli) to the app's wasm, so the app's build only folds case and
+//! full-width forms: a subset of the mapping, which catches the common spellings early. The
+//! server's check is the rule; the app shows its answer the same way.
 use std::fmt;
 
+#[cfg(feature = "idna")]
+use idna::uts46::{AsciiDenyList, DnsLength, Hyphens, Uts46};
 use serde::{Deserialize, Serialize};
 
 /// Longest address accepted (RFC 5321 path limit minus the angle brackets).
@@ -36,14 +47,23 @@ impl fmt::Display for EmailError {
 
 impl std::error::Error for EmailError {}
 
-/// A syntactically valid email address with its domain lower-cased.
+/// A syntactically valid email address with its domain in canonical form: IDNA-mapped
+/// (lower-cased, full-width and other compatibility forms folded) and shown in Unicode (see
+/// the module comment for the app's build).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
-pub struct EmailAddress(String);
+pub struct EmailAddress {
+    /// `local@domain`, the domain in its canonical Unicode form.
+    address: String,
+    /// The form domains are compared in: ASCII (punycode `xn--` labels) with the `idna`
+    /// feature, the folded Unicode form without.
+    compared_domain: String,
+}
 
 impl EmailAddress {
-    /// Parses user input: surrounding white space is ignored, the domain is lower-cased
-    /// (domains compare case-insensitively; the local part is kept as typed).
+    /// Parses user input: surrounding white space is ignored, the domain is put in canonical
+    /// form (see the module comment; the local part is kept as typed). Two spellings of one
+    /// address give the same `EmailAddress`.
     pub fn parse(input: &str) -> Result<Self, EmailError> {
         let trimmed = input.trim();
         if trimmed.is_empty() {
@@ -56,43 +76,58 @@ impl EmailAddress {
         if local.chars().count() > MAX_LOCAL_PART_LENGTH {
             return Err(EmailError::TooLong);
         }
-        if !is_dot_atom(local) || !is_domain(domain) {
+        if !is_dot_atom(local) {
             return Err(EmailError::Syntax);
         }
-        Ok(Self(format!("{local}@{}", domain.to_lowercase())))
+        let (unicode, compared) = map_domain(domain)?;
+        if local.chars().count() + 1 + compared.len() > MAX_EMAIL_LENGTH {
+            return Err(EmailError::TooLong);
+        }
+        Ok(Self {
+            address: format!("{local}@{unicode}"),
+            compared_domain: compared,
+        })
     }
 
-    /// The address as text.
+    /// The address as text (the domain in canonical Unicode form).
     pub fn as_str(&self) -> &str {
-        &self.0
+        &self.address
     }
 
-    /// The (lower-cased) domain part.
+    /// The domain part in canonical Unicode form (`bücher.example`).
     pub fn domain(&self) -> &str {
-        self.0.rsplit_once('@').map_or("", |(_, domain)| domain)
+        self.address
+            .rsplit_once('@')
+            .map_or("", |(_, domain)| domain)
     }
 
-    /// Whether the address is in one of `domains` or a subdomain of one (case-insensitive).
+    /// The domain part in ASCII form (`xn--bcher-kva.example`).
+    #[cfg(feature = "idna")]
+    pub fn ascii_domain(&self) -> &str {
+        &self.compared_domain
+    }
+
+    /// Whether the address is in one of `domains` or a subdomain of one, compared after IDNA
+    /// processing of both sides. Entries that are not domains match nothing.
     pub fn is_in_any_domain<S: AsRef<str>>(&self, domains: &[S]) -> bool {
-        let own = self.domain();
-        domains.iter().any(|candidate| {
-            let candidate = candidate
-                .as_ref()
-                .trim()
-                .trim_start_matches('@')
-                .to_lowercase();
-            !candidate.is_empty()
-                && (own == candidate
+        let own = self.compared_domain.as_str();
+        domains
+            .iter()
+            .filter_map(|candidate| {
+                map_domain(candidate.as_ref().trim().trim_start_matches('@')).ok()
+            })
+            .any(|(_, candidate)| {
+                own == candidate
                     || own
                         .strip_suffix(candidate.as_str())
-                        .is_some_and(|rest| rest.ends_with('.')))
-        })
+                        .is_some_and(|rest| rest.ends_with('.'))
+            })
     }
 }
 
 impl fmt::Display for EmailAddress {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(&self.address)
     }
 }
 
@@ -105,8 +140,43 @@ impl TryFrom<String> for EmailAddress {
 
 impl From<EmailAddress> for String {
     fn from(value: EmailAddress) -> Self {
-        value.0
+        value.address
     }
+}
+
+#[cfg(feature = "idna")]
+/// A typed domain (see [`is_domain`]) after UTS 46 processing, as `(Unicode form, ASCII form)`:
+/// mapped (case and compatibility folding, e.g. full-width letters), normalized, punycode
+/// decoded and checked (letters, digits and hyphens only in ASCII labels, valid punycode, bidi
+/// and joiner rules). The ASCII form must still pass [`is_domain`] (mapping can turn full-width
+/// digits into a numeric top-level label) and fit DNS: at most 253 characters.
+fn map_domain(domain: &str) -> Result<(String, String), EmailError> {
+    const MAX_DOMAIN_LENGTH: usize = 253;
+    if !is_domain(domain) {
+        return Err(EmailError::Syntax);
+    }
+    let uts46 = Uts46::new();
+    let ascii = uts46
+        .to_ascii(
+            domain.as_bytes(),
+            AsciiDenyList::STD3,
+            Hyphens::CheckFirstLast,
+            DnsLength::Ignore,
+        )
+        .map_err(|_| EmailError::Syntax)?;
+    if !is_domain(&ascii) {
+        return Err(EmailError::Syntax);
+    }
+    if ascii.len() > MAX_DOMAIN_LENGTH {
+        return Err(EmailError::TooLong);
+    }
+    let (unicode, checked) = uts46.to_unicode(
+        ascii.as_bytes(),
+        AsciiDenyList::STD3,
+        Hyphens::CheckFirstLast,
+    );
+    checked.map_err(|_| EmailError::Syntax)?;
+    Ok((unicode.into_owned(), ascii.into_owned()))
 }
 
 /// `atext` of RFC 5322 plus UTF-8 letters (RFC 6531), separated by single dots.
@@ -121,6 +191,30 @@ fn is_dot_atom(local: &str) -> bool {
                         || (!c.is_ascii() && c.is_alphanumeric())
                 })
         })
+}
+
+/// A typed domain (see [`is_domain`]) as the app's build compares it, `(shown, compared)`:
+/// full-width forms of ASCII (U+FF01 to U+FF5E) folded to ASCII and lower-cased, the part of
+/// UTS 46 mapping that needs no tables. The result must still pass [`is_domain`] (full-width
+/// digits can make a numeric top-level label).
+#[cfg(not(feature = "idna"))]
+fn map_domain(domain: &str) -> Result<(String, String), EmailError> {
+    const FULL_WIDTH_OFFSET: u32 = 0xFEE0;
+    if !is_domain(domain) {
+        return Err(EmailError::Syntax);
+    }
+    let folded: String = domain
+        .chars()
+        .map(|c| match u32::from(c) {
+            0xFF01..=0xFF5E => char::from_u32(u32::from(c) - FULL_WIDTH_OFFSET).unwrap_or(c),
+            _ => c,
+        })
+        .collect::<String>()
+        .to_lowercase();
+    if !is_domain(&folded) {
+        return Err(EmailError::Syntax);
+    }
+    Ok((folded.clone(), folded))
 }
 
 /// At least two labels of letters, digits and inner hyphens; internationalized labels allowed.
@@ -211,6 +305,94 @@ mod tests {
         assert!(work.is_in_any_domain(&domains));
         assert!(sub.is_in_any_domain(&domains));
         assert!(!other.is_in_any_domain(&domains));
+    }
+
+    #[test]
+    fn full_width_and_upper_case_domains_are_the_domain_they_map_to() {
+        let full_width = EmailAddress::parse("alain@ｃｏｎｔｏｓｏ.example").expect("valid");
+        assert_eq!(full_width.as_str(), "alain@contoso.example");
+        assert!(full_width.is_in_any_domain(&["contoso.example"]));
+        let shouting = EmailAddress::parse("alain@ＣＯＮＴＯＳＯ.ＥＸＡＭＰＬＥ").expect("valid");
+        assert_eq!(shouting.as_str(), "alain@contoso.example");
+        let sub = EmailAddress::parse("alain@Students.ｃｏｎｔｏｓｏ.Example").expect("valid");
+        assert!(sub.is_in_any_domain(&["contoso.example"]));
+        assert!(
+            EmailAddress::parse("alain@contoso.example")
+                .expect("valid")
+                .is_in_any_domain(&["ｃｏｎｔｏｓｏ.example"]),
+            "configured domains are mapped too"
+        );
+    }
+
+    #[test]
+    fn spellings_that_would_map_to_something_else_are_refused() {
+        for bad in [
+            // A trailing dot (the DNS root) is not part of a mail domain, typed or mapped.
+            "alain@contoso.example.",
+            "alain@contoso.example．",
+            "alain@contoso．example",
+            // Full-width digits map to an address literal.
+            "alain@１９２.０.２.１",
+            // Invisible characters that IDNA would drop or refuse.
+            "alain@con\u{200d}toso.example",
+            "alain@contoso.exa\u{ad}mple",
+        ] {
+            assert_eq!(EmailAddress::parse(bad), Err(EmailError::Syntax), "{bad:?}");
+        }
+    }
+
+    #[cfg(feature = "idna")]
+    #[test]
+    fn unicode_and_punycode_spellings_are_one_domain() {
+        let unicode = EmailAddress::parse("jörg@BÜCHER.example").expect("valid");
+        let punycode = EmailAddress::parse("jörg@xn--bcher-kva.example").expect("valid");
+        assert_eq!(unicode, punycode);
+        assert_eq!(unicode.as_str(), "jörg@bücher.example");
+        assert_eq!(unicode.ascii_domain(), "xn--bcher-kva.example");
+        assert!(punycode.is_in_any_domain(&["bücher.example"]));
+        assert!(unicode.is_in_any_domain(&["XN--BCHER-KVA.example"]));
+        assert!(!unicode.is_in_any_domain(&["bucher.example"]));
+    }
+
+    #[cfg(feature = "idna")]
+    #[test]
+    fn domains_that_do_not_survive_idna_are_refused() {
+        for bad in [
+            // Punycode that does not decode, or decodes to plain ASCII or a control character.
+            "alain@xn--.example",
+            "alain@xn--zz-.example",
+            "alain@xn--a.example",
+            "alain@xn--contoso-.example",
+            // A label mixing left-to-right and right-to-left letters (bidi rule).
+            "alain@a\u{5d0}.example",
+        ] {
+            assert_eq!(EmailAddress::parse(bad), Err(EmailError::Syntax), "{bad:?}");
+        }
+    }
+
+    #[cfg(feature = "idna")]
+    #[test]
+    fn a_domain_whose_punycode_is_too_long_is_refused() {
+        // 60 characters, but the label becomes longer than 63 in ASCII.
+        let label = "ü".repeat(60);
+        assert_eq!(
+            EmailAddress::parse(&format!("a@{label}.example")),
+            Err(EmailError::Syntax)
+        );
+        let fits = format!("a@{}.example", "ü".repeat(20));
+        let ascii = EmailAddress::parse(&fits).expect("valid");
+        assert!(ascii.ascii_domain().starts_with("xn--"));
+    }
+
+    #[cfg(not(feature = "idna"))]
+    #[test]
+    fn without_idna_punycode_is_compared_as_typed() {
+        // The app's build: the server (with `idna`) has the last word on these.
+        let punycode = EmailAddress::parse("jörg@xn--bcher-kva.example").expect("valid");
+        assert!(!punycode.is_in_any_domain(&["bücher.example"]));
+        let unicode = EmailAddress::parse("jörg@BÜCHER.example").expect("valid");
+        assert_eq!(unicode.as_str(), "jörg@bücher.example");
+        assert!(unicode.is_in_any_domain(&["bücher.example"]));
     }
 
     #[test]

@@ -3,7 +3,8 @@
 //! Everything both sides must agree on lives here and nowhere else: the JSON wire types of
 //! `/api/v1`, the stable problem codes of RFC 9457 error bodies, and the parsing of user input
 //! (email addresses, verification codes) so the app can check input exactly as the server will.
-//! The crate depends on serde only, so it compiles to `wasm32-unknown-unknown`.
+//! The crate depends on serde only (and, with the server's `idna` feature, on the pure-Rust
+//! `idna`), so it compiles to `wasm32-unknown-unknown`.
 
 pub mod code;
 pub mod email;

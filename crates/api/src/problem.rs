@@ -57,6 +57,12 @@ pub enum ProblemCode {
     MalformedRequest,
     /// The HTTP method is not supported on this path.
     MethodNotSupported,
+    /// The request's body did not arrive in time.
+    RequestTimeout,
+    /// The request was sent to a host name this server does not answer for (`Host`).
+    MisdirectedRequest,
+    /// The request's headers are too many or too large.
+    HeadersTooLarge,
     /// Something failed on the server; `correlationId` identifies it in the logs.
     Internal,
     /// A dependency (database, mail) is unavailable right now.
@@ -74,17 +80,20 @@ impl ProblemCode {
             Self::MethodNotAllowed | Self::ForbiddenOrigin => 403,
             Self::NotFound => 404,
             Self::MethodNotSupported => 405,
+            Self::RequestTimeout => 408,
             Self::MethodAlreadyRegistered | Self::MethodLimitReached | Self::MethodNotRenamable => {
                 409
             }
             Self::CodeExpired | Self::VerificationLocked | Self::RegistrationExpired => 410,
             Self::PayloadTooLarge => 413,
             Self::UnsupportedMediaType => 415,
+            Self::MisdirectedRequest => 421,
             Self::InvalidEmail
             | Self::WorkEmailNotAllowed
             | Self::CodeIncorrect
             | Self::InvalidMethodName => 422,
             Self::ResendTooSoon | Self::TooManyRequests => 429,
+            Self::HeadersTooLarge => 431,
             Self::Internal => 500,
             Self::ServiceUnavailable => 503,
         }
@@ -115,6 +124,9 @@ impl ProblemCode {
             Self::UnsupportedMediaType => "Request body must be application/json",
             Self::MalformedRequest => "Malformed request",
             Self::MethodNotSupported => "HTTP method not supported",
+            Self::RequestTimeout => "Request body not received in time",
+            Self::MisdirectedRequest => "Unknown host name",
+            Self::HeadersTooLarge => "Request headers too large",
             Self::Internal => "Internal error",
             Self::ServiceUnavailable => "Service unavailable",
         }
@@ -145,13 +157,16 @@ impl ProblemCode {
             Self::UnsupportedMediaType => "unsupported_media_type",
             Self::MalformedRequest => "malformed_request",
             Self::MethodNotSupported => "method_not_supported",
+            Self::RequestTimeout => "request_timeout",
+            Self::MisdirectedRequest => "misdirected_request",
+            Self::HeadersTooLarge => "headers_too_large",
             Self::Internal => "internal",
             Self::ServiceUnavailable => "service_unavailable",
         }
     }
 
     /// Every code, for exhaustive tests and documentation.
-    pub const ALL: [ProblemCode; 24] = [
+    pub const ALL: [ProblemCode; 27] = [
         Self::Unauthenticated,
         Self::InvalidCredentials,
         Self::ReauthenticationRequired,
@@ -174,6 +189,9 @@ impl ProblemCode {
         Self::UnsupportedMediaType,
         Self::MalformedRequest,
         Self::MethodNotSupported,
+        Self::RequestTimeout,
+        Self::MisdirectedRequest,
+        Self::HeadersTooLarge,
         Self::Internal,
         Self::ServiceUnavailable,
     ];

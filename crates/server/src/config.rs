@@ -13,6 +13,7 @@ use time::Duration;
 
 use crate::{
     client_address::TrustedProxies,
+    connections::ConnectionLimits,
     domain::policy,
     oidc::{OidcSettings, fetchable},
     secret::Secret,
@@ -40,7 +41,7 @@ pub struct Config {
     pub database_url: Secret<String>,
 
     /// SMTP server for outgoing mail: `smtp://[user:pass@]host[:port]` or `smtps://...`.
-    /// Unset: mail goes to the development outbox (the log and `GET /dev/mailbox`).
+    /// Unset: the server starts only with `SECURITY_INFO_DEV_MAILBOX=true`.
     #[arg(long, env = "SECURITY_INFO_SMTP_URL", hide_env_values = true)]
     pub smtp_url: Option<Secret<String>>,
 
@@ -97,6 +98,12 @@ pub struct Config {
           default_value_t = policy::DEFAULT_STEP_UP_WINDOW.whole_seconds())]
     pub step_up_seconds: i64,
 
+    /// How many days audit events (the users' recent activity and the security trail) are
+    /// kept (1 to 36500); older ones are deleted by the hourly retention sweep.
+    #[arg(long, env = "SECURITY_INFO_AUDIT_RETENTION_DAYS",
+          default_value_t = DEFAULT_AUDIT_RETENTION_DAYS)]
+    pub audit_retention_days: i64,
+
     /// The app's public origin (`https://security.contoso.example`). With https the session
     /// cookie is `__Host-` prefixed and Secure [default: http://<listen address>].
     #[arg(long, env = "SECURITY_INFO_PUBLIC_ORIGIN")]
@@ -131,6 +138,37 @@ pub struct Config {
     #[arg(long, env = "SECURITY_INFO_OIDC_AUDIENCE", requires = "oidc_issuer")]
     pub oidc_audience: Option<String>,
 
+    /// Seconds a client has to send a request's head (request line and headers), decimals
+    /// allowed (0.1 to 300). The clock starts when a connection opens and again after each
+    /// answer, so this is also how long an idle kept-alive connection stays open.
+    #[arg(
+        long,
+        env = "SECURITY_INFO_HEADER_TIMEOUT_SECONDS",
+        default_value_t = 10.0
+    )]
+    pub header_timeout_seconds: f64,
+
+    /// Seconds a client has to send a request's whole body after its head, decimals allowed
+    /// (0.1 to 300); later, the answer is 408 and the connection closes.
+    #[arg(
+        long,
+        env = "SECURITY_INFO_BODY_TIMEOUT_SECONDS",
+        default_value_t = 10.0
+    )]
+    pub body_timeout_seconds: f64,
+
+    /// Connections served at once (1 to 100000); more wait to be accepted until one closes.
+    /// Lowered at start to fit the process's open-file limit (`ulimit -n`).
+    #[arg(long, env = "SECURITY_INFO_MAX_CONNECTIONS", default_value_t = 1024)]
+    pub max_connections: usize,
+
+    /// Development only, without SMTP: keep outgoing mail in memory and list it at
+    /// `GET /dev/mailbox` (codes included), for this machine only (a loopback host name and
+    /// address). Ignored when `SECURITY_INFO_SMTP_URL` is set.
+    #[arg(long, env = "SECURITY_INFO_DEV_MAILBOX", default_value_t = false,
+          action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
+    pub dev_mailbox: bool,
+
     /// Seed the demo accounts alain@contoso.example and megan@contoso.example at start.
     #[arg(long, env = "SECURITY_INFO_DEMO_ACCOUNTS", default_value_t = false,
           action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
@@ -145,6 +183,12 @@ pub struct Config {
     )]
     pub demo_password: Secret<String>,
 }
+
+/// Days audit events are kept unless `SECURITY_INFO_AUDIT_RETENTION_DAYS` says otherwise:
+/// a year and a month, so a year-on-year question still finds its answer.
+pub const DEFAULT_AUDIT_RETENTION_DAYS: i64 = 400;
+/// The longest audit retention an operator may configure (a century: a typo guard).
+const MAX_AUDIT_RETENTION_DAYS: i64 = 36_500;
 
 /// The session cookie's mode when portals embed the app over https.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -164,13 +208,15 @@ pub struct Settings {
     pub dist_dir: PathBuf,
     /// sqlx connection URL.
     pub database_url: Secret<String>,
-    /// SMTP URL, or `None` for the development outbox.
+    /// SMTP URL, or `None` for the development mailbox.
     pub smtp_url: Option<Secret<String>>,
+    /// Whether mail goes to the development mailbox (no SMTP, and asked for).
+    pub dev_mailbox: bool,
     /// Sender mailbox (validated).
     pub mail_from: String,
     /// Organization name.
     pub org_name: String,
-    /// Organization domains, lower-cased.
+    /// Organization domains, in canonical form (IDNA-mapped, lower case).
     pub org_domains: Vec<String>,
     /// Method types allowed by policy.
     pub allowed_methods: Vec<MethodType>,
@@ -184,6 +230,8 @@ pub struct Settings {
     pub resend_cooldown: Duration,
     /// How recent an authentication must be to add or delete a method.
     pub step_up_window: Duration,
+    /// How long audit events are kept.
+    pub audit_retention: Duration,
     /// Configured public origin (`scheme://host[:port]`), if any.
     pub public_origin: Option<String>,
     /// Allowed embedding portals.
@@ -194,6 +242,8 @@ pub struct Settings {
     pub trusted_proxies: TrustedProxies,
     /// The OpenID Connect provider whose bearer tokens are accepted, if any.
     pub oidc: Option<OidcSettings>,
+    /// Timeouts and the cap of the HTTP connections.
+    pub connections: ConnectionLimits,
     /// Seed demo accounts.
     pub demo_accounts: bool,
     /// Their password.
@@ -203,19 +253,22 @@ pub struct Settings {
 impl Config {
     /// Checks every setting and returns them in usable form, or says what is wrong.
     pub fn validate(self) -> anyhow::Result<Settings> {
-        let org_domains: Vec<String> = self
+        // Kept in the canonical form addresses are parsed to (IDNA-mapped, lower case).
+        let org_domains = self
             .org_domains
             .iter()
-            .map(|d| d.trim().trim_start_matches('@').to_lowercase())
+            .map(|d| d.trim().trim_start_matches('@'))
             .filter(|d| !d.is_empty())
-            .collect();
+            .map(|domain| {
+                security_info_api::EmailAddress::parse(&format!("x@{domain}"))
+                    .map(|address| address.domain().to_owned())
+                    .map_err(|_| {
+                        anyhow::anyhow!("SECURITY_INFO_ORG_DOMAINS: `{domain}` is not a domain")
+                    })
+            })
+            .collect::<anyhow::Result<Vec<String>>>()?;
         if org_domains.is_empty() {
             bail!("SECURITY_INFO_ORG_DOMAINS must name at least one domain");
-        }
-        for domain in &org_domains {
-            security_info_api::EmailAddress::parse(&format!("x@{domain}")).map_err(|_| {
-                anyhow::anyhow!("SECURITY_INFO_ORG_DOMAINS: `{domain}` is not a domain")
-            })?;
         }
         let allowed_methods = allowed_methods(self.allowed_methods.as_deref())?;
         let mail_from = match self.mail_from.filter(|m| !m.trim().is_empty()) {
@@ -233,8 +286,9 @@ impl Config {
             lettre::AsyncSmtpTransport::<lettre::Tokio1Executor>::from_url(url)
                 .map_err(|_| anyhow::anyhow!("SECURITY_INFO_SMTP_URL is not a valid SMTP URL"))?;
         }
+        // Characters, as documented (not bytes: 16 two-byte letters are not 32 characters).
         if let Some(secret) = &self.code_secret
-            && secret.expose().len() < 32
+            && secret.expose().chars().count() < 32
         {
             bail!("SECURITY_INFO_CODE_SECRET must be at least 32 characters");
         }
@@ -243,6 +297,14 @@ impl Config {
             .filter(|o| !o.trim().is_empty())
             .map(|o| parse_origin(&o, "SECURITY_INFO_PUBLIC_ORIGIN"))
             .transpose()?;
+        if self.listen.ip().is_unspecified() && public_origin.is_none() {
+            bail!(
+                "SECURITY_INFO_LISTEN {} listens on every address: set SECURITY_INFO_PUBLIC_ORIGIN \
+                 to the address browsers use (e.g. https://security.contoso.example), the only name \
+                 the server then answers for",
+                self.listen
+            );
+        }
         let embed_origins = self
             .embed_origins
             .iter()
@@ -266,6 +328,30 @@ impl Config {
             "SECURITY_INFO_STEP_UP_SECONDS",
             policy::MAX_STEP_UP_WINDOW,
         )?;
+        if !(1..=MAX_AUDIT_RETENTION_DAYS).contains(&self.audit_retention_days) {
+            bail!(
+                "SECURITY_INFO_AUDIT_RETENTION_DAYS must be a number of days from 1 to {MAX_AUDIT_RETENTION_DAYS} (got {})",
+                self.audit_retention_days
+            );
+        }
+        let audit_retention = Duration::days(self.audit_retention_days);
+        let connections = ConnectionLimits {
+            header_timeout: timeout_setting(
+                self.header_timeout_seconds,
+                "SECURITY_INFO_HEADER_TIMEOUT_SECONDS",
+            )?,
+            body_timeout: timeout_setting(
+                self.body_timeout_seconds,
+                "SECURITY_INFO_BODY_TIMEOUT_SECONDS",
+            )?,
+            max_connections: self.max_connections,
+        };
+        if !(1..=MAX_CONNECTIONS).contains(&self.max_connections) {
+            bail!(
+                "SECURITY_INFO_MAX_CONNECTIONS must be from 1 to {MAX_CONNECTIONS} (got {})",
+                self.max_connections
+            );
+        }
         if !self.database_url.expose().starts_with("sqlite:") {
             bail!("SECURITY_INFO_DATABASE_URL must be a sqlite: URL (PostgreSQL is not built yet)");
         }
@@ -280,10 +366,19 @@ impl Config {
             }
             _ => None,
         };
+        // Last, so a wrong setting is reported first: without SMTP, mail (and its codes) would
+        // go nowhere a user sees, so the development mailbox must be asked for explicitly.
+        if self.smtp_url.is_none() && !self.dev_mailbox {
+            bail!(
+                "no SECURITY_INFO_SMTP_URL: set it to send mail, or, on a development machine only, \
+                 SECURITY_INFO_DEV_MAILBOX=true to keep mail (codes included) at /dev/mailbox"
+            );
+        }
         Ok(Settings {
             listen: self.listen,
             dist_dir: self.dist_dir,
             database_url: self.database_url,
+            dev_mailbox: self.smtp_url.is_none(),
             smtp_url: self.smtp_url,
             mail_from,
             org_name: self.org_name.trim().to_owned(),
@@ -294,11 +389,13 @@ impl Config {
             code_validity,
             resend_cooldown,
             step_up_window,
+            audit_retention,
             public_origin,
             embed_origins,
             embed_cookie: self.embed_cookie,
             trusted_proxies,
             oidc,
+            connections,
             demo_accounts: self.demo_accounts,
             demo_password: self.demo_password,
         })
@@ -315,6 +412,23 @@ fn duration_setting(seconds: i64, variable: &str, max: Duration) -> anyhow::Resu
         );
     }
     Ok(Duration::seconds(seconds))
+}
+
+/// The most connections `SECURITY_INFO_MAX_CONNECTIONS` may allow.
+const MAX_CONNECTIONS: usize = 100_000;
+/// Bounds of the connection timeouts, in seconds.
+const TIMEOUT_SECONDS: std::ops::RangeInclusive<f64> = 0.1..=300.0;
+
+/// A connection timeout in seconds, decimals allowed (tests use fractions of a second).
+fn timeout_setting(seconds: f64, variable: &str) -> anyhow::Result<std::time::Duration> {
+    if !TIMEOUT_SECONDS.contains(&seconds) {
+        bail!(
+            "{variable} must be a number of seconds from {} to {} (got {seconds})",
+            TIMEOUT_SECONDS.start(),
+            TIMEOUT_SECONDS.end()
+        );
+    }
+    Ok(std::time::Duration::from_secs_f64(seconds))
 }
 
 /// Checks the OpenID Connect issuer and audience.
@@ -417,7 +531,7 @@ mod tests {
     use super::*;
 
     fn parse(args: &[&str]) -> anyhow::Result<Settings> {
-        let mut all = vec!["security-info-server"];
+        let mut all = vec!["security-info-server", "--dev-mailbox"];
         all.extend_from_slice(args);
         Config::try_parse_from(all)?.validate()
     }
@@ -430,6 +544,47 @@ mod tests {
         assert_eq!(settings.code_length, 6);
         assert_eq!(settings.code_validity, Duration::minutes(10));
         assert_eq!(settings.step_up_window, Duration::minutes(10));
+        assert_eq!(
+            settings.connections,
+            ConnectionLimits {
+                header_timeout: std::time::Duration::from_secs(10),
+                body_timeout: std::time::Duration::from_secs(10),
+                max_connections: 1024,
+            }
+        );
+    }
+
+    #[test]
+    fn connection_limits_are_settable_within_bounds() {
+        let settings = parse(&[
+            "--header-timeout-seconds",
+            "0.25",
+            "--body-timeout-seconds",
+            "300",
+            "--max-connections",
+            "3",
+        ])
+        .expect("valid");
+        assert_eq!(
+            settings.connections.header_timeout,
+            std::time::Duration::from_millis(250)
+        );
+        assert_eq!(
+            settings.connections.body_timeout,
+            std::time::Duration::from_secs(300)
+        );
+        assert_eq!(settings.connections.max_connections, 3);
+        for (flag, value) in [
+            ("--header-timeout-seconds", "0"),
+            ("--header-timeout-seconds", "NaN"),
+            ("--header-timeout-seconds", "inf"),
+            ("--body-timeout-seconds", "301"),
+            ("--body-timeout-seconds", "-1"),
+            ("--max-connections", "0"),
+            ("--max-connections", "100001"),
+        ] {
+            assert!(parse(&[flag, value]).is_err(), "{flag} {value}");
+        }
     }
 
     #[test]
@@ -467,6 +622,24 @@ mod tests {
     }
 
     #[test]
+    fn audit_events_are_kept_400_days_unless_configured_within_bounds() {
+        assert_eq!(
+            parse(&[]).expect("valid").audit_retention,
+            Duration::days(400)
+        );
+        let settings = parse(&["--audit-retention-days", "30"]).expect("valid");
+        assert_eq!(settings.audit_retention, Duration::days(30));
+        for bad in ["0", "-1", "36501", "forever"] {
+            assert!(parse(&["--audit-retention-days", bad]).is_err(), "{bad}");
+        }
+        let error = parse(&["--audit-retention-days", "0"]).expect_err("refused");
+        assert_eq!(
+            error.to_string(),
+            "SECURITY_INFO_AUDIT_RETENTION_DAYS must be a number of days from 1 to 36500 (got 0)"
+        );
+    }
+
+    #[test]
     fn bad_settings_are_refused_at_start() {
         assert!(parse(&["--code-length", "5"]).is_err());
         assert!(parse(&["--code-length", "11"]).is_err());
@@ -475,6 +648,37 @@ mod tests {
         assert!(parse(&["--smtp-url", "http://mail.example"]).is_err());
         assert!(parse(&["--code-secret", "short"]).is_err());
         assert!(parse(&["--embed-origins", "*"]).is_err());
+    }
+
+    #[test]
+    fn listening_on_every_address_needs_a_public_origin() {
+        let error = parse(&["--listen", "0.0.0.0:8080"]).expect_err("refused");
+        assert!(
+            error
+                .to_string()
+                .contains("set SECURITY_INFO_PUBLIC_ORIGIN"),
+            "{error}"
+        );
+        assert!(parse(&["--listen", "[::]:8080"]).is_err());
+        assert!(
+            parse(&[
+                "--listen",
+                "0.0.0.0:8080",
+                "--public-origin",
+                "https://security.contoso.example"
+            ])
+            .is_ok()
+        );
+        assert!(parse(&["--listen", "192.0.2.10:8080"]).is_ok());
+    }
+
+    #[test]
+    fn the_code_secret_is_counted_in_characters() {
+        // 31 characters, 62 bytes: too short, whatever its size in bytes.
+        let short = "é".repeat(31);
+        assert!(parse(&["--code-secret", &short]).is_err());
+        let long = "é".repeat(32);
+        assert!(parse(&["--code-secret", &long]).is_ok());
     }
 
     #[test]
@@ -574,6 +778,36 @@ mod tests {
                 .to_string()
                 .contains("not available in this version")
         );
+    }
+
+    #[test]
+    fn organization_domains_are_kept_in_canonical_form() {
+        let settings = parse(&[
+            "--org-domains",
+            " @Contoso.Example, ＦＡＢＲＩＫＡＭ.example,xn--bcher-kva.example",
+        ])
+        .expect("valid");
+        assert_eq!(
+            settings.org_domains,
+            ["contoso.example", "fabrikam.example", "bücher.example"]
+        );
+        assert!(parse(&["--org-domains", "xn--a.example"]).is_err());
+        assert!(parse(&["--org-domains", ","]).is_err());
+    }
+
+    #[test]
+    fn mail_goes_to_smtp_or_to_a_development_mailbox_asked_for() {
+        let error = Config::try_parse_from(["security-info-server"])
+            .expect("parses")
+            .validate()
+            .expect_err("refused");
+        assert!(
+            error.to_string().contains("SECURITY_INFO_DEV_MAILBOX=true"),
+            "{error}"
+        );
+        assert!(parse(&[]).expect("valid").dev_mailbox);
+        let smtp = parse(&["--smtp-url", "smtp://mail.example"]).expect("valid");
+        assert!(!smtp.dev_mailbox, "SMTP wins");
     }
 
     #[test]

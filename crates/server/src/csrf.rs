@@ -1,7 +1,8 @@
 //! Guards in front of every API call. CSRF: a state-changing request must come from an allowed
 //! `Origin` (when the browser sends one) and a POST must be `application/json`, which a
 //! cross-site form cannot send without a CORS preflight. Oversized bodies are refused before
-//! they are read. API answers are never cached.
+//! they are read. It runs only for requests that match a route (see `routes::api_router`);
+//! `crate::api_answers` keeps every API answer out of caches.
 //!
 //! The `Origin` rule has one relaxation: a request to a `/me` resource that carries
 //! `Authorization: Bearer` is authenticated by that token alone ([`CurrentUser`] then never
@@ -17,7 +18,7 @@
 
 use axum::{
     extract::{Request, State},
-    http::{HeaderValue, Method, header},
+    http::{Method, header},
     middleware::Next,
     response::{IntoResponse, Response},
 };
@@ -40,9 +41,9 @@ fn is_me_resource(path: &str) -> bool {
 /// The guard middleware (see the module comment).
 pub async fn guard(State(state): State<AppState>, request: Request, next: Next) -> Response {
     if let Err(error) = check(&state, &request) {
-        return with_no_store(error.into_response());
+        return error.into_response();
     }
-    with_no_store(next.run(request).await)
+    next.run(request).await
 }
 
 fn check(state: &AppState, request: &Request) -> Result<(), ApiError> {
@@ -55,10 +56,9 @@ fn check(state: &AppState, request: &Request) -> Result<(), ApiError> {
         && !token_authenticated
         && let Some(origin) = headers.get(header::ORIGIN)
     {
-        let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
         let allowed = origin
             .to_str()
-            .is_ok_and(|origin| state.origins.allows(origin, host));
+            .is_ok_and(|origin| state.origins.allows(origin));
         if !allowed {
             return Err(ApiError::code(ProblemCode::ForbiddenOrigin));
         }
@@ -75,11 +75,4 @@ fn check(state: &AppState, request: &Request) -> Result<(), ApiError> {
         return Err(ApiError::code(ProblemCode::UnsupportedMediaType));
     }
     Ok(())
-}
-
-fn with_no_store(mut response: Response) -> Response {
-    response
-        .headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    response
 }

@@ -38,6 +38,15 @@ impl ApiError {
         Self::Client(Box::new(problem))
     }
 
+    /// The record a request works on kept being changed by concurrent requests until the
+    /// handler gave up: nothing was written, so this is a 503 to retry shortly, not a failure.
+    pub fn contended() -> Self {
+        tracing::warn!("gave up after repeated concurrent changes: answered 503");
+        let mut problem = Problem::new(ProblemCode::ServiceUnavailable);
+        problem.retry_after_seconds = Some(CONTENDED_RETRY_SECONDS);
+        Self::Client(Box::new(problem))
+    }
+
     /// A rate-limit problem (`resend_too_soon`, `too_many_requests`) with its wait.
     pub fn retry_after(code: ProblemCode, seconds: u64) -> Self {
         let mut problem = Problem::new(code);
@@ -77,15 +86,16 @@ pub fn problem_response(problem: Problem) -> Response {
 
 /// Seconds a client is asked to wait when the database is busy.
 const BUSY_RETRY_SECONDS: u64 = 5;
+/// Seconds a client is asked to wait after losing races with concurrent requests.
+const CONTENDED_RETRY_SECONDS: u64 = 1;
 
 /// Whether `error` is the database being busy rather than broken: another writer held the
-/// lock past the busy timeout (an operator's backup, a long migration) or every pooled
-/// connection stayed in use. Nothing was written, so trying again later is the right answer.
+/// lock past the busy timeout (an operator's backup, a long migration). Nothing was written,
+/// so trying again later is the right answer.
 fn database_busy(error: &anyhow::Error) -> bool {
     error
         .chain()
         .any(|cause| match cause.downcast_ref::<sqlx::Error>() {
-            Some(sqlx::Error::PoolTimedOut) => true,
             Some(sqlx::Error::Database(database)) => database
                 .code()
                 .and_then(|code| code.parse::<u32>().ok())

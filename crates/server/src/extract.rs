@@ -6,13 +6,13 @@ use std::net::SocketAddr;
 use axum::{
     body::Bytes,
     extract::{ConnectInfo, FromRequest, FromRequestParts, Request},
-    http::{StatusCode, header, request::Parts},
+    http::{HeaderMap, StatusCode, header, request::Parts},
 };
 use security_info_api::ProblemCode;
 use serde::de::DeserializeOwned;
 
 use crate::{
-    clock,
+    body_deadline, clock,
     domain::{language, policy, session_token},
     error::ApiError,
     oidc::{TokenError, VerifiedToken},
@@ -20,8 +20,9 @@ use crate::{
     store::{AccountRecord, ExternalAccountOutcome, ExternalIdentity, NewAccount, SessionRecord},
 };
 
-/// A JSON body: `Content-Type: application/json` required, an empty body read as `{}`, and
-/// every failure (syntax, unknown fields, types, size) a 4xx problem.
+/// A JSON object body: `Content-Type: application/json` required, an empty body read as `{}`,
+/// anything but an object at the top level refused, and every failure (syntax, unknown fields,
+/// types, size, a body that stalls) a 4xx problem.
 #[derive(Debug)]
 pub struct ApiJson<T>(pub T);
 
@@ -50,6 +51,8 @@ where
             .map_err(|rejection| {
                 if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
                     ApiError::code(ProblemCode::PayloadTooLarge)
+                } else if body_deadline::timed_out(&rejection) {
+                    ApiError::code(ProblemCode::RequestTimeout)
                 } else {
                     ApiError::detail(ProblemCode::MalformedRequest, rejection.body_text())
                 }
@@ -59,6 +62,14 @@ where
         } else {
             &bytes
         };
+        // Every body of the API is an object. serde would also fill a struct from an array
+        // (`["a@b.example"]` by field order), which no client means to send.
+        if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+            return Err(ApiError::detail(
+                ProblemCode::MalformedRequest,
+                "the body must be a JSON object",
+            ));
+        }
         serde_json::from_slice(bytes)
             .map(ApiJson)
             .map_err(|error| ApiError::detail(ProblemCode::MalformedRequest, error.to_string()))
@@ -128,18 +139,32 @@ pub struct CurrentSession {
     pub account: AccountRecord,
 }
 
-/// The session token from the `Cookie` header, if any.
-pub fn session_cookie<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
-    parts
-        .headers
+/// The most session cookies of one request that are looked up.
+const MAX_SESSION_COOKIES: usize = 4;
+
+/// The well-formed session tokens among the request's cookies called `name`, in the order
+/// they came, at most [`MAX_SESSION_COOKIES`].
+///
+/// Why every one and not the first: a page on a sibling subdomain, or any plain-http answer
+/// on the domain, can set a cookie of the same name with another `Domain` or `Path` (cookie
+/// tossing), and the browser then sends it beside the real one, often first (longer paths
+/// come first). Reading only the first let such a cookie sign the user out. (Over https the
+/// cookie is `__Host-si_session`, which nothing but this origin can set.) The bound keeps a
+/// request stuffed with cookies from costing more than a few lookups.
+pub fn session_tokens<'a>(
+    headers: &'a HeaderMap,
+    name: &'a str,
+) -> impl Iterator<Item = &'a str> + 'a {
+    headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(key, _)| *key == name)
+        .filter(move |(key, _)| *key == name)
         .map(|(_, value)| value.trim())
-        .filter(|value| !value.is_empty())
+        .filter(|value| session_token::is_well_formed(value))
+        .take(MAX_SESSION_COOKIES)
 }
 
 impl FromRequestParts<AppState> for CurrentSession {
@@ -150,27 +175,40 @@ impl FromRequestParts<AppState> for CurrentSession {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let unauthenticated = || ApiError::code(ProblemCode::Unauthenticated);
-        let token = session_cookie(parts, &state.cookie.name).ok_or_else(unauthenticated)?;
-        if token.len() > 128 {
-            return Err(unauthenticated());
-        }
-        let (session, account) = state
-            .store
-            .session_with_account(&session_token::hash(token))
-            .await?
-            .ok_or_else(unauthenticated)?;
         let now = clock::now();
-        if now >= session.expires_at || now - session.last_seen_at >= policy::SESSION_IDLE_TIMEOUT {
+        let mut live = None;
+        for token in session_tokens(&parts.headers, &state.cookie.name) {
+            let Some((session, account)) = state
+                .store
+                .session_with_account(&session_token::hash(token))
+                .await?
+            else {
+                continue;
+            };
+            if now >= session.expires_at
+                || now - session.last_seen_at >= policy::SESSION_IDLE_TIMEOUT
+            {
+                state
+                    .store
+                    .delete_session(&session.session_id, None)
+                    .await?;
+                continue;
+            }
+            if live.is_some() {
+                // Two live sessions: which one the browser meant cannot be told, and acting
+                // as the wrong one could be acting as an attacker's tossed sign-in.
+                return Err(unauthenticated());
+            }
+            live = Some(Self { session, account });
+        }
+        let current = live.ok_or_else(unauthenticated)?;
+        if now - current.session.last_seen_at >= policy::SESSION_TOUCH_INTERVAL {
             state
                 .store
-                .delete_session(&session.session_id, None)
+                .touch_session(&current.session.session_id, now)
                 .await?;
-            return Err(unauthenticated());
         }
-        if now - session.last_seen_at >= policy::SESSION_TOUCH_INTERVAL {
-            state.store.touch_session(&session.session_id, now).await?;
-        }
-        Ok(Self { session, account })
+        Ok(current)
     }
 }
 

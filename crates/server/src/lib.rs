@@ -1,14 +1,19 @@
 //! The Security info server as a library, so black-box tests start the same application
 //! `main` does (on port 0, with a fresh database).
 
+pub mod api_answers;
+pub mod body_deadline;
 pub mod client_address;
 pub mod clock;
 pub mod config;
+pub mod connections;
 pub mod content_policy;
 pub mod csrf;
 pub mod domain;
 pub mod error;
 pub mod extract;
+pub mod head_limits;
+pub mod host;
 pub mod mail;
 pub mod methods;
 pub mod oidc;
@@ -23,4 +28,5 @@ pub mod startup;
 pub mod state;
 pub mod static_files;
 pub mod store;
+pub mod sweeper;
 pub mod telemetry;

@@ -1,25 +1,58 @@
 //! Which `Origin`s may send state-changing requests (CSRF defence, with the JSON content type).
+//!
+//! Only the app's own origins and the configured portals. Without a configured public origin
+//! the app's origin is its listen address, `http://<address>:<port>`, and, when that address is
+//! loopback, the same port under `localhost`, `127.0.0.1` and `[::1]` (the names a developer
+//! types, and WebAuthn wants `localhost`). The `Host` of the request is never trusted for this:
+//! a DNS-rebinding page's requests carry its own name in both `Host` and `Origin`.
+
+use std::net::SocketAddr;
+
+/// The names a loopback listen address is also reached by.
+pub const LOOPBACK_NAMES: [&str; 3] = ["localhost", "127.0.0.1", "[::1]"];
 
 /// The app's own origin(s) and the configured portals.
 #[derive(Debug, Clone)]
 pub struct AllowedOrigins {
     /// The public origin (configured, or `http://<bound address>`).
     pub public: String,
+    /// The app's origins: the public one, and the loopback forms (see the module comment).
+    pub own: Vec<String>,
     /// Portals allowed to embed the app.
     pub embeds: Vec<String>,
-    /// Whether the origin derived from the `Host` header is accepted too (only when no public
-    /// origin is configured, i.e. in development).
-    pub accept_host: bool,
 }
 
 impl AllowedOrigins {
-    /// Whether a request with this `Origin` (and `Host`) may change state.
-    pub fn allows(&self, origin: &str, host: Option<&str>) -> bool {
+    /// The origins of an app configured with `public_origin` (if any), bound to `bound`, and
+    /// framed by `embeds` (origins already normalized by `config::parse_origin`).
+    pub fn new(public_origin: Option<&str>, bound: SocketAddr, embeds: Vec<String>) -> Self {
+        let (public, own) = match public_origin {
+            Some(public) => (public.to_owned(), vec![public.to_owned()]),
+            None => {
+                let public = format!("http://{bound}");
+                let mut own = vec![public.clone()];
+                if bound.ip().is_loopback() {
+                    for name in LOOPBACK_NAMES {
+                        let origin = format!("http://{name}:{}", bound.port());
+                        if !own.contains(&origin) {
+                            own.push(origin);
+                        }
+                    }
+                }
+                (public, own)
+            }
+        };
+        Self {
+            public,
+            own,
+            embeds,
+        }
+    }
+
+    /// Whether a request with this `Origin` may change state.
+    pub fn allows(&self, origin: &str) -> bool {
         let origin = origin.trim().trim_end_matches('/').to_ascii_lowercase();
-        origin == self.public
-            || self.embeds.contains(&origin)
-            || (self.accept_host
-                && host.is_some_and(|h| origin == format!("http://{}", h.to_ascii_lowercase())))
+        self.own.contains(&origin) || self.embeds.contains(&origin)
     }
 
     /// The `frame-ancestors` list of the `Content-Security-Policy`.
@@ -37,17 +70,52 @@ impl AllowedOrigins {
 mod tests {
     use super::*;
 
+    fn address(text: &str) -> SocketAddr {
+        text.parse().expect("an address")
+    }
+
     #[test]
     fn only_own_and_portal_origins_are_allowed() {
-        let origins = AllowedOrigins {
-            public: "https://security.contoso.example".into(),
-            embeds: vec!["https://portal.contoso.example".into()],
-            accept_host: false,
-        };
-        assert!(origins.allows("https://security.contoso.example", None));
-        assert!(origins.allows("https://portal.contoso.example", None));
-        assert!(!origins.allows("https://evil.example", None));
-        assert!(!origins.allows("null", None));
-        assert!(!origins.allows("http://evil.example", Some("evil.example")));
+        let origins = AllowedOrigins::new(
+            Some("https://security.contoso.example"),
+            address("127.0.0.1:8080"),
+            vec!["https://portal.contoso.example".into()],
+        );
+        assert!(origins.allows("https://security.contoso.example"));
+        assert!(origins.allows("https://portal.contoso.example"));
+        assert!(!origins.allows("https://evil.example"));
+        assert!(!origins.allows("null"));
+        // With a public origin, the loopback forms are not the app's origin.
+        assert!(!origins.allows("http://127.0.0.1:8080"));
+        assert!(!origins.allows("http://localhost:8080"));
+    }
+
+    #[test]
+    fn a_loopback_listen_address_is_also_localhost() {
+        let origins = AllowedOrigins::new(None, address("127.0.0.1:8080"), vec![]);
+        assert_eq!(origins.public, "http://127.0.0.1:8080");
+        for allowed in [
+            "http://127.0.0.1:8080",
+            "http://localhost:8080",
+            "http://LOCALHOST:8080/",
+            "http://[::1]:8080",
+        ] {
+            assert!(origins.allows(allowed), "{allowed}");
+        }
+        for refused in [
+            "http://localhost:8081",
+            "https://localhost:8080",
+            "http://rebind.example:8080",
+            "http://127.0.0.2:8080",
+        ] {
+            assert!(!origins.allows(refused), "{refused}");
+        }
+    }
+
+    #[test]
+    fn another_listen_address_is_only_itself() {
+        let origins = AllowedOrigins::new(None, address("192.0.2.10:8080"), vec![]);
+        assert!(origins.allows("http://192.0.2.10:8080"));
+        assert!(!origins.allows("http://localhost:8080"));
     }
 }

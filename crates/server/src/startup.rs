@@ -1,6 +1,6 @@
 //! Builds the application and runs it; `main` and the tests both go through here.
 
-use std::{net::SocketAddr, sync::Arc};
+use std::{future::Future, net::SocketAddr, sync::Arc};
 
 use anyhow::Context;
 use axum::{Router, http::HeaderValue, middleware, routing::get};
@@ -8,8 +8,11 @@ use tokio::{net::TcpListener, sync::Notify};
 
 use crate::{
     config::{Config, EmbedCookie},
+    connections::{self, ConnectionLimits},
     content_policy::content_security_policy,
     domain::{codes::CodeKeys, password::PasswordHasher},
+    head_limits,
+    host::{self, AllowedHosts},
     mail::{Mailer, dev_outbox::DevOutbox, smtp::SmtpMailer, worker::OutboxWorker},
     methods::Methods,
     oidc::OidcVerifier,
@@ -21,6 +24,7 @@ use crate::{
     state::{AppState, CookieSettings},
     static_files,
     store::{CachedMethods, MethodStore, Store, sqlite::SqliteStore},
+    sweeper::{RetentionSweeper, retention_policy},
 };
 
 /// Name of the generated code secret in the database.
@@ -31,6 +35,8 @@ pub struct Application {
     listener: TcpListener,
     router: Router,
     worker: OutboxWorker,
+    sweeper: RetentionSweeper,
+    connections: ConnectionLimits,
 }
 
 impl Application {
@@ -59,20 +65,18 @@ impl Application {
             .await
             .with_context(|| format!("cannot listen on {}", settings.listen))?;
         let local_addr = listener.local_addr()?;
-        let public = settings
-            .public_origin
-            .clone()
-            .unwrap_or_else(|| format!("http://{local_addr}"));
-        let origins = AllowedOrigins {
-            accept_host: settings.public_origin.is_none(),
-            public: public.clone(),
-            embeds: settings.embed_origins.clone(),
-        };
+        let origins = AllowedOrigins::new(
+            settings.public_origin.as_deref(),
+            local_addr,
+            settings.embed_origins.clone(),
+        );
+        let hosts = AllowedHosts::new(settings.public_origin.as_deref(), local_addr);
+        // `validate` guarantees SMTP or the development mailbox asked for.
         let (mailer, dev_outbox): (Arc<dyn Mailer>, _) = match &settings.smtp_url {
             Some(url) => (Arc::new(SmtpMailer::new(url, &settings.mail_from)?), None),
             None => {
                 tracing::warn!(
-                    "no SECURITY_INFO_SMTP_URL: mail goes to the development outbox (log and GET /dev/mailbox)"
+                    "SECURITY_INFO_DEV_MAILBOX: mail, codes included, is kept at GET /dev/mailbox for this machine; never in production"
                 );
                 let outbox = Arc::new(DevOutbox::default());
                 (outbox.clone() as Arc<dyn Mailer>, Some(outbox))
@@ -86,9 +90,14 @@ impl Application {
             .transpose()?
             .map(Arc::new);
         let cookie = CookieSettings::for_origin(
-            &public,
+            &origins.public,
             !settings.embed_origins.is_empty() && settings.embed_cookie == EmbedCookie::Partitioned,
         );
+        let sweeper = RetentionSweeper {
+            store: store.clone(),
+            policy: retention_policy(settings.audit_retention),
+        };
+        let connections = settings.connections.fitted_to_open_file_limit();
         let state = AppState {
             store: store.clone(),
             methods,
@@ -99,6 +108,7 @@ impl Application {
             outbox_wakeup: outbox_wakeup.clone(),
             dev_outbox,
             origins: Arc::new(origins),
+            hosts,
             cookie: Arc::new(cookie),
             oidc,
         };
@@ -112,6 +122,8 @@ impl Application {
             listener,
             router: router(state),
             worker,
+            sweeper,
+            connections,
         })
     }
 
@@ -122,18 +134,20 @@ impl Application {
             .expect("a bound listener has an address")
     }
 
-    /// Delivers mail and serves until Ctrl-C or SIGTERM, then finishes the requests in flight.
+    /// Delivers mail, sweeps old rows (at start, then hourly) and serves until Ctrl-C or
+    /// SIGTERM, then finishes the requests in flight.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        self.run_until(shutdown_signal()).await
+    }
+
+    /// Delivers mail, sweeps old rows and serves until `stop` completes, then finishes the
+    /// requests in flight.
+    pub async fn run_until(self, stop: impl Future<Output = ()>) -> anyhow::Result<()> {
         let worker = tokio::spawn(self.worker.run());
-        let served = axum::serve(
-            self.listener,
-            self.router
-                .into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(shutdown_signal())
-        .await;
+        let sweeper = tokio::spawn(self.sweeper.run());
+        connections::serve(self.listener, self.router, self.connections, stop).await;
         worker.abort();
-        served?;
+        sweeper.abort();
         Ok(())
     }
 }
@@ -156,6 +170,11 @@ pub fn router(state: AppState) -> Router {
         .nest("/api/v1", routes::api_router(&state))
         .with_state(state.clone())
         .merge(static_files::router(&state.settings.dist_dir))
+        .layer(middleware::from_fn(head_limits::check))
+        .layer(middleware::from_fn_with_state(
+            state.hosts.clone(),
+            host::check,
+        ))
         .layer(middleware::from_fn_with_state(
             headers,
             security_headers::apply,

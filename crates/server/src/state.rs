@@ -7,6 +7,7 @@ use tokio::sync::Notify;
 use crate::{
     config::Settings,
     domain::{codes::CodeKeys, password::PasswordHasher},
+    host::AllowedHosts,
     mail::dev_outbox::DevOutbox,
     methods::Methods,
     oidc::OidcVerifier,
@@ -35,6 +36,8 @@ pub struct AppState {
     pub dev_outbox: Option<Arc<DevOutbox>>,
     /// Origins allowed to send state-changing requests.
     pub origins: Arc<AllowedOrigins>,
+    /// Host names the server answers for.
+    pub hosts: AllowedHosts,
     /// Session cookie name and attributes.
     pub cookie: Arc<CookieSettings>,
     /// Verifier of the OpenID Connect provider's bearer tokens, when one is configured.

@@ -15,8 +15,11 @@ use axum::{
     middleware::{self, Next},
     response::{IntoResponse, Response},
 };
+use security_info_api::ProblemCode;
 use tower::ServiceExt;
 use tower_http::services::{ServeDir, ServeFile};
+
+use crate::error::ApiError;
 
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 const REVALIDATE: &str = "no-cache";
@@ -36,7 +39,7 @@ pub fn router(dist_dir: &Path) -> Router {
         async move {
             let path = uri.path();
             if path == "/api" || path.starts_with("/api/") {
-                return StatusCode::NOT_FOUND.into_response();
+                return api_not_found();
             }
             let response = match assets.oneshot(request).await {
                 Ok(response) => response.map(axum::body::Body::new),
@@ -79,6 +82,16 @@ async fn caching_headers(request: Request, next: Next) -> Response {
     if !varies_by_encoding {
         headers.append(header::VARY, HeaderValue::from_static("accept-encoding"));
     }
+    response
+}
+
+/// An unknown API path or version (`/api`, `/api/v2/...`): the API's 404 problem, never
+/// cached.
+fn api_not_found() -> Response {
+    let mut response = ApiError::code(ProblemCode::NotFound).into_response();
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
 }
 

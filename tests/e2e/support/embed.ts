@@ -43,6 +43,7 @@ export async function startEmbeddedServer(env: Record<string, string>): Promise<
       SECURITY_INFO_DATABASE_URL: `sqlite://${dataDir}/security-info.db?mode=rwc`,
       SECURITY_INFO_DIST_DIR: requiredEnv('SECURITY_INFO_DIST_DIR'),
       SECURITY_INFO_DEMO_ACCOUNTS: 'true',
+      SECURITY_INFO_DEV_MAILBOX: 'true',
       SECURITY_INFO_DEMO_PASSWORD: DEMO_PASSWORD,
       ...env,
     },

@@ -75,6 +75,7 @@ export async function startServer(env: Record<string, string> = {}): Promise<Run
         SECURITY_INFO_DATABASE_URL: `sqlite://${databasePath}?mode=rwc`,
         SECURITY_INFO_DIST_DIR: requiredEnv('SECURITY_INFO_DIST_DIR'),
         SECURITY_INFO_DEMO_ACCOUNTS: 'true',
+        SECURITY_INFO_DEV_MAILBOX: 'true',
         SECURITY_INFO_DEMO_PASSWORD: DEMO_PASSWORD,
         ...env,
       },

@@ -33,6 +33,7 @@ impl BenchServer {
             )
             .env("SECURITY_INFO_DIST_DIR", root().join("dist"))
             .env("SECURITY_INFO_DEMO_ACCOUNTS", "true")
+            .env("SECURITY_INFO_DEV_MAILBOX", "true")
             .env("SECURITY_INFO_DEMO_PASSWORD", PASSWORD)
             .env(
                 "SECURITY_INFO_CODE_SECRET",

@@ -7,3 +7,4 @@ pub mod mask;
 pub mod password;
 pub mod policy;
 pub mod session_token;
+pub mod sign_in_throttle;

@@ -38,12 +38,24 @@ pub const DEFAULT_STEP_UP_WINDOW: Duration = Duration::minutes(10);
 /// The longest step-up window an operator may configure: no session lives longer.
 pub const MAX_STEP_UP_WINDOW: Duration = SESSION_ABSOLUTE_TIMEOUT;
 
-/// Window over which failed sign-ins are counted.
+/// Window over which failed password checks (sign-in and re-authentication) are counted.
 pub const SIGN_IN_FAILURE_WINDOW: Duration = Duration::minutes(15);
-/// Failed sign-ins per account in the window before sign-in is refused.
-pub const SIGN_IN_FAILURES_PER_ACCOUNT: u32 = 10;
-/// Failed sign-ins per IP address in the window before sign-in is refused.
+/// Failed password checks for one account from one client address in the window before that
+/// address is refused for that account. Counted per pair, not per account, so that nobody can
+/// lock an account's owner out by guessing from elsewhere (see `domain::sign_in_throttle`).
+pub const SIGN_IN_FAILURES_PER_ACCOUNT_AND_ADDRESS: u32 = 10;
+/// Failed password checks from one client address (any account) in the window before that
+/// address is refused.
 pub const SIGN_IN_FAILURES_PER_IP: u32 = 50;
+/// Failed password checks for one account, from all addresses together, before its sign-ins
+/// are slowed down: as many as one address may make, so that only guessing from several
+/// addresses meets the delay.
+pub const SIGN_IN_DELAY_AFTER: u32 = SIGN_IN_FAILURES_PER_ACCOUNT_AND_ADDRESS;
+/// The first delay; it doubles with every further failure.
+pub const SIGN_IN_DELAY_BASE: Duration = Duration::milliseconds(250);
+/// The longest delay: an account under attack stays slow for guessers, never closed to its
+/// owner.
+pub const SIGN_IN_DELAY_MAX: Duration = Duration::seconds(3);
 
 /// Largest request body accepted.
 pub const MAX_BODY_BYTES: usize = 16 * 1024;

@@ -1,6 +1,6 @@
-//! The development outbox, used when no SMTP server is configured: messages are printed to the
-//! log and kept in memory for `GET /dev/mailbox` (the end-to-end tests read codes there).
-//! Never used in production mode, where the log must not see codes.
+//! The development mailbox (`SECURITY_INFO_DEV_MAILBOX`, without SMTP): messages are kept in
+//! memory for `GET /dev/mailbox` (the end-to-end tests read codes there). The log only says
+//! that a message arrived, to a masked address: codes never reach a log, whatever the level.
 
 use std::{collections::VecDeque, sync::Mutex};
 
@@ -8,7 +8,7 @@ use async_trait::async_trait;
 use security_info_api::{DevMailMessage, DevMailbox};
 
 use super::{Mailer, OutgoingMail};
-use crate::clock;
+use crate::{clock, domain::mask};
 
 /// How many messages are kept.
 const CAPACITY: usize = 500;
@@ -36,10 +36,9 @@ impl Mailer for DevOutbox {
     async fn send(&self, mail: &OutgoingMail) -> anyhow::Result<()> {
         tracing::info!(
             target: "dev_outbox",
-            to = %mail.to,
+            to = %mask::email(&mail.to),
             subject = %mail.subject,
-            "development outbox (no SMTP configured):\n{}",
-            mail.text
+            "kept in the development mailbox (GET /dev/mailbox)"
         );
         let mut messages = self
             .messages

@@ -1,6 +1,11 @@
 //! Delivers the outbox: renders each due message, hands it to the [`Mailer`], and on failure
 //! retries with exponential backoff (2 s doubling to 10 min, giving up after a day). Pending
 //! mail is picked up again after a restart because the outbox lives in the database.
+//!
+//! Delivered means recorded: each message is marked sent right after the mailer took it, and
+//! while that write fails (database locked, disk full) the worker keeps retrying it and
+//! delivers nothing else. So no message is sent twice while the process runs, and a crash
+//! (or a stop) repeats at most the one message whose delivery it interrupted before the write.
 
 use std::{sync::Arc, time::Duration as StdDuration};
 
@@ -22,6 +27,11 @@ const MAX_BACKOFF: Duration = Duration::minutes(10);
 const BATCH: u32 = 20;
 /// How often the outbox is polled when nothing wakes the worker.
 const POLL_INTERVAL: StdDuration = StdDuration::from_secs(1);
+/// First wait before writing a delivery again that the database refused; it doubles up to
+/// [`MAX_RECORD_RETRY`].
+const FIRST_RECORD_RETRY: StdDuration = StdDuration::from_millis(100);
+/// Longest wait between two tries at recording a delivery.
+const MAX_RECORD_RETRY: StdDuration = StdDuration::from_secs(5);
 
 /// The delivery loop's dependencies.
 pub struct OutboxWorker {
@@ -56,11 +66,10 @@ impl OutboxWorker {
 
     /// Attempts every due message once; returns how many were attempted.
     ///
-    /// The delivered messages of a batch are marked sent in one write after the batch: one
-    /// write per message was half of the writes of a registration cycle, each queued behind
-    /// (and holding up) the users' own changes. Delivery stays at least once: a crash before
-    /// that write sends the batch again after the restart, at most `BATCH` messages instead
-    /// of one.
+    /// Each delivered message is marked sent before the next one is attempted (see the module
+    /// comment). Marking a whole batch in one write after it, as before, saved writes but a
+    /// failed write left every message of the batch due again: all of them went out twice
+    /// with the database up, and again after every further failed write.
     pub async fn deliver_due(&self) -> anyhow::Result<usize> {
         let due = match self.store.due_outbox_messages(clock::now(), BATCH).await {
             Ok(due) => due,
@@ -69,22 +78,35 @@ impl OutboxWorker {
                 return Err(error);
             }
         };
-        let mut delivered = Vec::with_capacity(due.len());
         for message in &due {
             if self.deliver(message).await {
-                delivered.push(message.outbox_message_id.clone());
+                self.record_delivery(&message.outbox_message_id).await;
             }
-        }
-        if !delivered.is_empty()
-            && let Err(error) = self.store.mark_outbox_sent(&delivered, clock::now()).await
-        {
-            tracing::warn!(error = ?error, "cannot update the outbox");
         }
         Ok(due.len())
     }
 
-    /// Renders and sends one message; true when the mailer took it (marked sent by the
-    /// caller), otherwise the failure is recorded here.
+    /// Marks a delivered message sent, trying until the database takes it: until then the
+    /// message is still due there, and delivering anything else (or it again) first could
+    /// only add duplicates.
+    async fn record_delivery(&self, message_id: &str) {
+        let ids = [message_id.to_owned()];
+        let delivered_at = clock::now();
+        let mut wait = FIRST_RECORD_RETRY;
+        while let Err(error) = self.store.mark_outbox_sent(&ids, delivered_at).await {
+            tracing::warn!(
+                error = ?error,
+                retry_in_ms = wait.as_millis(),
+                outbox_message_id = message_id,
+                "cannot record a delivered mail as sent; no other mail goes out until it is"
+            );
+            tokio::time::sleep(wait).await;
+            wait = (wait * 2).min(MAX_RECORD_RETRY);
+        }
+    }
+
+    /// Renders and sends one message; true when the mailer took it (then the caller marks it
+    /// sent), otherwise the failure is recorded here.
     #[tracing::instrument(skip_all, fields(outbox_message_id = %message.outbox_message_id, template = %message.template))]
     async fn deliver(&self, message: &OutboxRecord) -> bool {
         let now = clock::now();

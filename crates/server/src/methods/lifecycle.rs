@@ -24,9 +24,6 @@ use crate::{
 /// registration under it, before it gives up with a 503.
 const MAX_RACES: usize = 8;
 
-/// Seconds a client is asked to wait after [`MAX_RACES`].
-const RACE_RETRY_SECONDS: u64 = 1;
-
 /// The type's module, if the organization allows the type.
 fn allowed_kind(state: &AppState, method_type: MethodType) -> ApiResult<&dyn MethodKind> {
     state
@@ -267,11 +264,5 @@ pub async fn verify(
             AddOutcome::NotPending => continue,
         }
     }
-    tracing::warn!(
-        "a registration kept changing during verification; answered 503 after {MAX_RACES} tries"
-    );
-    Err(ApiError::retry_after(
-        ProblemCode::ServiceUnavailable,
-        RACE_RETRY_SECONDS,
-    ))
+    Err(ApiError::contended())
 }

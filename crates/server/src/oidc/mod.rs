@@ -9,38 +9,31 @@
 //! hold with 60 s of clock skew; `sub` is present. The keys in the token header (`jwk`, `jku`,
 //! `x5u`, `x5c`) are ignored: only the discovered JWKS counts.
 //!
-//! Keys are cached. They are fetched at the first token, again after [`KEYS_MAX_AGE`], and at
-//! once when a token names a `kid` the cache does not know (the provider rotated its keys), but
-//! such forced fetches are at most one per [`FORCED_REFRESH_INTERVAL`], so a stream of tokens
-//! with made-up `kid`s cannot turn the server into a load generator against the provider. When
-//! the provider cannot be reached, the keys already known stay in use; with none known, the
-//! request gets 503 `service_unavailable`.
+//! Keys are cached ([`keys`]). They are fetched at the first token, again after
+//! [`keys::KEYS_MAX_AGE`] (in the background), and at once when a token names a `kid` the cache
+//! does not know (the provider rotated its keys), but such forced fetches are at most one per
+//! [`keys::FORCED_REFRESH_INTERVAL`], so a stream of tokens with made-up `kid`s cannot turn the
+//! server into a load generator against the provider. When the provider cannot be reached, the
+//! keys already known stay in use and the next fetch backs off; with none known, the request
+//! gets 503 `service_unavailable`.
 
+pub mod keys;
 pub mod ring_backend;
 
-use std::time::{Duration, Instant};
+use std::sync::Arc;
 
-use anyhow::{Context, bail};
-use jsonwebtoken::{
-    Algorithm, DecodingKey, Validation, decode, decode_header,
-    jwk::{AlgorithmParameters, EllipticCurve, Jwk, KeyAlgorithm, PublicKeyUse},
-};
+use jsonwebtoken::{Algorithm, Validation, decode, decode_header};
 use serde::Deserialize;
 use time::OffsetDateTime;
-use tokio::sync::Mutex;
+
+use keys::ProviderKeys;
 
 /// The algorithms accepted in a token header.
 pub const ALGORITHMS: [Algorithm; 3] = [Algorithm::RS256, Algorithm::ES256, Algorithm::EdDSA];
 /// Clock skew tolerated on `exp` and `nbf`.
 pub const CLOCK_SKEW_SECONDS: u64 = 60;
-/// Keys older than this are fetched again at the next token.
-pub const KEYS_MAX_AGE: Duration = Duration::from_secs(60 * 60);
-/// At most one fetch forced by an unknown `kid` per this interval.
-pub const FORCED_REFRESH_INTERVAL: Duration = Duration::from_secs(15);
 /// Longest token considered (a larger `Authorization` header is refused unread).
 pub const MAX_TOKEN_BYTES: usize = 8 * 1024;
-/// Largest discovery or JWKS document read.
-const MAX_DOCUMENT_BYTES: usize = 256 * 1024;
 
 /// The configured provider.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -106,55 +99,18 @@ struct Claims {
     name: Option<String>,
 }
 
-#[derive(Deserialize)]
-struct Discovery {
-    issuer: String,
-    jwks_uri: String,
-}
-
-#[derive(Deserialize)]
-struct JwksDocument {
-    keys: Vec<serde_json::Value>,
-}
-
-/// One usable public key of the provider.
-#[derive(Clone)]
-struct PublicKey {
-    kid: Option<String>,
-    algorithm: Algorithm,
-    key: DecodingKey,
-}
-
-#[derive(Default)]
-struct KeyCache {
-    keys: Vec<PublicKey>,
-    fetched_at: Option<Instant>,
-    last_forced: Option<Instant>,
-}
-
 /// Verifies bearer tokens of the configured provider.
 pub struct OidcVerifier {
     settings: OidcSettings,
-    http: reqwest::Client,
-    cache: Mutex<KeyCache>,
+    keys: Arc<ProviderKeys>,
 }
 
 impl OidcVerifier {
     /// A verifier for `settings` (nothing is fetched until the first token).
     pub fn new(settings: OidcSettings) -> anyhow::Result<Self> {
         ring_backend::install();
-        let http = reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs(3))
-            .timeout(Duration::from_secs(5))
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("security-info-server/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .context("HTTP client for OpenID Connect discovery")?;
-        Ok(Self {
-            settings,
-            http,
-            cache: Mutex::new(KeyCache::default()),
-        })
+        let keys = ProviderKeys::new(&settings)?;
+        Ok(Self { settings, keys })
     }
 
     /// Checks a compact JWS and returns who it proves.
@@ -168,7 +124,10 @@ impl OidcVerifier {
         if !ALGORITHMS.contains(&header.alg) {
             return Err(TokenError::Invalid(format!("algorithm {:?}", header.alg)));
         }
-        let candidates = self.keys_for(header.kid.as_deref(), header.alg).await?;
+        let candidates = self
+            .keys
+            .keys_for(header.kid.as_deref(), header.alg)
+            .await?;
         if candidates.is_empty() {
             return Err(TokenError::Invalid(format!(
                 "no key {:?} for {:?}",
@@ -213,188 +172,11 @@ impl OidcVerifier {
             name: claims.name,
         })
     }
-
-    /// The known keys that may have signed a token with this `kid` and algorithm, fetching
-    /// the JWKS when none are known, when they are old, or (rate-limited) when the `kid` is new.
-    async fn keys_for(
-        &self,
-        kid: Option<&str>,
-        algorithm: Algorithm,
-    ) -> Result<Vec<PublicKey>, TokenError> {
-        let mut cache = self.cache.lock().await;
-        let stale = cache
-            .fetched_at
-            .is_none_or(|at| at.elapsed() >= KEYS_MAX_AGE);
-        if stale {
-            self.refresh(&mut cache).await?;
-        }
-        let matching = |cache: &KeyCache| -> Vec<PublicKey> {
-            cache
-                .keys
-                .iter()
-                .filter(|k| k.algorithm == algorithm)
-                .filter(|k| kid.is_none() || k.kid.as_deref() == kid)
-                .cloned()
-                .collect()
-        };
-        let found = matching(&cache);
-        if found.is_empty() && kid.is_some() && !stale {
-            let may_force = cache
-                .last_forced
-                .is_none_or(|at| at.elapsed() >= FORCED_REFRESH_INTERVAL);
-            if may_force {
-                cache.last_forced = Some(Instant::now());
-                tracing::info!("token names an unknown key id: fetching the provider's keys again");
-                self.refresh(&mut cache).await?;
-                return Ok(matching(&cache));
-            }
-        }
-        Ok(found)
-    }
-
-    /// Fetches the keys; on failure keeps the old ones (and says so), or fails with none.
-    async fn refresh(&self, cache: &mut KeyCache) -> Result<(), TokenError> {
-        match self.fetch_keys().await {
-            Ok(keys) => {
-                tracing::info!(
-                    keys = keys.len(),
-                    "fetched the OpenID Connect provider's keys"
-                );
-                cache.keys = keys;
-                cache.fetched_at = Some(Instant::now());
-                Ok(())
-            }
-            Err(error) if !cache.keys.is_empty() => {
-                tracing::warn!(error = %error, "cannot refresh the provider's keys; keeping the known ones");
-                Ok(())
-            }
-            Err(error) => {
-                tracing::error!(error = %error, "cannot fetch the OpenID Connect provider's keys");
-                Err(TokenError::Unavailable(error))
-            }
-        }
-    }
-
-    async fn fetch_keys(&self) -> anyhow::Result<Vec<PublicKey>> {
-        let discovery_url = format!(
-            "{}/.well-known/openid-configuration",
-            self.settings.issuer.trim_end_matches('/')
-        );
-        let discovery: Discovery = self.get_json(&discovery_url).await?;
-        if discovery.issuer != self.settings.issuer {
-            bail!(
-                "the discovery document names issuer `{}`, not the configured `{}`",
-                discovery.issuer,
-                self.settings.issuer
-            );
-        }
-        let jwks: JwksDocument = self.get_json(&discovery.jwks_uri).await?;
-        let keys: Vec<PublicKey> = jwks.keys.into_iter().filter_map(public_key).collect();
-        if keys.is_empty() {
-            bail!("the provider's JWKS has no RS256, ES256 or EdDSA signing key");
-        }
-        Ok(keys)
-    }
-
-    async fn get_json<T: serde::de::DeserializeOwned>(&self, address: &str) -> anyhow::Result<T> {
-        let url = url::Url::parse(address).with_context(|| format!("`{address}` is not a URL"))?;
-        if !fetchable(&url) {
-            bail!("`{address}` is neither https nor a loopback address");
-        }
-        let mut response = self
-            .http
-            .get(url)
-            .header(reqwest::header::ACCEPT, "application/json")
-            .send()
-            .await
-            .with_context(|| format!("GET {address}"))?
-            .error_for_status()
-            .with_context(|| format!("GET {address}"))?;
-        let mut body = Vec::new();
-        while let Some(chunk) = response
-            .chunk()
-            .await
-            .with_context(|| format!("GET {address}"))?
-        {
-            body.extend_from_slice(&chunk);
-            if body.len() > MAX_DOCUMENT_BYTES {
-                bail!("GET {address}: document larger than {MAX_DOCUMENT_BYTES} bytes");
-            }
-        }
-        serde_json::from_slice(&body)
-            .with_context(|| format!("GET {address}: not the JSON expected"))
-    }
-}
-
-/// A JWKS entry the server can use to verify signatures, or `None` (encryption keys, other
-/// curves and algorithms, private or malformed entries are skipped, not fatal).
-fn public_key(value: serde_json::Value) -> Option<PublicKey> {
-    if value.get("d").is_some() {
-        return None;
-    }
-    let jwk: Jwk = serde_json::from_value(value).ok()?;
-    if jwk
-        .common
-        .public_key_use
-        .as_ref()
-        .is_some_and(|u| *u != PublicKeyUse::Signature)
-    {
-        return None;
-    }
-    let natural = match &jwk.algorithm {
-        AlgorithmParameters::RSA(_) => Algorithm::RS256,
-        AlgorithmParameters::EllipticCurve(ec) if ec.curve == EllipticCurve::P256 => {
-            Algorithm::ES256
-        }
-        AlgorithmParameters::OctetKeyPair(okp) if okp.curve == EllipticCurve::Ed25519 => {
-            Algorithm::EdDSA
-        }
-        _ => return None,
-    };
-    let algorithm = match jwk.common.key_algorithm {
-        None => natural,
-        Some(KeyAlgorithm::RS256) if natural == Algorithm::RS256 => natural,
-        Some(KeyAlgorithm::ES256) if natural == Algorithm::ES256 => natural,
-        Some(KeyAlgorithm::EdDSA) if natural == Algorithm::EdDSA => natural,
-        Some(_) => return None,
-    };
-    let key = DecodingKey::from_jwk(&jwk).ok()?;
-    Some(PublicKey {
-        kid: jwk.common.key_id,
-        algorithm,
-        key,
-    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
-
-    #[test]
-    fn only_signing_keys_of_the_three_algorithms_are_kept() {
-        let rsa = json!({"kty": "RSA", "kid": "r", "n": "sXch", "e": "AQAB"});
-        let p256 = json!({"kty": "EC", "crv": "P-256", "kid": "e", "x": "AA", "y": "AA"});
-        let p384 = json!({"kty": "EC", "crv": "P-384", "kid": "p", "x": "AA", "y": "AA"});
-        let ed = json!({"kty": "OKP", "crv": "Ed25519", "kid": "d", "x": "AA"});
-        let enc = json!({"kty": "RSA", "kid": "x", "use": "enc", "n": "sXch", "e": "AQAB"});
-        let ps = json!({"kty": "RSA", "kid": "s", "alg": "PS256", "n": "sXch", "e": "AQAB"});
-        let private = json!({"kty": "OKP", "crv": "Ed25519", "kid": "k", "x": "AA", "d": "AA"});
-        let oct = json!({"kty": "oct", "kid": "o", "k": "c2VjcmV0"});
-        let kept: Vec<_> = [rsa, p256, p384, ed, enc, ps, private, oct]
-            .into_iter()
-            .filter_map(public_key)
-            .map(|k| (k.kid.unwrap_or_default(), k.algorithm))
-            .collect();
-        assert_eq!(
-            kept,
-            vec![
-                ("r".to_owned(), Algorithm::RS256),
-                ("e".to_owned(), Algorithm::ES256),
-                ("d".to_owned(), Algorithm::EdDSA),
-            ]
-        );
-    }
 
     #[tokio::test]
     async fn symmetric_and_unsigned_algorithms_are_refused_before_any_key_is_fetched() {

@@ -17,7 +17,7 @@ use axum::{
     routing::{delete, get, post},
 };
 
-use crate::{csrf, domain::policy, openapi, state::AppState};
+use crate::{api_answers, csrf, domain::policy, openapi, state::AppState};
 
 /// Everything under `/api/v1`.
 pub fn api_router(state: &AppState) -> Router<AppState> {
@@ -52,8 +52,11 @@ pub fn api_router(state: &AppState) -> Router<AppState> {
         .route("/me/activity", get(activity::list_activity))
         .route("/embedding", get(embedding::get_embedding))
         .route("/openapi.json", get(openapi::get_openapi))
+        // Only for requests that reach a route: an unknown path or a method the resource
+        // lacks is a 404 or a 405 (with `Allow`), whatever its body or origin.
+        .route_layer(middleware::from_fn_with_state(state.clone(), csrf::guard))
         .fallback(fallback::not_found)
         .method_not_allowed_fallback(fallback::method_not_supported)
         .layer(DefaultBodyLimit::max(policy::MAX_BODY_BYTES))
-        .layer(middleware::from_fn_with_state(state.clone(), csrf::guard))
+        .layer(middleware::from_fn(api_answers::normalize))
 }

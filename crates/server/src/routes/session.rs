@@ -13,54 +13,45 @@ use time::OffsetDateTime;
 
 use crate::{
     clock,
-    domain::{audit, policy, session_token},
+    domain::{audit, policy, session_token, sign_in_throttle},
     error::{ApiError, ApiResult},
-    extract::{ApiJson, ClientContext, CurrentSession},
+    extract::{ApiJson, ClientContext, CurrentSession, session_tokens},
+    random,
     routes::me::user_of,
     secret::Secret,
     state::AppState,
-    store::{FailedSignIns, NewSession, SessionId},
+    store::{NewSession, NewSignInAttempt, SessionId, SignInCounts, Throttled},
 };
 
-/// Refuses a password check when the account or the client's address has failed too often
-/// recently (both for sign-in and re-authentication).
-async fn throttle(
+/// Counts a password check of `username`'s account before it runs (see
+/// [`sign_in_throttle`]): its id and the account's recent failures, or 429 when a hard limit
+/// is reached.
+async fn reserve_attempt(
     state: &AppState,
     username: &str,
     context: &ClientContext,
     now: OffsetDateTime,
-) -> ApiResult<()> {
-    let window = policy::SIGN_IN_FAILURE_WINDOW;
-    let failures = state
+) -> ApiResult<(String, SignInCounts)> {
+    let attempt = NewSignInAttempt {
+        sign_in_attempt_id: random::id()?,
+        username: username.to_owned(),
+        address: context
+            .ip_address
+            .as_deref()
+            .map(sign_in_throttle::address_key),
+        created_at: now,
+    };
+    match state
         .store
-        .failed_sign_ins(username, context.ip_address.as_deref(), now - window)
-        .await?;
-    refusal(&failures, now)
-}
-
-/// The refusal, if any, that `failures` call for.
-fn refusal(failures: &FailedSignIns, now: OffsetDateTime) -> ApiResult<()> {
-    let window = policy::SIGN_IN_FAILURE_WINDOW;
-    let blocked = [
-        (
-            failures.for_account >= policy::SIGN_IN_FAILURES_PER_ACCOUNT,
-            failures.oldest_for_account,
-        ),
-        (
-            failures.from_ip >= policy::SIGN_IN_FAILURES_PER_IP,
-            failures.oldest_from_ip,
-        ),
-    ];
-    for (over, oldest) in blocked {
-        if over {
-            let until = oldest.unwrap_or(now) + window;
-            return Err(ApiError::retry_after(
-                ProblemCode::TooManyRequests,
-                clock::seconds_until(now, until),
-            ));
-        }
+        .reserve_sign_in_attempt(&attempt, &sign_in_throttle::limits())
+        .await?
+    {
+        Ok(counts) => Ok((attempt.sign_in_attempt_id, counts)),
+        Err(Throttled { until }) => Err(ApiError::retry_after(
+            ProblemCode::TooManyRequests,
+            clock::seconds_until(now, until),
+        )),
     }
-    Ok(())
 }
 
 /// Sign in with the organization account. Answers the same, in the same time, whether or not
@@ -71,7 +62,7 @@ fn refusal(failures: &FailedSignIns, now: OffsetDateTime) -> ApiResult<()> {
         (status = 200, description = "Signed in; the session cookie is set", body = SessionResponse,
          headers(("Set-Cookie" = String, description = "`si_session` (`__Host-si_session` over HTTPS): HttpOnly, SameSite=Lax (SameSite=None; Secure; Partitioned when portals embed the app over HTTPS)"))),
         (status = 401, description = "`invalid_credentials`", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "`too_many_requests`: too many failures for the account or IP address",
+        (status = 429, description = "`too_many_requests`: too many wrong passwords from this IP address, for this account or in all",
          body = Problem, content_type = "application/problem+json"),
     ))]
 #[tracing::instrument(skip_all)]
@@ -83,7 +74,9 @@ pub async fn create_session(
 ) -> ApiResult<Response> {
     let username = body.username.trim().to_lowercase();
     let now = clock::now();
-    throttle(&state, &username, &context, now).await?;
+    let (attempt_id, failures) = reserve_attempt(&state, &username, &context, now).await?;
+    // Guessing from many addresses slows the account's sign-ins down (never shut).
+    tokio::time::sleep(sign_in_throttle::account_delay(failures.for_account)).await;
     let account = if username.is_empty() || username.len() > 254 {
         None
     } else {
@@ -107,22 +100,20 @@ pub async fn create_session(
                 None,
                 now,
             )?;
-            state
-                .store
-                .record_failed_sign_in(&username, Some(&event))
-                .await?;
+            state.store.record_failed_sign_in(Some(&event)).await?;
             return Err(ApiError::code(ProblemCode::InvalidCredentials));
         }
     };
 
     // Rotation: whatever session this browser had is replaced.
-    if let Some(old) = old_session_token(&headers, &state.cookie.name)
-        && let Some(old) = state
+    for old in session_tokens(&headers, &state.cookie.name) {
+        if let Some(old) = state
             .store
             .session_by_token_hash(&session_token::hash(old))
             .await?
-    {
-        state.store.delete_session(&old.session_id, None).await?;
+        {
+            state.store.delete_session(&old.session_id, None).await?;
+        }
     }
     let token = session_token::generate()?;
     let session = NewSession {
@@ -131,8 +122,7 @@ pub async fn create_session(
         token_hash: session_token::hash(&token),
         created_at: now,
         expires_at: now + policy::SESSION_ABSOLUTE_TIMEOUT,
-        username,
-        ip_address: context.ip_address.clone(),
+        sign_in_attempt_id: attempt_id,
     };
     let event = audit::event(
         ActivityKind::SignIn,
@@ -154,17 +144,6 @@ pub async fn create_session(
         Json(SessionResponse { user }),
     )
         .into_response())
-}
-
-fn old_session_token<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(key, value)| *key == name && !value.is_empty() && value.len() <= 128)
-        .map(|(_, value)| value)
 }
 
 /// Sign out: the session is destroyed on the server and the cookie cleared. Succeeds also when
@@ -202,14 +181,18 @@ pub async fn delete_session(
 }
 
 /// Confirm the password: the session counts as freshly authenticated for the step-up window
-/// (`SECURITY_INFO_STEP_UP_SECONDS`, 10 minutes by default) before adding or deleting a method.
+/// (`SECURITY_INFO_STEP_UP_SECONDS`, 10 minutes by default) before adding or deleting a method,
+/// under a new token (a new cookie; the old token stops working), as at sign-in. Only wrong
+/// passwords from the same IP address can refuse it, never other addresses' guessing.
 #[utoipa::path(post, path = "/session/reauthenticate", tag = "session",
     request_body = ReauthenticateRequest,
     responses(
-        (status = 204, description = "Re-authenticated"),
+        (status = 204, description = "Re-authenticated; a new session cookie is set",
+         headers(("Set-Cookie" = String, description = "the session cookie with a new token, as at sign-in"))),
         (status = 401, description = "`unauthenticated` or `invalid_credentials`", body = Problem,
          content_type = "application/problem+json"),
-        (status = 429, description = "`too_many_requests`", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "`too_many_requests`: too many wrong passwords from this IP address, for this account or in all",
+         body = Problem, content_type = "application/problem+json"),
     ))]
 #[tracing::instrument(skip_all)]
 pub async fn reauthenticate_session(
@@ -217,11 +200,13 @@ pub async fn reauthenticate_session(
     context: ClientContext,
     current: CurrentSession,
     ApiJson(body): ApiJson<ReauthenticateRequest>,
-) -> ApiResult<StatusCode> {
+) -> ApiResult<Response> {
     let account = &current.account;
     let username = account.user_principal_name.to_lowercase();
     let now = clock::now();
-    throttle(&state, &username, &context, now).await?;
+    // No account-wide delay: this session already proved the account, so other addresses'
+    // guessing must not stand in its way.
+    let (attempt_id, _) = reserve_attempt(&state, &username, &context, now).await?;
     let matches = state
         .passwords
         .verify(
@@ -237,10 +222,7 @@ pub async fn reauthenticate_session(
             Some("reauthentication".to_owned()),
             now,
         )?;
-        state
-            .store
-            .record_failed_sign_in(&username, Some(&event))
-            .await?;
+        state.store.record_failed_sign_in(Some(&event)).await?;
         return Err(ApiError::code(ProblemCode::InvalidCredentials));
     }
     let event = audit::event(
@@ -250,9 +232,18 @@ pub async fn reauthenticate_session(
         None,
         now,
     )?;
+    let token = session_token::generate()?;
     state
         .store
-        .reauthenticate_session(&current.session.session_id, now, &event)
+        .reauthenticate_session(
+            &current.session.session_id,
+            &session_token::hash(&token),
+            &attempt_id,
+            now,
+            &event,
+        )
         .await?;
-    Ok(StatusCode::NO_CONTENT)
+    let remaining = (current.session.expires_at - now).whole_seconds().max(1);
+    let cookie = state.cookie.set(&token, remaining);
+    Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, cookie)]).into_response())
 }

@@ -113,3 +113,202 @@ impl<S: MethodStore> MethodStore for CachedMethods<S> {
         .await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use security_info_api::MethodType;
+
+    use super::*;
+    use crate::{
+        clock,
+        store::{
+            AccountStore, CodeLimits, NewAccount, NewRegistration, RegistrationStore,
+            sqlite::SqliteStore,
+        },
+    };
+
+    fn audit(account_id: &AccountId) -> NewAuditEvent {
+        NewAuditEvent {
+            audit_event_id: crate::random::id().expect("id"),
+            account_id: Some(account_id.clone()),
+            kind: "method_added",
+            ip_address: None,
+            user_agent: None,
+            detail: None,
+            created_at: clock::now(),
+        }
+    }
+
+    fn notice() -> NewOutboxMessage {
+        NewOutboxMessage {
+            outbox_message_id: crate::random::id().expect("id"),
+            recipient: "alain@contoso.example".into(),
+            language: "en".into(),
+            template: "method_added".into(),
+            params: "{}".into(),
+            sealed_secret: None,
+            created_at: clock::now(),
+        }
+    }
+
+    /// A store with one account and a pending registration of a named type (one that sends
+    /// no code), the way an authenticator app's registration will look.
+    async fn store_with_registration() -> (
+        tempfile::TempDir,
+        Arc<SqliteStore>,
+        AccountId,
+        RegistrationId,
+    ) {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("db").display());
+        let store = Arc::new(SqliteStore::connect(&url).await.expect("store"));
+        let account_id = AccountId::generate().expect("id");
+        store
+            .upsert_account(
+                &NewAccount {
+                    account_id: account_id.clone(),
+                    user_principal_name: "alain@contoso.example".into(),
+                    display_name: "Alain".into(),
+                    password_hash: String::new(),
+                },
+                false,
+            )
+            .await
+            .expect("account");
+        let registration_id = RegistrationId::generate().expect("id");
+        let now = clock::now();
+        let limits = CodeLimits {
+            resend_cooldown: time::Duration::MINUTE,
+            per_account_per_hour: 5,
+            per_destination_per_day: 10,
+        };
+        store
+            .start_registration(
+                &NewRegistration {
+                    registration_id: registration_id.clone(),
+                    account_id: account_id.clone(),
+                    method_type: MethodType::SecurityKey,
+                    challenge: "{}".into(),
+                    expires_at: now + time::Duration::HOUR,
+                    created_at: now,
+                },
+                None,
+                &audit(&account_id),
+                &limits,
+            )
+            .await
+            .expect("start")
+            .expect("no code, no limit");
+        (dir, store, account_id, registration_id)
+    }
+
+    fn key(account_id: &AccountId, method_id: &MethodId) -> NewMethod {
+        NewMethod {
+            method_id: method_id.clone(),
+            account_id: account_id.clone(),
+            method_type: MethodType::SecurityKey,
+            slot: method_id.to_string(),
+            name: Some("YubiKey 5".into()),
+            detail: "{}".into(),
+            credential: Some(vec![1, 2, 3]),
+            created_at: clock::now(),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_cached_list_follows_an_add_a_rename_and_a_delete() {
+        let (_dir, store, account_id, registration_id) = store_with_registration().await;
+        let methods = CachedMethods::new(store);
+        assert!(
+            methods
+                .list_methods(&account_id)
+                .await
+                .expect("list")
+                .is_empty()
+        );
+
+        let method_id = MethodId::generate().expect("id");
+        let added = methods
+            .add_method(
+                &registration_id,
+                &key(&account_id, &method_id),
+                10,
+                &audit(&account_id),
+                &notice(),
+            )
+            .await
+            .expect("add");
+        assert_eq!(added, AddOutcome::Added);
+        let listed = methods.list_methods(&account_id).await.expect("list");
+        assert_eq!(listed.len(), 1);
+        assert_eq!(listed[0].name.as_deref(), Some("YubiKey 5"));
+        assert_eq!(listed[0].credential.as_deref(), Some(&[1u8, 2, 3][..]));
+
+        let renamed = methods
+            .rename_method(&account_id, &method_id, "Office key", &audit(&account_id))
+            .await
+            .expect("rename")
+            .expect("the account's method");
+        assert_eq!(renamed.name.as_deref(), Some("Office key"));
+        let listed = methods.list_methods(&account_id).await.expect("list");
+        assert_eq!(
+            listed[0].name.as_deref(),
+            Some("Office key"),
+            "the cache forgot the old name"
+        );
+
+        let other = AccountId::generate().expect("id");
+        assert!(
+            methods
+                .rename_method(&other, &method_id, "Mine now", &audit(&other))
+                .await
+                .expect("rename")
+                .is_none(),
+            "another account cannot rename it"
+        );
+
+        methods
+            .delete_method(&account_id, &method_id, &audit(&account_id), &notice())
+            .await
+            .expect("delete")
+            .expect("deleted");
+        assert!(
+            methods
+                .list_methods(&account_id)
+                .await
+                .expect("list")
+                .is_empty()
+        );
+    }
+
+    #[tokio::test]
+    async fn a_registration_completes_once_and_the_type_limit_holds() {
+        let (_dir, store, account_id, registration_id) = store_with_registration().await;
+        let methods = CachedMethods::new(store);
+        let first = MethodId::generate().expect("id");
+        let outcome = |limit| {
+            let method = key(&account_id, &first);
+            let (methods, registration_id, account_id) = (&methods, &registration_id, &account_id);
+            async move {
+                methods
+                    .add_method(
+                        registration_id,
+                        &method,
+                        limit,
+                        &audit(account_id),
+                        &notice(),
+                    )
+                    .await
+                    .expect("add")
+            }
+        };
+        // No room for another of the type: refused, and the registration stays pending.
+        assert_eq!(outcome(0).await, AddOutcome::LimitReached);
+        assert_eq!(outcome(10).await, AddOutcome::Added);
+        assert_eq!(outcome(10).await, AddOutcome::NotPending);
+        assert_eq!(
+            methods.list_methods(&account_id).await.expect("list").len(),
+            1
+        );
+    }
+}

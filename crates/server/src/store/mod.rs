@@ -7,9 +7,11 @@
 //! returned as values.
 
 mod cached_methods;
+mod files;
 pub mod ids;
 pub mod method_cache;
 mod records;
+mod retention;
 pub mod sqlite;
 
 use async_trait::async_trait;
@@ -18,6 +20,7 @@ use time::OffsetDateTime;
 pub use cached_methods::CachedMethods;
 pub use ids::{AccountId, MethodId, RegistrationId, SessionId};
 pub use records::*;
+pub use retention::{RetentionPolicy, SweepCounts};
 
 /// The whole database but the method lists (see [`MethodStore`]), as the server sees it.
 #[async_trait]
@@ -29,6 +32,15 @@ pub trait Store:
 
     /// The named server secret, created from `generate` the first time.
     async fn server_secret(&self, name: &str, generate: Vec<u8>) -> anyhow::Result<Vec<u8>>;
+
+    /// Deletes the rows `policy` no longer keeps at `now` (attempts, codes, finished
+    /// registrations, sent or failed mail, ended sessions, old audit events); returns how many
+    /// of each went.
+    async fn sweep(
+        &self,
+        now: OffsetDateTime,
+        policy: &RetentionPolicy,
+    ) -> anyhow::Result<SweepCounts>;
 }
 
 /// Accounts: built-in ones and those of the identity provider.
@@ -58,24 +70,23 @@ pub trait AccountStore: Send + Sync {
 /// Sessions and the sign-in attempts that create them.
 #[async_trait]
 pub trait SessionStore: Send + Sync {
-    /// Failed sign-ins for `username` and from `ip_address` since `since`, with the oldest
-    /// failure of each (for `Retry-After`).
-    async fn failed_sign_ins(
+    /// Counts a password check before it runs, so that guesses sent in parallel cannot all
+    /// pass a check made before any of them is recorded: in one write transaction, counts the
+    /// failed attempts of the last `limits.window` (an attempt not yet resolved counts as
+    /// failed) and, unless a limit is reached, inserts this one as failed.
+    /// [`SessionStore::create_session`] and [`SessionStore::reauthenticate_session`] mark it succeeded.
+    async fn reserve_sign_in_attempt(
         &self,
-        username: &str,
-        ip_address: Option<&str>,
-        since: OffsetDateTime,
-    ) -> anyhow::Result<FailedSignIns>;
+        attempt: &NewSignInAttempt,
+        limits: &SignInLimits,
+    ) -> anyhow::Result<Result<SignInCounts, Throttled>>;
 
-    /// Records a failed sign-in (and its audit event when the account exists).
-    async fn record_failed_sign_in(
-        &self,
-        username: &str,
-        audit: Option<&NewAuditEvent>,
-    ) -> anyhow::Result<()>;
+    /// Records a failed password check (its attempt already counts as failed): its audit
+    /// event when it concerns an account.
+    async fn record_failed_sign_in(&self, audit: Option<&NewAuditEvent>) -> anyhow::Result<()>;
 
-    /// Records a successful sign-in: the attempt, the new session, the account's language
-    /// and the audit event.
+    /// Records a successful sign-in: the attempt marked succeeded, the new session, the
+    /// account's language and the audit event.
     async fn create_session(
         &self,
         session: &NewSession,
@@ -100,10 +111,13 @@ pub trait SessionStore: Send + Sync {
     async fn touch_session(&self, session_id: &SessionId, at: OffsetDateTime)
     -> anyhow::Result<()>;
 
-    /// Marks the session freshly authenticated (step-up).
+    /// Marks the session freshly authenticated (step-up) under a new token (the old one stops
+    /// working), and its sign-in attempt succeeded.
     async fn reauthenticate_session(
         &self,
         session_id: &SessionId,
+        token_hash: &str,
+        sign_in_attempt_id: &str,
         at: OffsetDateTime,
         audit: &NewAuditEvent,
     ) -> anyhow::Result<()>;

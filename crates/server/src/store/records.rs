@@ -51,19 +51,6 @@ pub enum ExternalAccountOutcome {
     NameTaken,
 }
 
-/// Recent failed sign-ins.
-#[derive(Debug, Clone, Default)]
-pub struct FailedSignIns {
-    /// For the username.
-    pub for_account: u32,
-    /// Oldest of those.
-    pub oldest_for_account: Option<OffsetDateTime>,
-    /// From the IP address.
-    pub from_ip: u32,
-    /// Oldest of those.
-    pub oldest_from_ip: Option<OffsetDateTime>,
-}
-
 /// A session to store.
 #[derive(Debug, Clone)]
 pub struct NewSession {
@@ -77,10 +64,8 @@ pub struct NewSession {
     pub created_at: OffsetDateTime,
     /// Absolute expiry.
     pub expires_at: OffsetDateTime,
-    /// Username as typed, for the sign-in attempt row.
-    pub username: String,
-    /// Client IP, for the sign-in attempt row.
-    pub ip_address: Option<String>,
+    /// The sign-in attempt that proved the password, marked succeeded with the session.
+    pub sign_in_attempt_id: String,
 }
 
 /// A stored session.
@@ -383,4 +368,76 @@ pub struct OutboxRecord {
     pub attempts: u32,
     /// Creation time.
     pub created_at: OffsetDateTime,
+}
+
+/// A password check about to run (a sign-in or a re-authentication), counted before it runs.
+#[derive(Debug, Clone)]
+pub struct NewSignInAttempt {
+    /// Id, to mark the attempt succeeded afterwards.
+    pub sign_in_attempt_id: String,
+    /// The account's name, lower-cased (as typed at sign-in: it may name no account).
+    pub username: String,
+    /// The client's address as the limits count it (see `domain::sign_in_throttle`).
+    pub address: Option<String>,
+    /// Time.
+    pub created_at: OffsetDateTime,
+}
+
+/// The hard limits on password checks: failures in `window` (an attempt still running counts
+/// as a failure).
+#[derive(Debug, Clone)]
+pub struct SignInLimits {
+    /// Window over which failures count.
+    pub window: Duration,
+    /// Failures for one account from one address.
+    pub per_account_and_address: u32,
+    /// Failures from one address, whatever the account.
+    pub per_address: u32,
+}
+
+/// Failed (or still running) password checks in the window, before the new attempt.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SignInCounts {
+    /// For the account from the attempt's address.
+    pub for_account_and_address: u32,
+    /// Oldest of those.
+    pub oldest_for_account_and_address: Option<OffsetDateTime>,
+    /// From the attempt's address, any account.
+    pub from_address: u32,
+    /// Oldest of those.
+    pub oldest_from_address: Option<OffsetDateTime>,
+    /// For the account from any address.
+    pub for_account: u32,
+}
+
+impl SignInLimits {
+    /// When an attempt at `now` with these `counts` may be made again, or `None` when it may
+    /// be made now.
+    pub fn refused_until(
+        &self,
+        counts: &SignInCounts,
+        now: OffsetDateTime,
+    ) -> Option<OffsetDateTime> {
+        [
+            (
+                counts.for_account_and_address >= self.per_account_and_address,
+                counts.oldest_for_account_and_address,
+            ),
+            (
+                counts.from_address >= self.per_address,
+                counts.oldest_from_address,
+            ),
+        ]
+        .into_iter()
+        .filter(|(over, _)| *over)
+        .map(|(_, oldest)| oldest.unwrap_or(now) + self.window)
+        .max()
+    }
+}
+
+/// A password check refused by a hard limit, unchecked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Throttled {
+    /// When it may be tried again.
+    pub until: OffsetDateTime,
 }

@@ -232,3 +232,24 @@ async fn a_database_held_by_another_writer_is_a_503_to_retry_and_loses_nothing()
         StatusCode::CREATED
     );
 }
+
+#[tokio::test]
+async fn a_registration_that_keeps_changing_under_a_verification_is_a_503_to_retry() {
+    let app = TestApp::spawn().await;
+    app.sign_in(ALAIN).await;
+    let registration = app.start_registration("alain@gmail.com").await;
+    let code = app.code_sent_to("alain@gmail.com").await;
+    // Every conditional update of the registration now finds it changed, as if other
+    // verifications kept winning the race.
+    app.sql(
+        "create trigger always_changed before update on registration
+         begin select raise(ignore); end",
+    )
+    .await;
+    let response = app.submit_code(&registration, &wrong(&code)).await;
+    let retry_after = response.headers().get(header::RETRY_AFTER).cloned();
+    let problem = assert_problem(response, 503, "service_unavailable").await;
+    assert_eq!(retry_after.expect("Retry-After"), "1");
+    assert_eq!(problem.retry_after_seconds, Some(1));
+    assert!(problem.correlation_id.is_none());
+}

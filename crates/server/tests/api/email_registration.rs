@@ -128,6 +128,27 @@ async fn the_organizations_own_addresses_are_refused() {
 }
 
 #[tokio::test]
+async fn other_spellings_of_the_organizations_domain_are_refused() {
+    let app = TestApp::spawn_with(&["--org-domains", "contoso.example,bücher.example"]).await;
+    app.sign_in(ALAIN).await;
+    for work in [
+        "alain@ｃｏｎｔｏｓｏ.example",
+        "alain@ＣＯＮＴＯＳＯ.ＥＸＡＭＰＬＥ",
+        "alain@students.ｃｏｎｔｏｓｏ.example",
+        "alain@xn--bcher-kva.example",
+        "alain@BÜCHER.example",
+    ] {
+        let response = app.register_email(work).await;
+        assert_problem(response, 422, "work_email_not_allowed").await;
+    }
+    // A look-alike (a Greek omicron) is another domain, whose mail never reaches the
+    // organization; broken punycode is no address at all.
+    app.start_registration("alain@c\u{3bf}ntoso.example").await;
+    let response = app.register_email("alain@xn--a.example").await;
+    assert_problem(response, 422, "invalid_email").await;
+}
+
+#[tokio::test]
 async fn a_second_email_method_is_refused_as_already_registered() {
     let app = TestApp::spawn().await;
     app.sign_in(ALAIN).await;
@@ -314,34 +335,55 @@ async fn at_most_five_codes_per_user_per_hour() {
     assert_problem(other, 429, "too_many_requests").await;
 }
 
-#[tokio::test]
-async fn at_most_ten_codes_per_address_per_day() {
-    let app = TestApp::spawn().await;
-    app.sign_in(ALAIN).await;
-    let megan = TestAppClient::new(&app).await;
-    let registration = app.start_registration("shared@gmail.com").await;
+/// Sends ten codes within the day, five from Alain to `alains_spelling` and five from Megan
+/// to `megans_spelling`, leaving both users' hourly limits behind.
+async fn ten_codes_from_two_users(app: &TestApp, alains_spelling: &str, megans_spelling: &str) {
+    let megan = TestAppClient::new(app).await;
+    let registration = app.start_registration(alains_spelling).await;
     for _ in 0..4 {
-        age_codes(&app, 61).await;
+        age_codes(app, 61).await;
         assert_eq!(
             app.resend(&registration).await.status(),
             StatusCode::ACCEPTED
         );
     }
-    // Ten codes went to the address within the day, from two users.
-    age_codes(&app, 2 * 3600).await;
-    let response = megan.register_email("Shared@GMAIL.com").await;
+    age_codes(app, 2 * 3600).await;
+    let response = megan.register_email(megans_spelling).await;
     assert_eq!(response.status(), StatusCode::ACCEPTED);
     let megans: Registration = response.json().await.expect("registration");
     for _ in 0..4 {
-        age_codes(&app, 61).await;
+        age_codes(app, 61).await;
         let resend = megan.resend(&megans).await;
         assert_eq!(resend.status(), StatusCode::ACCEPTED);
     }
-    age_codes(&app, 2 * 3600).await;
+    age_codes(app, 2 * 3600).await;
+}
+
+#[tokio::test]
+async fn at_most_ten_codes_per_address_per_day() {
+    let app = TestApp::spawn().await;
+    app.sign_in(ALAIN).await;
+    ten_codes_from_two_users(&app, "shared@gmail.com", "Shared@GMAIL.com").await;
     let response = app.register_email("shared@gmail.com").await;
     assert_problem(response, 429, "too_many_requests").await;
     // Another address is fine.
     app.start_registration("alain@outlook.example").await;
+}
+
+#[tokio::test]
+async fn the_daily_limit_counts_every_spelling_of_an_address_as_one() {
+    let app = TestApp::spawn().await;
+    app.sign_in(ALAIN).await;
+    ten_codes_from_two_users(
+        &app,
+        "shared@bücher.example",
+        "shared@xn--bcher-kva.example",
+    )
+    .await;
+    for spelling in ["shared@ＢÜＣＨＥＲ.example", "shared@bücher.example"] {
+        let response = app.register_email(spelling).await;
+        assert_problem(response, 429, "too_many_requests").await;
+    }
 }
 
 #[tokio::test]

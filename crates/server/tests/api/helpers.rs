@@ -1,7 +1,7 @@
 //! Test harness: the server in-process on port 0 with a fresh SQLite database, a cookie-keeping
 //! client, direct database access to move time forward, and the development mailbox.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::Parser;
 use reqwest::{Response, StatusCode, header};
@@ -42,41 +42,65 @@ pub fn client() -> reqwest::Client {
 }
 
 impl TestApp {
-    /// Spawns with demo accounts and the development outbox.
+    /// Spawns with demo accounts and the development mailbox.
     pub async fn spawn() -> Self {
         Self::spawn_with(&[]).await
     }
 
     /// Spawns with extra `--flag value` arguments.
     pub async fn spawn_with(extra: &[&str]) -> Self {
+        let (app, application) = Self::build(extra).await;
+        tokio::spawn(application.run_until_stopped());
+        app
+    }
+
+    /// Spawns with extra arguments; the server stops when the sender is used or dropped, and
+    /// the handle ends when it has finished the requests in flight.
+    pub async fn spawn_stoppable(
+        extra: &[&str],
+    ) -> (
+        Self,
+        tokio::sync::oneshot::Sender<()>,
+        tokio::task::JoinHandle<anyhow::Result<()>>,
+    ) {
+        let (app, application) = Self::build(extra).await;
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let running = tokio::spawn(application.run_until(async {
+            let _ = stopped.await;
+        }));
+        (app, stop, running)
+    }
+
+    /// The application, bound, and its test harness.
+    async fn build(extra: &[&str]) -> (Self, Application) {
         let dir = tempfile::tempdir().expect("temp dir");
-        let db_path = dir.path().join("db").join("test.db");
-        let database_url = format!("sqlite://{}?mode=rwc", db_path.display());
         let dist = dir.path().join("dist");
         std::fs::create_dir_all(&dist).expect("dist");
         std::fs::write(dist.join("index.html"), INDEX_HTML).expect("index");
-        let mut args = vec![
-            "security-info-server".to_owned(),
-            "--listen".into(),
-            "127.0.0.1:0".into(),
-            "--database-url".into(),
-            database_url,
-            "--dist-dir".into(),
-            dist.display().to_string(),
-            "--demo-accounts".into(),
-            "true".into(),
-        ];
-        args.extend(extra.iter().map(|a| (*a).to_owned()));
-        let config = Config::try_parse_from(args).expect("test configuration");
-        let app = Application::build(config).await.expect("the server starts");
-        let address = format!("http://{}", app.local_addr());
-        tokio::spawn(app.run_until_stopped());
-        Self {
+        let db_path = dir.path().join("db").join("test.db");
+        let application = build_server(&db_path, &dist, extra).await;
+        let address = format!("http://{}", application.local_addr());
+        let app = Self {
             address,
             client: client(),
             db_path,
             _dir: dir,
-        }
+        };
+        (app, application)
+    }
+
+    /// `host:port` of the server.
+    pub fn authority(&self) -> &str {
+        self.address.trim_start_matches("http://")
+    }
+
+    /// Starts another server on this app's database (as a restart would, but beside the first
+    /// one, which keeps running) with extra arguments; returns its address.
+    pub async fn spawn_on_the_same_database(&self, extra: &[&str]) -> String {
+        let application = build_server(&self.db_path, &self._dir.path().join("dist"), extra).await;
+        let address = format!("http://{}", application.local_addr());
+        tokio::spawn(application.run_until_stopped());
+        address
     }
 
     /// Absolute URL of an API path (`/me` -> `http://.../api/v1/me`).
@@ -214,6 +238,26 @@ impl TestApp {
     }
 }
 
+/// Starts a server with demo accounts on the database at `db_path`; returns its address.
+async fn build_server(db_path: &Path, dist: &Path, extra: &[&str]) -> Application {
+    let mut args = vec![
+        "security-info-server".to_owned(),
+        "--listen".into(),
+        "127.0.0.1:0".into(),
+        "--database-url".into(),
+        format!("sqlite://{}?mode=rwc", db_path.display()),
+        "--dist-dir".into(),
+        dist.display().to_string(),
+        "--demo-accounts".into(),
+        "true".into(),
+        "--dev-mailbox".into(),
+        "true".into(),
+    ];
+    args.extend(extra.iter().map(|a| (*a).to_owned()));
+    let config = Config::try_parse_from(args).expect("test configuration");
+    Application::build(config).await.expect("the server starts")
+}
+
 /// Every kind of response the server gives: health, API success and problem, 404, the app.
 pub async fn sample_responses(app: &TestApp) -> Vec<(String, Response)> {
     let mut responses = Vec::new();
@@ -240,6 +284,8 @@ pub async fn start_up_error(args: &[&str]) -> String {
         "127.0.0.1:0",
         "--database-url",
         "sqlite::memory:",
+        "--dev-mailbox",
+        "true",
     ];
     all.extend_from_slice(args);
     let config = Config::try_parse_from(all).expect("the arguments parse");
@@ -355,6 +401,16 @@ impl TestAppClient {
             client,
             base: app.api(""),
         }
+    }
+
+    /// PATCH as Megan.
+    pub async fn patch(&self, path: &str, body: Value) -> reqwest::Response {
+        self.client
+            .patch(format!("{}{path}", self.base))
+            .json(&body)
+            .send()
+            .await
+            .expect("request")
     }
 
     /// GET as Megan.

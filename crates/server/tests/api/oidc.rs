@@ -8,7 +8,11 @@
 use std::{
     path::Path,
     process::Stdio,
-    time::{Duration, SystemTime, UNIX_EPOCH},
+    sync::{
+        Arc,
+        atomic::{AtomicUsize, Ordering},
+    },
+    time::{Duration, Instant, SystemTime, UNIX_EPOCH},
 };
 
 use reqwest::{StatusCode, header};
@@ -16,7 +20,9 @@ use security_info_api::{MethodList, User};
 use serde_json::{Value, json};
 use tokio::{
     io::{AsyncBufReadExt, AsyncWriteExt, BufReader, Lines},
+    net::{TcpSocket, TcpStream},
     process::{Child, ChildStdin, ChildStdout, Command},
+    task::JoinSet,
 };
 
 use crate::helpers::*;
@@ -43,7 +49,7 @@ struct OidcProvider {
     lines: Lines<BufReader<ChildStdout>>,
     /// Where the provider's stderr goes, shown when it does not answer.
     log: std::path::PathBuf,
-    _child: Child,
+    child: Child,
 }
 
 impl Drop for OidcProvider {
@@ -114,7 +120,7 @@ impl OidcProvider {
             stdin,
             lines,
             log,
-            _child: child,
+            child,
         })
     }
 
@@ -145,6 +151,22 @@ impl OidcProvider {
             )
             .await;
         answer["token"].as_str().expect("token").to_owned()
+    }
+
+    /// A token with exactly `claims`, signed with a key nobody published, naming key `kid`.
+    async fn forge_with_kid(&mut self, claims: Value, kid: &str) -> String {
+        let command = json!({"cmd": "forge", "claims": claims, "key": "stranger", "kid": kid});
+        let answer = self.command(command, "token").await;
+        answer["token"].as_str().expect("token").to_owned()
+    }
+
+    /// Stops the provider (its port is then free) and returns its port.
+    async fn stop(&mut self) -> u16 {
+        self.child.kill().await.expect("the provider stops");
+        reqwest::Url::parse(&self.issuer)
+            .expect("issuer")
+            .port()
+            .expect("port")
     }
 
     /// Claims of a valid access token for `sub`, which tests then break one at a time.
@@ -682,6 +704,133 @@ async fn an_unreachable_provider_is_a_503_not_a_sign_in_failure() {
         "service_unavailable",
     )
     .await;
+}
+
+/// What answers on a stopped provider's port: a listener that takes connections and says
+/// nothing (a hung provider) until [`DeadProvider::hang_up`], and from then on closes them at
+/// once. Each connection is one attempt of the server to fetch the provider's keys.
+struct DeadProvider {
+    connections: Arc<AtomicUsize>,
+    /// The connections held open while hanging; `None` once hung up.
+    held: Arc<std::sync::Mutex<Option<Vec<TcpStream>>>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl DeadProvider {
+    /// Listens on `port` (the stopped provider's), hanging or closing at once.
+    async fn listen(port: u16, hanging: bool) -> Self {
+        let address = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+        let deadline = Instant::now() + Duration::from_secs(5);
+        let listener = loop {
+            let socket = TcpSocket::new_v4().expect("socket");
+            socket.set_reuseaddr(true).expect("SO_REUSEADDR");
+            match socket.bind(address).and_then(|()| socket.listen(64)) {
+                Ok(listener) => break listener,
+                Err(error) if Instant::now() > deadline => {
+                    panic!("cannot listen on the provider's port {port}: {error}")
+                }
+                Err(_) => tokio::time::sleep(Duration::from_millis(20)).await,
+            }
+        };
+        let connections = Arc::new(AtomicUsize::new(0));
+        let held = Arc::new(std::sync::Mutex::new(hanging.then(Vec::new)));
+        let task = tokio::spawn({
+            let connections = Arc::clone(&connections);
+            let held = Arc::clone(&held);
+            async move {
+                while let Ok((socket, _)) = listener.accept().await {
+                    connections.fetch_add(1, Ordering::SeqCst);
+                    if let Some(held) = held.lock().expect("lock").as_mut() {
+                        held.push(socket);
+                    }
+                }
+            }
+        });
+        Self {
+            connections,
+            held,
+            task,
+        }
+    }
+
+    /// Connections taken so far.
+    fn connections(&self) -> usize {
+        self.connections.load(Ordering::SeqCst)
+    }
+
+    /// Closes the held connections (the server's fetch fails at once) and closes later ones
+    /// as they come.
+    fn hang_up(&self) {
+        self.held.lock().expect("lock").take();
+    }
+}
+
+impl Drop for DeadProvider {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+#[tokio::test]
+async fn while_the_provider_is_down_known_keys_answer_at_once_and_unknown_ones_are_not_fetched_per_request()
+ {
+    let mut provider = OidcProvider::start("RS256").await;
+    let app = app_for(&provider).await;
+    let token = provider.token("alice").await;
+    assert_accepted(&app, &token).await;
+    let claims = provider.claims("alice");
+    let unknown = provider.forge_with_kid(claims, "retired-key").await;
+    let port = provider.stop().await;
+    let dead = DeadProvider::listen(port, true).await;
+
+    // A token naming a key the server does not know makes it ask the (hung) provider again.
+    let mut waiting = JoinSet::new();
+    for _ in 0..3 {
+        let request = client().get(app.api("/me/methods")).bearer_auth(&unknown);
+        waiting.spawn(async move { request.send().await.expect("request").status() });
+    }
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while dead.connections() == 0 {
+        assert!(
+            Instant::now() < deadline,
+            "the server never asked the provider"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    // Meanwhile tokens signed with a known key answer at once: nothing waits for the provider.
+    for _ in 0..3 {
+        let answer = tokio::time::timeout(Duration::from_secs(2), get_with(&app, "/me", &token))
+            .await
+            .expect("a known key answers while a fetch hangs");
+        assert_eq!(answer.status(), StatusCode::OK);
+    }
+    dead.hang_up();
+    while let Some(status) = waiting.join_next().await {
+        assert_eq!(status.expect("task"), StatusCode::UNAUTHORIZED);
+    }
+    // After the failed fetch the server backs off: more unknown keys, no more fetches.
+    for _ in 0..10 {
+        assert_refused(&app, &unknown).await;
+    }
+    assert_eq!(dead.connections(), 1, "one fetch for all the unknown keys");
+    assert_accepted(&app, &token).await;
+}
+
+#[tokio::test]
+async fn a_provider_down_before_the_first_token_is_asked_once_not_per_request() {
+    let mut provider = OidcProvider::start("RS256").await;
+    let claims = provider.claims("alice");
+    let token = provider.forge(claims, "current").await;
+    let app = app_for(&provider).await;
+    let port = provider.stop().await;
+    let dead = DeadProvider::listen(port, false).await;
+    for _ in 0..5 {
+        let started = Instant::now();
+        let response = get_with(&app, "/me", &token).await;
+        assert_problem(response, 503, "service_unavailable").await;
+        assert!(started.elapsed() < Duration::from_secs(2));
+    }
+    assert_eq!(dead.connections(), 1, "one failed fetch, then a back-off");
 }
 
 fn decode_base64url(text: &str) -> Vec<u8> {

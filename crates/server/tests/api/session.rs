@@ -229,7 +229,7 @@ async fn an_https_public_origin_makes_the_cookie_host_prefixed_and_secure() {
 }
 
 #[tokio::test]
-async fn ten_failed_sign_ins_throttle_the_account_with_retry_after() {
+async fn ten_failed_sign_ins_from_one_address_throttle_it_for_the_account_with_retry_after() {
     let app = TestApp::spawn().await;
     for _ in 0..10 {
         let response = app
@@ -286,5 +286,43 @@ async fn step_up_expires_after_ten_minutes_and_reauthentication_renews_it() {
         .post("/session/reauthenticate", json!({"password": PASSWORD}))
         .await;
     assert_eq!(right.status(), StatusCode::NO_CONTENT);
+    app.start_registration("alain@gmail.com").await;
+}
+
+#[tokio::test]
+async fn reauthentication_issues_a_new_session_token_and_the_old_one_stops_working() {
+    let app = TestApp::spawn().await;
+    let before = token_of(&session_cookie(&app.sign_in(ALAIN).await));
+    let response = app
+        .post("/session/reauthenticate", json!({"password": PASSWORD}))
+        .await;
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    let cookie = session_cookie(&response);
+    assert!(
+        cookie.starts_with("si_session=") && cookie.contains("HttpOnly"),
+        "{cookie}"
+    );
+    let max_age: i64 = cookie
+        .split("Max-Age=")
+        .nth(1)
+        .and_then(|v| v.split(';').next())
+        .and_then(|v| v.parse().ok())
+        .expect("Max-Age");
+    assert!(
+        (1..=12 * 3600).contains(&max_age),
+        "no longer than the session: {max_age}"
+    );
+    let after = token_of(&cookie);
+    assert_ne!(after, before);
+    assert_eq!(after.len(), 64);
+    let with = |token: String| {
+        client()
+            .get(app.api("/me"))
+            .header(header::COOKIE, format!("si_session={token}"))
+            .send()
+    };
+    assert_problem(with(before).await.expect("request"), 401, "unauthenticated").await;
+    assert_eq!(with(after).await.expect("request").status(), StatusCode::OK);
+    // The browser's jar took the new cookie: the step-up holds for it.
     app.start_registration("alain@gmail.com").await;
 }

@@ -1,12 +1,7 @@
 //! Delivery to a real SMTP server (npm `smtp-server` via `tests/support/smtp_sink.mjs`), and
 //! the real binary: killed between accepting and delivering, and scanned for leaked codes.
 
-use std::{
-    path::{Path, PathBuf},
-    process::Stdio,
-    sync::{Arc, Mutex},
-    time::Duration,
-};
+use std::{path::Path, process::Stdio, time::Duration};
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -16,7 +11,10 @@ use tokio::{
     sync::mpsc,
 };
 
-use crate::helpers::*;
+use crate::{
+    helpers::*,
+    server_process::{ServerProcess, temp_database},
+};
 
 /// The SMTP sink: a Node process printing each message as a JSON line.
 struct SmtpSink {
@@ -83,75 +81,6 @@ impl SmtpSink {
     }
 }
 
-/// The real server binary with its log captured.
-struct ServerProcess {
-    child: Child,
-    address: String,
-    log: Arc<Mutex<String>>,
-}
-
-impl ServerProcess {
-    async fn start(database: &Path, smtp_url: &str, extra_env: &[(&str, &str)]) -> Self {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_security-info-server"));
-        for (key, _) in std::env::vars().filter(|(k, _)| k.starts_with("SECURITY_INFO_")) {
-            command.env_remove(key);
-        }
-        command
-            .env("SECURITY_INFO_LISTEN", "127.0.0.1:0")
-            .env(
-                "SECURITY_INFO_DATABASE_URL",
-                format!("sqlite://{}?mode=rwc", database.display()),
-            )
-            .env("SECURITY_INFO_SMTP_URL", smtp_url)
-            .env("SECURITY_INFO_DEMO_ACCOUNTS", "true")
-            .env("SECURITY_INFO_DIST_DIR", database.with_file_name("dist"))
-            .env("RUST_LOG", "debug")
-            .envs(extra_env.iter().copied())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .kill_on_drop(true);
-        let mut child = command.spawn().expect("the server binary starts");
-        let stderr = child.stderr.take().expect("stderr");
-        let log = Arc::new(Mutex::new(String::new()));
-        let (address_sender, mut address_receiver) = mpsc::unbounded_channel();
-        let sink = log.clone();
-        tokio::spawn(async move {
-            let mut lines = BufReader::new(stderr).lines();
-            while let Ok(Some(line)) = lines.next_line().await {
-                if line.contains("Security info is listening")
-                    && let Some(address) = line.split("address=").nth(1)
-                {
-                    let _ = address_sender.send(address.trim().to_owned());
-                }
-                let mut log = sink.lock().expect("log");
-                log.push_str(&line);
-                log.push('\n');
-            }
-        });
-        let address = tokio::time::timeout(Duration::from_secs(60), address_receiver.recv())
-            .await
-            .ok()
-            .flatten()
-            .unwrap_or_else(|| panic!("the server did not start:\n{}", log.lock().expect("log")));
-        Self {
-            child,
-            address: format!("http://{address}"),
-            log,
-        }
-    }
-
-    fn api(&self, path: &str) -> String {
-        format!("{}/api/v1{path}", self.address)
-    }
-
-    /// SIGKILL: no graceful shutdown, nothing flushed on purpose.
-    async fn kill(mut self) -> String {
-        self.child.start_kill().expect("kill");
-        let _ = self.child.wait().await;
-        self.log.lock().expect("log").clone()
-    }
-}
-
 async fn sign_in_and_register(
     client: &reqwest::Client,
     server: &ServerProcess,
@@ -173,13 +102,6 @@ async fn sign_in_and_register(
     assert_eq!(response.status(), StatusCode::ACCEPTED);
     let body: Value = response.json().await.expect("json");
     body["id"].as_str().expect("id").to_owned()
-}
-
-fn temp_database() -> (tempfile::TempDir, PathBuf) {
-    let dir = tempfile::tempdir().expect("temp dir");
-    std::fs::create_dir_all(dir.path().join("dist")).expect("dist");
-    let database = dir.path().join("security-info.db");
-    (dir, database)
 }
 
 #[tokio::test]
@@ -237,8 +159,14 @@ async fn mail_accepted_before_a_crash_is_delivered_after_the_restart() {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
         listener.local_addr().expect("addr").port()
     };
-    let server =
-        ServerProcess::start(&database, &format!("smtp://127.0.0.1:{dead_port}"), &[]).await;
+    let server = ServerProcess::start(
+        &database,
+        &[(
+            "SECURITY_INFO_SMTP_URL",
+            &format!("smtp://127.0.0.1:{dead_port}"),
+        )],
+    )
+    .await;
     let client = client();
     let registration_id = sign_in_and_register(&client, &server, "alain@gmail.com").await;
     tokio::time::sleep(Duration::from_millis(300)).await;
@@ -260,7 +188,7 @@ async fn mail_accepted_before_a_crash_is_delivered_after_the_restart() {
     pool.close().await;
 
     let mut sink = SmtpSink::start().await;
-    let server = ServerProcess::start(&database, &sink.url(), &[]).await;
+    let server = ServerProcess::start(&database, &[("SECURITY_INFO_SMTP_URL", &sink.url())]).await;
     let mail = sink
         .next_to("alain@gmail.com", Duration::from_secs(30))
         .await;
@@ -298,8 +226,10 @@ async fn the_plaintext_code_is_in_neither_the_logs_nor_the_database() {
     let mut sink = SmtpSink::start().await;
     let server = ServerProcess::start(
         &database,
-        &sink.url(),
-        &[("SECURITY_INFO_CODE_LENGTH", "10")],
+        &[
+            ("SECURITY_INFO_SMTP_URL", &sink.url()),
+            ("SECURITY_INFO_CODE_LENGTH", "10"),
+        ],
     )
     .await;
     let client = client();
@@ -342,4 +272,77 @@ async fn the_plaintext_code_is_in_neither_the_logs_nor_the_database() {
             );
         }
     }
+}
+
+/// Polls `query` (one number) until it reaches `at_least`, for up to 30 seconds.
+async fn wait_for_count(app: &TestApp, query: &str, at_least: i64) {
+    let pool = app.db().await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let count: i64 = sqlx::query_scalar(query)
+            .fetch_one(&pool)
+            .await
+            .expect("count");
+        if count >= at_least {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "`{query}` stayed at {count}, below {at_least}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    pool.close().await;
+}
+
+#[tokio::test]
+async fn a_delivered_mail_is_not_sent_again_while_recording_it_fails() {
+    let mut sink = SmtpSink::start().await;
+    let app = TestApp::spawn_with(&["--smtp-url", &sink.url()]).await;
+    // Every write of `sent_at` fails (as with a full disk) and leaves a trace of its try.
+    app.sql("create table mark_try (at text)").await;
+    app.sql(
+        "create trigger refuse_mark before update of sent_at on outbox_message begin
+             insert into mark_try values (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'));
+             select raise(fail, 'database or disk is full');
+         end",
+    )
+    .await;
+    app.sign_in(ALAIN).await;
+    app.start_registration("alain@gmail.com").await;
+    let first = sink
+        .next_to("alain@gmail.com", Duration::from_secs(60))
+        .await;
+    wait_for_count(&app, "select count(*) from mark_try", 3).await;
+    app.sql("drop trigger refuse_mark").await;
+    wait_for_count(
+        &app,
+        "select count(*) from outbox_message where sent_at is not null",
+        1,
+    )
+    .await;
+
+    // Mail to another address after that: whatever reached the sink before it is all there is.
+    let megan = TestAppClient::new(&app).await;
+    let response = megan.register_email("megan@gmail.com").await;
+    assert_eq!(response.status(), StatusCode::ACCEPTED);
+    let mut again = 0;
+    loop {
+        let message = tokio::time::timeout(Duration::from_secs(60), sink.messages.recv())
+            .await
+            .expect("Megan's code arrives")
+            .expect("sink running");
+        let to = message["envelopeTo"].to_string();
+        if to.contains("megan@gmail.com") {
+            break;
+        }
+        if to.contains("alain@gmail.com") {
+            again += 1;
+        }
+    }
+    assert_eq!(
+        again, 0,
+        "the code mail ({}) went out {again} more times",
+        first["subject"]
+    );
 }

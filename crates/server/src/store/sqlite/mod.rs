@@ -12,7 +12,6 @@
 //! every return, one more round trip to its thread while the write lock is still held.)
 
 use std::{
-    path::Path,
     str::FromStr,
     sync::{
         Arc,
@@ -29,7 +28,7 @@ use sqlx::{
 };
 use tokio::sync::{Mutex, MutexGuard};
 
-use super::Store;
+use super::{RetentionPolicy, Store, SweepCounts, files, retention};
 use crate::clock;
 
 mod accounts;
@@ -39,6 +38,7 @@ mod outbox;
 mod registrations;
 mod rows;
 mod sessions;
+mod sign_in_attempt;
 
 /// Migrations of this engine, embedded in the binary.
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -85,7 +85,8 @@ impl Readers {
 }
 
 impl SqliteStore {
-    /// Opens (creating file and folder when needed) and migrates the database at `url`.
+    /// Opens (creating file and folder when needed, readable by this user only) and migrates
+    /// the database at `url`.
     pub async fn connect(url: &str) -> anyhow::Result<Self> {
         let options = SqliteConnectOptions::from_str(url)
             .context("SECURITY_INFO_DATABASE_URL is not a valid SQLite URL")?
@@ -94,13 +95,8 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
             .busy_timeout(StdDuration::from_secs(10));
-        let filename = options.get_filename();
-        if filename != Path::new(":memory:")
-            && let Some(parent) = filename.parent().filter(|p| !p.as_os_str().is_empty())
-        {
-            std::fs::create_dir_all(parent).with_context(|| {
-                format!("cannot create the database folder {}", parent.display())
-            })?;
+        if !files::is_in_memory(url) {
+            files::prepare(options.get_filename())?;
         }
         let mut writer = SqliteConnection::connect_with(&options)
             .await
@@ -155,5 +151,74 @@ impl Store for SqliteStore {
                 .await?;
         tx.commit().await?;
         Ok(value)
+    }
+
+    async fn sweep(
+        &self,
+        now: time::OffsetDateTime,
+        policy: &RetentionPolicy,
+    ) -> anyhow::Result<SweepCounts> {
+        retention::sweep(&self.writer, now, policy).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::borrow::Cow;
+
+    use sqlx::Row;
+
+    use super::*;
+    use crate::store::{AccountId, MethodStore, RegistrationId, RegistrationStore};
+
+    #[tokio::test]
+    async fn email_methods_registrations_and_codes_survive_the_move_to_the_method_model() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("db").display());
+        // The database as the version before the method model left it.
+        let mut before = sqlx::migrate!("./migrations/sqlite");
+        before.migrations = Cow::Owned(before.migrations[..2].to_vec());
+        let mut old = SqliteConnection::connect(&url).await.expect("connect");
+        before.run(&mut old).await.expect("first two migrations");
+        sqlx::query(
+            "insert into account values ('a', 'alain@contoso.example', 'Alain', '', 'nl', '2026-11-01T00:00:00.000Z');
+             insert into method values ('m', 'a', 'email', 'alain@gmail.com', '2026-11-02T00:00:00.000Z');
+             insert into email_registration values ('r', 'a', 'Alain@Example.net', 'nl', 'pending', 2, '2026-11-03T10:00:00.000Z');
+             insert into verification_code values ('c', 'r', 'a', 'Alain@Example.net', x'0102', 6,
+                                                   '2026-11-03T10:10:00.000Z', '2026-11-03T10:00:00.000Z');",
+        )
+        .execute(&mut old)
+        .await
+        .expect("old rows");
+        old.close().await.expect("close");
+
+        let store = SqliteStore::connect(&url).await.expect("migrates");
+        let account = AccountId::from("a".to_owned());
+        let methods = store.list_methods(&account).await.expect("methods");
+        assert_eq!(methods.len(), 1);
+        assert_eq!(methods[0].method_type, security_info_api::MethodType::Email);
+        assert_eq!(methods[0].detail, r#"{"emailAddress":"alain@gmail.com"}"#);
+        let registration = store
+            .registration(&account, &RegistrationId::from("r".to_owned()))
+            .await
+            .expect("read")
+            .expect("carried over");
+        assert_eq!(registration.failed_attempts, 2);
+        assert_eq!(
+            registration.challenge,
+            r#"{"emailAddress":"Alain@Example.net","language":"nl"}"#
+        );
+        assert_eq!(
+            clock::format(registration.expires_at),
+            "2026-11-03T11:00:00.000Z"
+        );
+        let code = registration.code.expect("its code");
+        assert_eq!(code.code_hash, vec![1, 2]);
+        let destination: String = sqlx::query("select destination from one_time_code")
+            .fetch_one(&mut *store.readers.get().await)
+            .await
+            .expect("code")
+            .get(0);
+        assert_eq!(destination, "alain@example.net");
     }
 }

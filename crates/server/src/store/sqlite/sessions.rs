@@ -4,74 +4,24 @@ use async_trait::async_trait;
 use sqlx::{Connection, Row};
 use time::OffsetDateTime;
 
-use super::{SqliteStore, rows::*};
-use crate::{
-    clock,
-    store::{
-        AccountRecord, FailedSignIns, NewAuditEvent, NewSession, SessionId, SessionRecord,
-        SessionStore,
-    },
+use super::{SqliteStore, rows::*, sign_in_attempt};
+use crate::store::{
+    AccountRecord, NewAuditEvent, NewSession, NewSignInAttempt, SessionId, SessionRecord,
+    SessionStore, SignInCounts, SignInLimits, Throttled,
 };
 
 #[async_trait]
 impl SessionStore for SqliteStore {
-    async fn failed_sign_ins(
+    async fn reserve_sign_in_attempt(
         &self,
-        username: &str,
-        ip_address: Option<&str>,
-        since: OffsetDateTime,
-    ) -> anyhow::Result<FailedSignIns> {
-        let by_account = sqlx::query(
-            "select count(*) as n, min(created_at) as oldest from sign_in_attempt
-             where username = ? and succeeded = 0 and created_at > ?",
-        )
-        .bind(username)
-        .bind(ts(since))
-        .fetch_one(&mut *self.readers.get().await)
-        .await?;
-        let by_ip = sqlx::query(
-            "select count(*) as n, min(created_at) as oldest from sign_in_attempt
-             where ip_address = ? and succeeded = 0 and created_at > ?",
-        )
-        .bind(ip_address)
-        .bind(ts(since))
-        .fetch_one(&mut *self.readers.get().await)
-        .await?;
-        let oldest = |row| get_optional_ts(row, "oldest");
-        Ok(FailedSignIns {
-            for_account: u32::try_from(by_account.try_get::<i64, _>("n")?).unwrap_or(u32::MAX),
-            oldest_for_account: oldest(&by_account)?,
-            from_ip: u32::try_from(by_ip.try_get::<i64, _>("n")?).unwrap_or(u32::MAX),
-            oldest_from_ip: oldest(&by_ip)?,
-        })
+        attempt: &NewSignInAttempt,
+        limits: &SignInLimits,
+    ) -> anyhow::Result<Result<SignInCounts, Throttled>> {
+        self.reserve_attempt(attempt, limits).await
     }
 
-    async fn record_failed_sign_in(
-        &self,
-        username: &str,
-        audit: Option<&NewAuditEvent>,
-    ) -> anyhow::Result<()> {
-        let mut writer = self.writer.lock().await;
-        let mut tx = writer.begin_with("BEGIN IMMEDIATE").await?;
-        let (ip, at) = match audit {
-            Some(a) => (a.ip_address.clone(), a.created_at),
-            None => (None, clock::now()),
-        };
-        sqlx::query(
-            "insert into sign_in_attempt (sign_in_attempt_id, username, ip_address, succeeded, created_at)
-             values (?, ?, ?, 0, ?)",
-        )
-        .bind(crate::random::id()?)
-        .bind(username)
-        .bind(ip)
-        .bind(ts(at))
-        .execute(&mut *tx)
-        .await?;
-        if let Some(audit) = audit.filter(|a| a.account_id.is_some()) {
-            insert_audit(&mut tx, audit).await?;
-        }
-        tx.commit().await?;
-        Ok(())
+    async fn record_failed_sign_in(&self, audit: Option<&NewAuditEvent>) -> anyhow::Result<()> {
+        self.record_failure(audit).await
     }
 
     async fn create_session(
@@ -83,16 +33,7 @@ impl SessionStore for SqliteStore {
         let mut writer = self.writer.lock().await;
         let mut tx = writer.begin_with("BEGIN IMMEDIATE").await?;
         let now = ts(session.created_at);
-        sqlx::query(
-            "insert into sign_in_attempt (sign_in_attempt_id, username, ip_address, succeeded, created_at)
-             values (?, ?, ?, 1, ?)",
-        )
-        .bind(crate::random::id()?)
-        .bind(&session.username)
-        .bind(&session.ip_address)
-        .bind(&now)
-        .execute(&mut *tx)
-        .await?;
+        sign_in_attempt::mark_succeeded(&mut tx, &session.sign_in_attempt_id).await?;
         sqlx::query(
             "insert into session (session_id, account_id, token_hash, authenticated_at, last_seen_at, expires_at, created_at)
              values (?, ?, ?, ?, ?, ?, ?)",
@@ -191,19 +132,24 @@ impl SessionStore for SqliteStore {
     async fn reauthenticate_session(
         &self,
         session_id: &SessionId,
+        token_hash: &str,
+        sign_in_attempt_id: &str,
         at: OffsetDateTime,
         audit: &NewAuditEvent,
     ) -> anyhow::Result<()> {
         let mut writer = self.writer.lock().await;
         let mut tx = writer.begin_with("BEGIN IMMEDIATE").await?;
         sqlx::query(
-            "update session set authenticated_at = ?, last_seen_at = ? where session_id = ?",
+            "update session set token_hash = ?, authenticated_at = ?, last_seen_at = ?
+             where session_id = ?",
         )
+        .bind(token_hash)
         .bind(ts(at))
         .bind(ts(at))
         .bind(session_id)
         .execute(&mut *tx)
         .await?;
+        sign_in_attempt::mark_succeeded(&mut tx, sign_in_attempt_id).await?;
         insert_audit(&mut tx, audit).await?;
         tx.commit().await?;
         Ok(())
