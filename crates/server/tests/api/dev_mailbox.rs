@@ -4,11 +4,11 @@
 use clap::Parser;
 use reqwest::{StatusCode, header};
 use security_info_server::{config::Config, startup::Application};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::{
     helpers::*,
-    server_process::{ServerProcess, temp_database},
+    server_process::{ServerProcess, sign_in_and_register, temp_database},
 };
 
 #[tokio::test]
@@ -67,20 +67,7 @@ async fn the_development_mailbox_keeps_codes_out_of_the_log() {
     )
     .await;
     let client = client();
-    let response = client
-        .post(server.api("/session"))
-        .json(&json!({"username": ALAIN, "password": PASSWORD}))
-        .send()
-        .await
-        .expect("request");
-    assert_eq!(response.status(), StatusCode::OK);
-    let response = client
-        .post(server.api("/me/registrations"))
-        .json(&json!({"type": "email", "emailAddress": "alain@gmail.com"}))
-        .send()
-        .await
-        .expect("request");
-    assert_eq!(response.status(), StatusCode::ACCEPTED);
+    sign_in_and_register(&client, &server, "alain@gmail.com").await;
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
     let code = loop {
         let mailbox: Value = client

@@ -8,11 +8,15 @@ use std::{
     time::Duration,
 };
 
+use reqwest::StatusCode;
+use serde_json::{Value, json};
 use tokio::{
     io::{AsyncBufReadExt, BufReader},
     process::{Child, Command},
     sync::mpsc,
 };
+
+use crate::helpers::{ALAIN, PASSWORD};
 
 /// The real server binary with its log captured.
 pub struct ServerProcess {
@@ -92,4 +96,29 @@ pub fn temp_database() -> (tempfile::TempDir, PathBuf) {
     std::fs::create_dir_all(dir.path().join("dist")).expect("dist");
     let database = dir.path().join("security-info.db");
     (dir, database)
+}
+
+/// Signs Alain in on `server` with `client` and starts registering `address`; returns the
+/// registration id.
+pub async fn sign_in_and_register(
+    client: &reqwest::Client,
+    server: &ServerProcess,
+    address: &str,
+) -> String {
+    let response = client
+        .post(server.api("/session"))
+        .json(&json!({"username": ALAIN, "password": PASSWORD}))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), StatusCode::OK);
+    let response = client
+        .post(server.api("/me/registrations"))
+        .json(&json!({"type": "email", "emailAddress": address}))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), StatusCode::ACCEPTED);
+    let body: Value = response.json().await.expect("json");
+    body["id"].as_str().expect("id").to_owned()
 }

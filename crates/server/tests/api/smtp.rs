@@ -13,7 +13,7 @@ use tokio::{
 
 use crate::{
     helpers::*,
-    server_process::{ServerProcess, temp_database},
+    server_process::{ServerProcess, sign_in_and_register, temp_database},
 };
 
 /// The SMTP sink: a Node process printing each message as a JSON line.
@@ -79,29 +79,6 @@ impl SmtpSink {
         .await
         .unwrap_or_else(|_| panic!("no mail reached {to} over SMTP"))
     }
-}
-
-async fn sign_in_and_register(
-    client: &reqwest::Client,
-    server: &ServerProcess,
-    address: &str,
-) -> String {
-    let response = client
-        .post(server.api("/session"))
-        .json(&json!({"username": ALAIN, "password": PASSWORD}))
-        .send()
-        .await
-        .expect("request");
-    assert_eq!(response.status(), StatusCode::OK);
-    let response = client
-        .post(server.api("/me/registrations"))
-        .json(&json!({"type": "email", "emailAddress": address}))
-        .send()
-        .await
-        .expect("request");
-    assert_eq!(response.status(), StatusCode::ACCEPTED);
-    let body: Value = response.json().await.expect("json");
-    body["id"].as_str().expect("id").to_owned()
 }
 
 #[tokio::test]
