@@ -54,6 +54,7 @@ pub fn message(i18n: &I18n, error: &ApiError) -> String {
         ProblemCode::UnsupportedMediaType
         | ProblemCode::MalformedRequest
         | ProblemCode::MethodNotSupported
+        | ProblemCode::NoCodeToResend
         | ProblemCode::MisdirectedRequest
         | ProblemCode::HeadersTooLarge => Key::ErrorRequest,
         // The body stalled on its way to the server: a connection problem.

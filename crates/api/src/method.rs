@@ -90,6 +90,8 @@ pub enum Usage {
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 #[serde(tag = "type", rename_all = "camelCase")]
 pub enum MethodDetail {
+    /// An authenticator app: nothing to show but its name (its key is never sent again).
+    AuthenticatorApp {},
     /// An email method.
     #[serde(rename_all = "camelCase")]
     Email {
@@ -102,6 +104,7 @@ impl MethodDetail {
     /// The type this detail belongs to.
     pub fn method_type(&self) -> MethodType {
         match self {
+            MethodDetail::AuthenticatorApp {} => MethodType::AuthenticatorApp,
             MethodDetail::Email { .. } => MethodType::Email,
         }
     }

@@ -29,6 +29,8 @@ pub enum ProblemCode {
     MethodLimitReached,
     /// Methods of this type have no name to change.
     MethodNotRenamable,
+    /// The registration's type sends no code (an authenticator app shows its own).
+    NoCodeToResend,
     /// The method name is empty, too long or has unprintable characters.
     InvalidMethodName,
     /// The organization's policy does not allow this method type.
@@ -81,9 +83,10 @@ impl ProblemCode {
             Self::NotFound => 404,
             Self::MethodNotSupported => 405,
             Self::RequestTimeout => 408,
-            Self::MethodAlreadyRegistered | Self::MethodLimitReached | Self::MethodNotRenamable => {
-                409
-            }
+            Self::MethodAlreadyRegistered
+            | Self::MethodLimitReached
+            | Self::MethodNotRenamable
+            | Self::NoCodeToResend => 409,
             Self::CodeExpired | Self::VerificationLocked | Self::RegistrationExpired => 410,
             Self::PayloadTooLarge => 413,
             Self::UnsupportedMediaType => 415,
@@ -110,6 +113,7 @@ impl ProblemCode {
             Self::MethodAlreadyRegistered => "Method already registered",
             Self::MethodLimitReached => "No more methods of this type can be added",
             Self::MethodNotRenamable => "This method has no name to change",
+            Self::NoCodeToResend => "This method sends no code",
             Self::InvalidMethodName => "Invalid method name",
             Self::MethodNotAllowed => "Method not allowed by your organization",
             Self::ForbiddenOrigin => "Request origin not allowed",
@@ -143,6 +147,7 @@ impl ProblemCode {
             Self::MethodAlreadyRegistered => "method_already_registered",
             Self::MethodLimitReached => "method_limit_reached",
             Self::MethodNotRenamable => "method_not_renamable",
+            Self::NoCodeToResend => "no_code_to_resend",
             Self::InvalidMethodName => "invalid_method_name",
             Self::MethodNotAllowed => "method_not_allowed",
             Self::ForbiddenOrigin => "forbidden_origin",
@@ -166,7 +171,7 @@ impl ProblemCode {
     }
 
     /// Every code, for exhaustive tests and documentation.
-    pub const ALL: [ProblemCode; 27] = [
+    pub const ALL: [ProblemCode; 28] = [
         Self::Unauthenticated,
         Self::InvalidCredentials,
         Self::ReauthenticationRequired,
@@ -175,6 +180,7 @@ impl ProblemCode {
         Self::MethodAlreadyRegistered,
         Self::MethodLimitReached,
         Self::MethodNotRenamable,
+        Self::NoCodeToResend,
         Self::InvalidMethodName,
         Self::MethodNotAllowed,
         Self::ForbiddenOrigin,

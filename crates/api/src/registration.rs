@@ -15,6 +15,9 @@ use crate::method::MethodType;
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 #[serde(tag = "type", rename_all = "camelCase", deny_unknown_fields)]
 pub enum StartRegistration {
+    /// An authenticator app: the server answers with a new key to scan
+    /// ([`Challenge::Totp`]).
+    AuthenticatorApp {},
     /// An email address: a code is mailed to it.
     #[serde(rename_all = "camelCase")]
     Email {
@@ -28,6 +31,7 @@ impl StartRegistration {
     /// The type being registered.
     pub fn method_type(&self) -> MethodType {
         match self {
+            StartRegistration::AuthenticatorApp {} => MethodType::AuthenticatorApp,
             StartRegistration::Email { .. } => MethodType::Email,
         }
     }
@@ -69,6 +73,28 @@ pub enum Challenge {
         expires_at: String,
         /// When a new code may be asked for (RFC 3339).
         resend_available_at: String,
+    },
+    /// A new key for an authenticator app (RFC 6238: SHA-1, 30-second steps); answer with
+    /// [`RegistrationAnswer::Code`], the code the app shows. Sent only here, once: the key
+    /// is never shown again after the registration.
+    #[serde(rename_all = "camelCase")]
+    Totp {
+        /// The key in base32 (RFC 4648, no padding), for typing it into the app.
+        secret: String,
+        /// The `otpauth://totp/` URI the QR code holds (a link that opens the app on a phone).
+        uri: String,
+        /// The organization's name, shown by the app above the code.
+        issuer: String,
+        /// The account the app shows the code for (the user's principal name).
+        account_name: String,
+        /// Where the QR code of `uri` is, as an SVG image (same origin, while pending).
+        qr_code_url: String,
+        /// How many digits the app shows.
+        code_length: u8,
+        /// How long each code lasts, in seconds.
+        period_seconds: u32,
+        /// When the registration stops accepting codes (RFC 3339).
+        expires_at: String,
     },
 }
 

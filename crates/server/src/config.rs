@@ -539,7 +539,10 @@ mod tests {
     #[test]
     fn the_defaults_are_valid() {
         let settings = parse(&[]).expect("valid");
-        assert_eq!(settings.allowed_methods, vec![MethodType::Email]);
+        assert_eq!(
+            settings.allowed_methods,
+            vec![MethodType::AuthenticatorApp, MethodType::Email]
+        );
         assert_eq!(settings.mail_from, "Contoso <no-reply@contoso.example>");
         assert_eq!(settings.code_length, 6);
         assert_eq!(settings.code_validity, Duration::minutes(10));
@@ -768,6 +771,11 @@ mod tests {
     fn method_types_are_named_as_on_the_wire_and_must_be_implemented() {
         let settings = parse(&["--allowed-methods", " Email ,email"]).expect("valid");
         assert_eq!(settings.allowed_methods, vec![MethodType::Email]);
+        let settings = parse(&["--allowed-methods", "email,AuthenticatorApp"]).expect("valid");
+        assert_eq!(
+            settings.allowed_methods,
+            vec![MethodType::Email, MethodType::AuthenticatorApp]
+        );
         let unknown = parse(&["--allowed-methods", "email,carrierPigeon"])
             .expect_err("unknown type")
             .to_string();

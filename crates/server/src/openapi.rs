@@ -35,6 +35,7 @@ use crate::routes::{activity, embedding, me, methods, registrations, session};
         registrations::create_registration,
         registrations::resend_registration,
         registrations::verify_registration,
+        registrations::get_qr_code,
         activity::list_activity,
         embedding::get_embedding,
         get_openapi,

@@ -87,8 +87,9 @@ impl CodeKeys {
         self.mac(registration_id, code).verify_slice(stored).is_ok()
     }
 
-    /// Seals a secret for the outbox row `message_id`: nonce followed by ciphertext.
-    pub fn seal(&self, message_id: &str, secret: &str) -> anyhow::Result<Vec<u8>> {
+    /// Seals a secret bound to `message_id` (the outbox row's id, or what else the secret
+    /// belongs to): nonce followed by ciphertext. Opens only with the same id.
+    pub fn seal(&self, message_id: &str, secret: &[u8]) -> anyhow::Result<Vec<u8>> {
         let cipher = XChaCha20Poly1305::new((&self.seal_key).into());
         let nonce_bytes = random::bytes::<24>()?;
         let nonce = XNonce::from_slice(&nonce_bytes);
@@ -96,7 +97,7 @@ impl CodeKeys {
             .encrypt(
                 nonce,
                 chacha20poly1305::aead::Payload {
-                    msg: secret.as_bytes(),
+                    msg: secret,
                     aad: message_id.as_bytes(),
                 },
             )
@@ -106,8 +107,15 @@ impl CodeKeys {
         Ok(out)
     }
 
-    /// Opens what [`CodeKeys::seal`] sealed for `message_id`.
+    /// Opens a code [`CodeKeys::seal`] sealed for `message_id`.
     pub fn open(&self, message_id: &str, sealed: &[u8]) -> anyhow::Result<PlainCode> {
+        Ok(PlainCode(String::from_utf8(
+            self.open_bytes(message_id, sealed)?,
+        )?))
+    }
+
+    /// Opens what [`CodeKeys::seal`] sealed for `message_id`.
+    pub fn open_bytes(&self, message_id: &str, sealed: &[u8]) -> anyhow::Result<Vec<u8>> {
         anyhow::ensure!(sealed.len() > 24, "sealed secret too short");
         let (nonce, ciphertext) = sealed.split_at(24);
         let cipher = XChaCha20Poly1305::new((&self.seal_key).into());
@@ -122,7 +130,7 @@ impl CodeKeys {
             .map_err(|_| {
                 anyhow::anyhow!("the sealed secret does not open (was the code secret changed?)")
             })?;
-        Ok(PlainCode(String::from_utf8(plain)?))
+        Ok(plain)
     }
 }
 
@@ -142,7 +150,7 @@ mod tests {
     #[test]
     fn sealed_codes_open_only_for_their_message() {
         let keys = CodeKeys::new(b"0123456789abcdef0123456789abcdef").expect("keys");
-        let sealed = keys.seal("m1", "654321").expect("seals");
+        let sealed = keys.seal("m1", b"654321").expect("seals");
         assert!(!sealed.windows(6).any(|w| w == b"654321"));
         assert_eq!(keys.open("m1", &sealed).expect("opens").expose(), "654321");
         assert!(keys.open("m2", &sealed).is_err());

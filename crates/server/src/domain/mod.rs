@@ -8,3 +8,4 @@ pub mod password;
 pub mod policy;
 pub mod session_token;
 pub mod sign_in_throttle;
+pub mod totp;

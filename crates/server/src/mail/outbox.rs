@@ -34,7 +34,7 @@ pub fn code_mail(
             .max(1),
     };
     Ok(NewOutboxMessage {
-        sealed_secret: Some(keys.seal(&outbox_message_id, code.expose())?),
+        sealed_secret: Some(keys.seal(&outbox_message_id, code.expose().as_bytes())?),
         outbox_message_id,
         recipient: recipient.to_owned(),
         language: language.to_owned(),

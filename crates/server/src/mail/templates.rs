@@ -232,7 +232,7 @@ mod tests {
 
     fn code() -> PlainCode {
         let keys = CodeKeys::new(b"0123456789abcdef0123456789abcdef").expect("keys");
-        let sealed = keys.seal("m", "123456").expect("seal");
+        let sealed = keys.seal("m", b"123456").expect("seal");
         keys.open("m", &sealed).expect("open")
     }
 

@@ -77,7 +77,9 @@ impl MethodKind for Email {
     }
 
     async fn start(&self, attempt: &Attempt<'_>, request: StartRegistration) -> ApiResult<Started> {
-        let StartRegistration::Email { email_address } = request;
+        let StartRegistration::Email { email_address } = request else {
+            return Err(ApiError::code(ProblemCode::MalformedRequest));
+        };
         let address = EmailAddress::parse(&email_address)
             .map_err(|error| ApiError::detail(ProblemCode::InvalidEmail, error.to_string()))?;
         if address.is_in_any_domain(&attempt.state.settings.org_domains) {
@@ -147,6 +149,7 @@ impl MethodKind for Email {
                     })
                     .map_err(anyhow::Error::from)?,
                     credential: None,
+                    counter: None,
                 }),
             },
         )

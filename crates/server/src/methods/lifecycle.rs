@@ -99,7 +99,7 @@ pub async fn start(
 }
 
 /// The signed-in user's registration with this id.
-async fn find(
+pub(super) async fn find(
     state: &AppState,
     current: &CurrentUser,
     id: &RegistrationId,
@@ -112,7 +112,7 @@ async fn find(
 }
 
 /// Refuses a registration that is no longer pending, or whose time is up (and records that).
-async fn require_pending(
+pub(super) async fn require_pending(
     state: &AppState,
     registration: &RegistrationRecord,
     now: time::OffsetDateTime,
@@ -219,6 +219,7 @@ pub async fn verify(
             name: earned.name,
             detail: earned.detail,
             credential: earned.credential,
+            counter: earned.counter,
             created_at: now,
         };
         let record = new_method.clone().into_record();

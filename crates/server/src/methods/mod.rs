@@ -4,12 +4,14 @@
 //! match on a type. Adding a type means writing its module and listing it in [`Methods::new`].
 //!
 //! Shared parts the modules plug into: [`one_time_code`] for codes sent over a channel (email
-//! today; text messages and calls next), the registration lifecycle and its limits in
-//! [`lifecycle`], the method-list cache in the store.
+//! today; text messages and calls next), [`wrong_answer`] for counting wrong answers, the
+//! registration lifecycle and its limits in [`lifecycle`], the method-list cache in the store.
 
+pub mod authenticator_app;
 pub mod email;
 pub mod lifecycle;
 pub mod one_time_code;
+pub mod wrong_answer;
 
 use std::{collections::BTreeMap, sync::Arc};
 
@@ -72,6 +74,8 @@ pub struct Earned {
     pub detail: String,
     /// Type-private data.
     pub credential: Option<Vec<u8>>,
+    /// See [`crate::store::NewMethod::counter`].
+    pub counter: Option<i64>,
 }
 
 /// How a type's check of an answer came out, when it is not simply wrong.
@@ -129,7 +133,10 @@ pub struct Methods {
 impl Methods {
     /// Every type this build implements.
     pub fn new() -> Self {
-        let kinds: [Arc<dyn MethodKind>; 1] = [Arc::new(email::Email)];
+        let kinds: [Arc<dyn MethodKind>; 2] = [
+            Arc::new(authenticator_app::AuthenticatorApp),
+            Arc::new(email::Email),
+        ];
         Self {
             kinds: Arc::new(
                 kinds

@@ -4,14 +4,17 @@
 //! the newest one works, a resend waits for the cooldown, the limits per account and per
 //! destination hold, and [`policy::MAX_FAILED_ATTEMPTS`] wrong codes void the registration.
 
-use security_info_api::{ActivityKind, Challenge, Channel, ProblemCode, VerificationCode};
+use security_info_api::{Challenge, Channel, ProblemCode, VerificationCode};
 use time::OffsetDateTime;
 
-use super::Attempt;
+use super::{
+    Attempt,
+    wrong_answer::{self, WrongAnswer},
+};
 use crate::{
     clock,
     config::Settings,
-    domain::{audit, policy},
+    domain::policy,
     error::{ApiError, ApiResult},
     mail::outbox,
     random,
@@ -125,51 +128,18 @@ pub async fn check(
         .as_ref()
         .filter(|code| attempt.now < code.expires_at)
         .ok_or_else(|| ApiError::code(ProblemCode::CodeExpired))?;
-    let attempts_left = policy::MAX_FAILED_ATTEMPTS.saturating_sub(registration.failed_attempts);
     let Ok(typed) = VerificationCode::parse(typed, usize::from(code.code_length)) else {
-        return Err(ApiError::code_incorrect(attempts_left));
+        return Err(ApiError::code_incorrect(wrong_answer::attempts_left(
+            registration,
+        )));
     };
     let keys = &attempt.state.code_keys;
     let id = registration.registration_id.as_str();
     if keys.matches(id, typed.as_str(), &code.code_hash) {
         return Ok(CodeCheck::Right);
     }
-    let failed = registration.failed_attempts + 1;
-    let lock = failed >= policy::MAX_FAILED_ATTEMPTS;
-    let account_id = Some(&attempt.account.account_id);
-    let detail = Some(description.to_owned());
-    let mut events = vec![audit::event(
-        ActivityKind::VerificationFailed,
-        account_id,
-        attempt.context,
-        detail.clone(),
-        attempt.now,
-    )?];
-    if lock {
-        events.push(audit::event(
-            ActivityKind::VerificationLocked,
-            account_id,
-            attempt.context,
-            detail,
-            attempt.now,
-        )?);
+    match wrong_answer::count(attempt, registration, description).await? {
+        WrongAnswer::Counted(error) => Err(error),
+        WrongAnswer::Raced => Ok(CodeCheck::Raced),
     }
-    let counted = attempt
-        .state
-        .store
-        .record_failed_answer(
-            &registration.registration_id,
-            registration.failed_attempts,
-            lock,
-            &events,
-        )
-        .await?;
-    if !counted {
-        return Ok(CodeCheck::Raced);
-    }
-    Err(if lock {
-        ApiError::code(ProblemCode::VerificationLocked)
-    } else {
-        ApiError::code_incorrect(policy::MAX_FAILED_ATTEMPTS - failed)
-    })
 }

@@ -46,6 +46,10 @@ pub fn api_router(state: &AppState) -> Router<AppState> {
             post(registrations::resend_registration),
         )
         .route(
+            "/me/registrations/{id}/qr-code",
+            get(registrations::get_qr_code),
+        )
+        .route(
             "/me/registrations/{id}/verify",
             post(registrations::verify_registration),
         )

@@ -4,7 +4,7 @@
 use axum::{
     Json,
     extract::{Path, State},
-    http::StatusCode,
+    http::{StatusCode, header},
 };
 use security_info_api::{
     MethodCreated, Problem, Registration, RegistrationAnswer, StartRegistration,
@@ -13,7 +13,7 @@ use security_info_api::{
 use crate::{
     error::ApiResult,
     extract::{ApiJson, ClientContext, CurrentUser},
-    methods::lifecycle,
+    methods::{authenticator_app, lifecycle},
     state::AppState,
     store::RegistrationId,
 };
@@ -103,4 +103,28 @@ pub async fn verify_registration(
     let method =
         lifecycle::verify(&state, &context, &current, &RegistrationId::from(id), body).await?;
     Ok((StatusCode::CREATED, Json(MethodCreated { method })))
+}
+
+/// The QR code of a pending authenticator app registration: an SVG of the `otpauth://` URI in
+/// the challenge, for the app to scan. Only the registration's owner gets it, and only while
+/// it is pending; never cached.
+#[utoipa::path(get, path = "/me/registrations/{id}/qr-code", tag = "registrations",
+    params(("id" = String, Path, description = "Registration id")),
+    responses(
+        (status = 200, description = "The QR code", content_type = "image/svg+xml", body = String),
+        (status = 401, description = "`unauthenticated`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`: no such registration, not an authenticator app's, or completed",
+         body = Problem, content_type = "application/problem+json"),
+        (status = 410, description = "`verification_locked`, `registration_expired` or `code_expired` (superseded)",
+         body = Problem, content_type = "application/problem+json"),
+    ))]
+#[tracing::instrument(skip_all, fields(registration_id = %id))]
+pub async fn get_qr_code(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    Path(id): Path<String>,
+) -> ApiResult<([(header::HeaderName, &'static str); 1], String)> {
+    let svg =
+        authenticator_app::pending_qr_code(&state, &current, &RegistrationId::from(id)).await?;
+    Ok(([(header::CONTENT_TYPE, "image/svg+xml")], svg))
 }

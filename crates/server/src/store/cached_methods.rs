@@ -10,8 +10,9 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 use super::{
-    AccountId, AddOutcome, MethodId, MethodRecord, MethodStore, NewAuditEvent, NewMethod,
-    NewOutboxMessage, RegistrationId, method_cache::MethodCache,
+    AccountId, AddOutcome, MethodCheck, MethodCheckLimit, MethodId, MethodRecord, MethodStore,
+    NewAuditEvent, NewMethod, NewOutboxMessage, RegistrationId, Throttled,
+    method_cache::MethodCache,
 };
 
 /// A method store whose lists are cached; valid only while this process is the only writer
@@ -109,6 +110,37 @@ impl<S: MethodStore> MethodStore for CachedMethods<S> {
         let audit = audit.clone();
         self.forgetting(account_id, move |inner| async move {
             inner.rename_method(&owner, &method_id, &name, &audit).await
+        })
+        .await
+    }
+
+    async fn reserve_method_check(
+        &self,
+        check: &MethodCheck,
+        limit: &MethodCheckLimit,
+    ) -> anyhow::Result<Result<(), Throttled>> {
+        // No method changes: nothing to forget.
+        self.inner.reserve_method_check(check, limit).await
+    }
+
+    async fn use_method(
+        &self,
+        account_id: &AccountId,
+        method_id: &MethodId,
+        counter: i64,
+        method_check_id: &str,
+        at: time::OffsetDateTime,
+    ) -> anyhow::Result<bool> {
+        let (owner, method_id, check) = (
+            account_id.clone(),
+            method_id.clone(),
+            method_check_id.to_owned(),
+        );
+        // The list shows when each method was last used.
+        self.forgetting(account_id, move |inner| async move {
+            inner
+                .use_method(&owner, &method_id, counter, &check, at)
+                .await
         })
         .await
     }
@@ -211,6 +243,7 @@ mod tests {
             name: Some("YubiKey 5".into()),
             detail: "{}".into(),
             credential: Some(vec![1, 2, 3]),
+            counter: None,
             created_at: clock::now(),
         }
     }

@@ -109,6 +109,7 @@ mod tests {
             name: None,
             detail: r#"{"emailAddress":"a@example.net"}"#.to_owned(),
             credential: None,
+            counter: None,
             created_at: time::OffsetDateTime::UNIX_EPOCH,
             last_used_at: None,
         }

@@ -220,6 +220,30 @@ pub trait MethodStore: Send + Sync + 'static {
         name: &str,
         audit: &NewAuditEvent,
     ) -> anyhow::Result<Option<MethodRecord>>;
+
+    /// Counts a check of the account's methods before it runs (see [`MethodCheck`]): in one
+    /// write transaction, refuses it when the account's failed checks within `limit.window`
+    /// (one not yet resolved counts as failed) reach `limit.failures`, and otherwise records
+    /// it as failed. [`MethodStore::use_method`] marks it succeeded.
+    async fn reserve_method_check(
+        &self,
+        check: &MethodCheck,
+        limit: &MethodCheckLimit,
+    ) -> anyhow::Result<Result<(), Throttled>>;
+
+    /// Records that a method proved its owner's identity with `counter` (an authenticator
+    /// app's time step), in one transaction: only if `counter` is after the last one it used,
+    /// so the same code never works twice, even for requests sent together. Then its last
+    /// use is `at` and the check `method_check_id` succeeded. `false` when the counter is not
+    /// after the last one (or the method is gone).
+    async fn use_method(
+        &self,
+        account_id: &AccountId,
+        method_id: &MethodId,
+        counter: i64,
+        method_check_id: &str,
+        at: OffsetDateTime,
+    ) -> anyhow::Result<bool>;
 }
 
 /// The durable outbox of messages to deliver.

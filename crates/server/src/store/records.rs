@@ -100,6 +100,9 @@ pub struct NewMethod {
     pub detail: String,
     /// Type-private data (sealed secrets, public keys); never on the wire.
     pub credential: Option<Vec<u8>>,
+    /// The counter its registration used (an authenticator app's time step), if the type
+    /// keeps one.
+    pub counter: Option<i64>,
     /// Creation time.
     pub created_at: OffsetDateTime,
 }
@@ -119,6 +122,8 @@ pub struct MethodRecord {
     pub detail: String,
     /// Type-private data.
     pub credential: Option<Vec<u8>>,
+    /// The last counter it used (see [`crate::store::MethodStore::use_method`]).
+    pub counter: Option<i64>,
     /// Creation time.
     pub created_at: OffsetDateTime,
     /// Last time it proved the user's identity.
@@ -135,6 +140,7 @@ impl NewMethod {
             name: self.name,
             detail: self.detail,
             credential: self.credential,
+            counter: self.counter,
             created_at: self.created_at,
             last_used_at: None,
         }
@@ -435,7 +441,29 @@ impl SignInLimits {
     }
 }
 
-/// A password check refused by a hard limit, unchecked.
+/// A check of an account's methods outside a registration, counted before it runs.
+#[derive(Debug, Clone)]
+pub struct MethodCheck {
+    /// Id (random).
+    pub method_check_id: String,
+    /// The account whose methods are tried.
+    pub account_id: AccountId,
+    /// The type tried.
+    pub method_type: MethodType,
+    /// When.
+    pub created_at: OffsetDateTime,
+}
+
+/// How many failed checks of an account's methods a window allows.
+#[derive(Debug, Clone, Copy)]
+pub struct MethodCheckLimit {
+    /// The window failures count in.
+    pub window: Duration,
+    /// Failures within it after which checks are refused.
+    pub failures: u32,
+}
+
+/// A check refused by a hard limit, unchecked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Throttled {
     /// When it may be tried again.

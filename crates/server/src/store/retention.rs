@@ -16,7 +16,7 @@ use crate::clock;
 /// How long each kind of row is kept.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RetentionPolicy {
-    /// Sign-in attempts (successful or not): the sign-in throttle's window.
+    /// Sign-in attempts and method checks (successful or not): the throttles' windows.
     pub sign_in_attempts: Duration,
     /// Verification codes: the longest window a code limit counts them in.
     pub codes: Duration,
@@ -35,7 +35,7 @@ pub struct RetentionPolicy {
 /// Rows deleted by a sweep, per table.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct SweepCounts {
-    /// `sign_in_attempt` rows.
+    /// `sign_in_attempt` and `method_check` rows.
     pub sign_in_attempts: u64,
     /// `one_time_code` rows.
     pub codes: u64,
@@ -69,6 +69,8 @@ const CHUNK: i64 = 1000;
 // those of the session check on every request.
 const SIGN_IN_ATTEMPTS: &str = "delete from sign_in_attempt where rowid in
      (select rowid from sign_in_attempt where created_at < ?1 limit ?2)";
+const METHOD_CHECKS: &str = "delete from method_check where rowid in
+     (select rowid from method_check where created_at < ?1 limit ?2)";
 const CODES: &str = "delete from one_time_code where rowid in
      (select rowid from one_time_code where created_at < ?1 limit ?2)";
 // A pending registration past its own expiry is over too, even if nobody came back to it.
@@ -97,6 +99,7 @@ pub(super) async fn sweep(
     let cut_off = |keep: Duration| clock::format(now - keep);
     let statements = [
         (SIGN_IN_ATTEMPTS, cut_off(policy.sign_in_attempts)),
+        (METHOD_CHECKS, cut_off(policy.sign_in_attempts)),
         (CODES, cut_off(policy.codes)),
         (REGISTRATIONS, cut_off(policy.finished_registrations)),
         (MAIL, cut_off(policy.finished_mail)),
@@ -104,9 +107,9 @@ pub(super) async fn sweep(
         (IDLE_SESSIONS, cut_off(policy.idle_sessions)),
         (AUDIT_EVENTS, cut_off(policy.audit_events)),
     ];
-    let mut total = [0u64; 7];
+    let mut total = [0u64; 8];
     loop {
-        let mut pass = [0u64; 7];
+        let mut pass = [0u64; 8];
         let mut connection = writer.lock().await;
         for ((sql, cut_off), deleted) in statements.iter().zip(&mut pass) {
             *deleted = sqlx::query(sql)
@@ -124,6 +127,7 @@ pub(super) async fn sweep(
         if !pass.contains(&CHUNK.unsigned_abs()) {
             let [
                 sign_in_attempts,
+                method_checks,
                 codes,
                 registrations,
                 mail,
@@ -132,7 +136,7 @@ pub(super) async fn sweep(
                 audit_events,
             ] = total;
             return Ok(SweepCounts {
-                sign_in_attempts,
+                sign_in_attempts: sign_in_attempts + method_checks,
                 codes,
                 registrations,
                 mail,

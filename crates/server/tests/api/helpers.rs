@@ -325,7 +325,10 @@ pub fn code_sent(registration: &Registration) -> CodeSent<'_> {
         expires_at,
         resend_available_at,
         ..
-    } = &registration.challenge;
+    } = &registration.challenge
+    else {
+        panic!("not a code challenge: {:?}", registration.challenge);
+    };
     CodeSent {
         destination,
         code_length: *code_length,

@@ -5,8 +5,8 @@ use sqlx::Connection;
 
 use super::{SqliteStore, rows::*};
 use crate::store::{
-    AccountId, AddOutcome, MethodId, MethodRecord, MethodStore, NewAuditEvent, NewMethod,
-    NewOutboxMessage, RegistrationId,
+    AccountId, AddOutcome, MethodCheck, MethodCheckLimit, MethodId, MethodRecord, MethodStore,
+    NewAuditEvent, NewMethod, NewOutboxMessage, RegistrationId, Throttled,
 };
 
 #[async_trait]
@@ -60,8 +60,8 @@ impl MethodStore for SqliteStore {
             return Ok(AddOutcome::LimitReached);
         }
         let inserted = sqlx::query(
-            "insert into method (method_id, account_id, method_type, slot, name, detail, credential, created_at)
-             values (?, ?, ?, ?, ?, ?, ?, ?) on conflict (account_id, method_type, slot) do nothing",
+            "insert into method (method_id, account_id, method_type, slot, name, detail, credential, counter, created_at)
+             values (?, ?, ?, ?, ?, ?, ?, ?, ?) on conflict (account_id, method_type, slot) do nothing",
         )
         .bind(&method.method_id)
         .bind(&method.account_id)
@@ -70,6 +70,7 @@ impl MethodStore for SqliteStore {
         .bind(&method.name)
         .bind(&method.detail)
         .bind(&method.credential)
+        .bind(method.counter)
         .bind(ts(method.created_at))
         .execute(&mut *tx)
         .await?
@@ -134,5 +135,78 @@ impl MethodStore for SqliteStore {
         insert_audit(&mut tx, audit).await?;
         tx.commit().await?;
         Ok(Some(method))
+    }
+
+    async fn reserve_method_check(
+        &self,
+        check: &MethodCheck,
+        limit: &MethodCheckLimit,
+    ) -> anyhow::Result<Result<(), Throttled>> {
+        let mut writer = self.writer.lock().await;
+        // Counting and inserting under SQLite's write lock: the next check's count includes
+        // this one.
+        let mut tx = writer.begin_with("BEGIN IMMEDIATE").await?;
+        let (failures, oldest): (i64, Option<String>) = sqlx::query_as(
+            "select count(*), min(created_at) from method_check
+             where account_id = ? and succeeded = 0 and created_at >= ?",
+        )
+        .bind(&check.account_id)
+        .bind(ts(check.created_at - limit.window))
+        .fetch_one(&mut *tx)
+        .await?;
+        if failures >= i64::from(limit.failures) {
+            let oldest = oldest
+                .as_deref()
+                .and_then(|at| crate::clock::parse(at).ok())
+                .unwrap_or(check.created_at);
+            return Ok(Err(Throttled {
+                until: oldest + limit.window,
+            }));
+        }
+        sqlx::query(
+            "insert into method_check (method_check_id, account_id, method_type, succeeded, created_at)
+             values (?, ?, ?, 0, ?)",
+        )
+        .bind(&check.method_check_id)
+        .bind(&check.account_id)
+        .bind(check.method_type.as_str())
+        .bind(ts(check.created_at))
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(Ok(()))
+    }
+
+    async fn use_method(
+        &self,
+        account_id: &AccountId,
+        method_id: &MethodId,
+        counter: i64,
+        method_check_id: &str,
+        at: time::OffsetDateTime,
+    ) -> anyhow::Result<bool> {
+        let mut writer = self.writer.lock().await;
+        let mut tx = writer.begin_with("BEGIN IMMEDIATE").await?;
+        let used = sqlx::query(
+            "update method set counter = ?, last_used_at = ?
+             where account_id = ? and method_id = ? and (counter is null or counter < ?)",
+        )
+        .bind(counter)
+        .bind(ts(at))
+        .bind(account_id)
+        .bind(method_id)
+        .bind(counter)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if used == 0 {
+            return Ok(false);
+        }
+        sqlx::query("update method_check set succeeded = 1 where method_check_id = ?")
+            .bind(method_check_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(true)
     }
 }

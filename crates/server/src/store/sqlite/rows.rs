@@ -116,7 +116,7 @@ pub(super) fn account_from_row(row: &SqliteRow) -> anyhow::Result<AccountRecord>
 
 /// The method columns every method query selects.
 pub(super) const METHOD_COLUMNS: &str =
-    "method_id, method_type, slot, name, detail, credential, created_at, last_used_at";
+    "method_id, method_type, slot, name, detail, credential, counter, created_at, last_used_at";
 
 /// A method row with [`METHOD_COLUMNS`].
 pub(super) fn method_from_row(row: &SqliteRow) -> anyhow::Result<MethodRecord> {
@@ -127,6 +127,7 @@ pub(super) fn method_from_row(row: &SqliteRow) -> anyhow::Result<MethodRecord> {
         name: row.try_get("name")?,
         detail: row.try_get("detail")?,
         credential: row.try_get("credential")?,
+        counter: row.try_get("counter")?,
         created_at: get_ts(row, "created_at")?,
         last_used_at: get_optional_ts(row, "last_used_at")?,
     })
