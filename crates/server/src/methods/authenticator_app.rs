@@ -12,6 +12,7 @@ use async_trait::async_trait;
 use base64::{Engine as _, engine::general_purpose::STANDARD};
 use security_info_api::{
     Challenge, MethodDetail, MethodType, ProblemCode, RegistrationAnswer, StartRegistration,
+    VerificationCode,
 };
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -209,8 +210,14 @@ impl MethodKind for AuthenticatorApp {
             &attempt.account.account_id,
             &sealed,
         )?;
+        // Input that cannot be a code is refused without counting, as for sent codes.
+        let Ok(typed) = VerificationCode::parse(&code, usize::from(totp::DIGITS)) else {
+            return Err(ApiError::code_incorrect(wrong_answer::attempts_left(
+                registration,
+            )));
+        };
         let now_step = totp::step_at(attempt.now.unix_timestamp());
-        let Some(step) = totp::matching_step(&secret, code.trim(), now_step) else {
+        let Some(step) = totp::matching_step(&secret, typed.as_str(), now_step) else {
             return match wrong_answer::count(attempt, registration, DESCRIPTION).await? {
                 WrongAnswer::Counted(error) => Err(error),
                 WrongAnswer::Raced => Ok(Checked::Raced),
@@ -275,8 +282,10 @@ pub async fn verify_code(
             clock::seconds_until(now, throttled.until),
         ));
     }
+    let Ok(typed) = VerificationCode::parse(typed, usize::from(totp::DIGITS)) else {
+        return Ok(CodeVerdict::Wrong);
+    };
     let now_step = totp::step_at(now.unix_timestamp());
-    let typed = typed.trim();
     for app in methods
         .list_methods(account_id)
         .await?
@@ -287,7 +296,7 @@ pub async fn verify_code(
             continue;
         };
         let secret = open_secret(keys, account_id, sealed)?;
-        if let Some(step) = totp::matching_step(&secret, typed, now_step) {
+        if let Some(step) = totp::matching_step(&secret, typed.as_str(), now_step) {
             let used = methods
                 .use_method(
                     account_id,
@@ -305,4 +314,177 @@ pub async fn verify_code(
         }
     }
     Ok(CodeVerdict::Wrong)
+}
+
+#[cfg(test)]
+mod tests {
+
+    use axum::response::IntoResponse;
+
+    use super::*;
+    use crate::store::{
+        CachedMethods, NewMethod,
+        test_support::{audit, notice, store_with_registration},
+    };
+
+    const KEY: &[u8; 20] = b"12345678901234567890";
+
+    /// An account with one app whose key is [`KEY`], and the keys that sealed it.
+    async fn account_with_app() -> (
+        tempfile::TempDir,
+        CachedMethods<crate::store::sqlite::SqliteStore>,
+        CodeKeys,
+        AccountId,
+        MethodId,
+    ) {
+        let (dir, store, account_id, registration_id) =
+            store_with_registration(MethodType::AuthenticatorApp).await;
+        let keys = CodeKeys::new(&[7; 32]).expect("keys");
+        let methods = CachedMethods::new(store);
+        let method_id = MethodId::generate().expect("id");
+        let method = NewMethod {
+            method_id: method_id.clone(),
+            account_id: account_id.clone(),
+            method_type: MethodType::AuthenticatorApp,
+            slot: registration_id.to_string(),
+            name: Some("Authenticator app 1".into()),
+            detail: "{}".into(),
+            credential: Some(keys.seal(&seal_id(&account_id), KEY).expect("seal")),
+            counter: None,
+            created_at: clock::now(),
+        };
+        methods
+            .add_method(&registration_id, &method, 5, &audit(&account_id), &notice())
+            .await
+            .expect("add");
+        (dir, methods, keys, account_id, method_id)
+    }
+
+    fn code_at(time: OffsetDateTime) -> String {
+        totp::code(KEY, totp::step_at(time.unix_timestamp()), totp::DIGITS)
+    }
+
+    #[tokio::test]
+    async fn a_code_works_once_and_no_earlier_code_works_after_it() {
+        let (_dir, methods, keys, account, method_id) = account_with_app().await;
+        let now = clock::now();
+        let step = time::Duration::seconds(30);
+        let verify = |code: String, at| {
+            let (methods, keys, account) = (&methods, &keys, &account);
+            async move { verify_code(methods, keys, account, &code, at).await }
+        };
+        assert_eq!(
+            verify(code_at(now), now).await.expect("checked"),
+            CodeVerdict::Right(method_id.clone())
+        );
+        // The same code again, and the previous step's (still inside the window).
+        assert_eq!(
+            verify(code_at(now), now).await.expect("checked"),
+            CodeVerdict::Replayed
+        );
+        assert_eq!(
+            verify(code_at(now - step), now).await.expect("checked"),
+            CodeVerdict::Replayed
+        );
+        // The next step's code works, typed with a space as apps show it.
+        let next = code_at(now + step);
+        let spaced = format!("{} {}", &next[..3], &next[3..]);
+        assert_eq!(
+            verify(spaced, now + step).await.expect("checked"),
+            CodeVerdict::Right(method_id.clone())
+        );
+        let listed = methods.list_methods(&account).await.expect("list");
+        assert_eq!(listed[0].last_used_at, Some(now + step));
+        assert_eq!(
+            verify(wrong(&code_at(now)), now).await.expect("checked"),
+            CodeVerdict::Wrong
+        );
+        assert_eq!(
+            verify("12a456".into(), now).await.expect("checked"),
+            CodeVerdict::Wrong
+        );
+    }
+
+    /// A code differing from `code` in every digit.
+    fn wrong(code: &str) -> String {
+        code.bytes()
+            .map(|b| char::from(b'0' + (b - b'0' + 1) % 10))
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn the_same_code_checked_twice_at_once_passes_once() {
+        let (_dir, methods, keys, account, method_id) = account_with_app().await;
+        let now = clock::now();
+        let code = code_at(now);
+        let (first, second) = tokio::join!(
+            verify_code(&methods, &keys, &account, &code, now),
+            verify_code(&methods, &keys, &account, &code, now)
+        );
+        let mut verdicts = [first.expect("checked"), second.expect("checked")];
+        verdicts.sort_by_key(|v| matches!(v, CodeVerdict::Replayed));
+        assert_eq!(
+            verdicts,
+            [CodeVerdict::Right(method_id), CodeVerdict::Replayed]
+        );
+    }
+
+    #[tokio::test]
+    async fn failures_past_the_limit_are_refused_until_the_window_moves_on() {
+        let (_dir, methods, keys, account, _) = account_with_app().await;
+        let now = clock::now();
+        let bad = wrong(&code_at(now));
+        for _ in 0..policy::METHOD_CHECK_FAILURES {
+            assert_eq!(
+                verify_code(&methods, &keys, &account, &bad, now)
+                    .await
+                    .expect("checked"),
+                CodeVerdict::Wrong
+            );
+        }
+        // Even the right code is refused now, unchecked.
+        let refused = verify_code(&methods, &keys, &account, &code_at(now), now)
+            .await
+            .expect_err("throttled")
+            .into_response();
+        assert_eq!(refused.status(), 429);
+        assert_eq!(refused.headers()["retry-after"], "900");
+        let later = now + policy::SIGN_IN_FAILURE_WINDOW;
+        assert!(matches!(
+            verify_code(&methods, &keys, &account, &code_at(later), later)
+                .await
+                .expect("checked"),
+            CodeVerdict::Right(_)
+        ));
+    }
+
+    #[tokio::test]
+    async fn a_key_sealed_for_another_account_does_not_open() {
+        let keys = CodeKeys::new(&[7; 32]).expect("keys");
+        let alain = AccountId::generate().expect("id");
+        let megan = AccountId::generate().expect("id");
+        let sealed = keys.seal(&seal_id(&alain), KEY).expect("seal");
+        assert_eq!(open_secret(&keys, &alain, &sealed).expect("opens"), KEY);
+        assert!(open_secret(&keys, &megan, &sealed).is_err());
+        assert!(!sealed.windows(KEY.len()).any(|w| w == KEY));
+    }
+
+    #[test]
+    fn default_names_take_the_first_free_ordinal_in_the_users_language() {
+        let named = |name: &str| MethodRecord {
+            method_id: MethodId::from(name.to_owned()),
+            method_type: MethodType::AuthenticatorApp,
+            slot: name.to_owned(),
+            name: Some(name.to_owned()),
+            detail: "{}".into(),
+            credential: None,
+            counter: None,
+            created_at: clock::now(),
+            last_used_at: None,
+        };
+        assert_eq!(default_name("en", &[]), "Authenticator app 1");
+        assert_eq!(default_name("nl", &[]), "Authenticator-app 1");
+        let existing = [named("Authenticator app 1"), named("Authenticator app 3")];
+        assert_eq!(default_name("en", &existing), "Authenticator app 2");
+    }
 }

@@ -153,86 +153,8 @@ mod tests {
     use super::*;
     use crate::{
         clock,
-        store::{
-            AccountStore, CodeLimits, NewAccount, NewRegistration, RegistrationStore,
-            sqlite::SqliteStore,
-        },
+        store::test_support::{audit, notice, store_with_registration},
     };
-
-    fn audit(account_id: &AccountId) -> NewAuditEvent {
-        NewAuditEvent {
-            audit_event_id: crate::random::id().expect("id"),
-            account_id: Some(account_id.clone()),
-            kind: "method_added",
-            ip_address: None,
-            user_agent: None,
-            detail: None,
-            created_at: clock::now(),
-        }
-    }
-
-    fn notice() -> NewOutboxMessage {
-        NewOutboxMessage {
-            outbox_message_id: crate::random::id().expect("id"),
-            recipient: "alain@contoso.example".into(),
-            language: "en".into(),
-            template: "method_added".into(),
-            params: "{}".into(),
-            sealed_secret: None,
-            created_at: clock::now(),
-        }
-    }
-
-    /// A store with one account and a pending registration of a named type (one that sends
-    /// no code), the way an authenticator app's registration will look.
-    async fn store_with_registration() -> (
-        tempfile::TempDir,
-        Arc<SqliteStore>,
-        AccountId,
-        RegistrationId,
-    ) {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let url = format!("sqlite://{}?mode=rwc", dir.path().join("db").display());
-        let store = Arc::new(SqliteStore::connect(&url).await.expect("store"));
-        let account_id = AccountId::generate().expect("id");
-        store
-            .upsert_account(
-                &NewAccount {
-                    account_id: account_id.clone(),
-                    user_principal_name: "alain@contoso.example".into(),
-                    display_name: "Alain".into(),
-                    password_hash: String::new(),
-                },
-                false,
-            )
-            .await
-            .expect("account");
-        let registration_id = RegistrationId::generate().expect("id");
-        let now = clock::now();
-        let limits = CodeLimits {
-            resend_cooldown: time::Duration::MINUTE,
-            per_account_per_hour: 5,
-            per_destination_per_day: 10,
-        };
-        store
-            .start_registration(
-                &NewRegistration {
-                    registration_id: registration_id.clone(),
-                    account_id: account_id.clone(),
-                    method_type: MethodType::SecurityKey,
-                    challenge: "{}".into(),
-                    expires_at: now + time::Duration::HOUR,
-                    created_at: now,
-                },
-                None,
-                &audit(&account_id),
-                &limits,
-            )
-            .await
-            .expect("start")
-            .expect("no code, no limit");
-        (dir, store, account_id, registration_id)
-    }
 
     fn key(account_id: &AccountId, method_id: &MethodId) -> NewMethod {
         NewMethod {
@@ -250,7 +172,8 @@ mod tests {
 
     #[tokio::test]
     async fn a_cached_list_follows_an_add_a_rename_and_a_delete() {
-        let (_dir, store, account_id, registration_id) = store_with_registration().await;
+        let (_dir, store, account_id, registration_id) =
+            store_with_registration(MethodType::SecurityKey).await;
         let methods = CachedMethods::new(store);
         assert!(
             methods
@@ -316,7 +239,8 @@ mod tests {
 
     #[tokio::test]
     async fn a_registration_completes_once_and_the_type_limit_holds() {
-        let (_dir, store, account_id, registration_id) = store_with_registration().await;
+        let (_dir, store, account_id, registration_id) =
+            store_with_registration(MethodType::SecurityKey).await;
         let methods = CachedMethods::new(store);
         let first = MethodId::generate().expect("id");
         let outcome = |limit| {

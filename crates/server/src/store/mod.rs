@@ -13,6 +13,8 @@ pub mod method_cache;
 mod records;
 mod retention;
 pub mod sqlite;
+#[cfg(test)]
+pub mod test_support;
 
 use async_trait::async_trait;
 use time::OffsetDateTime;

@@ -300,6 +300,17 @@ pub fn verify_path(registration: &Registration) -> String {
     format!("/me/registrations/{}/verify", registration.id)
 }
 
+/// The entry of `method_type` (its wire name) in a types list.
+pub fn type_info<'a>(
+    list: &'a security_info_api::MethodTypeList,
+    method_type: &str,
+) -> &'a security_info_api::MethodTypeInfo {
+    list.method_types
+        .iter()
+        .find(|info| info.method_type.as_str() == method_type)
+        .unwrap_or_else(|| panic!("{method_type} is not in the list"))
+}
+
 /// The API path that sends a registration a new code.
 pub fn resend_path(registration: &Registration) -> String {
     format!("/me/registrations/{}/resend", registration.id)

@@ -4,6 +4,7 @@
 //! tests run a real provider (npm `oidc-provider`, see `tests/support/oidc_provider.mjs`).
 
 mod activity;
+mod authenticator_app;
 mod bad_input;
 mod behind_a_proxy;
 mod connections;

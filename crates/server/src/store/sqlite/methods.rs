@@ -148,7 +148,7 @@ impl MethodStore for SqliteStore {
         let mut tx = writer.begin_with("BEGIN IMMEDIATE").await?;
         let (failures, oldest): (i64, Option<String>) = sqlx::query_as(
             "select count(*), min(created_at) from method_check
-             where account_id = ? and succeeded = 0 and created_at >= ?",
+             where account_id = ? and succeeded = 0 and created_at > ?",
         )
         .bind(&check.account_id)
         .bind(ts(check.created_at - limit.window))
