@@ -134,7 +134,60 @@ impl CodeChallenge {
                 expires_at_ms: parse_rfc3339_ms(expires_at),
                 resend_at_ms: parse_rfc3339_ms(resend_available_at),
             }),
+            Challenge::Totp { .. } => None,
         }
+    }
+}
+
+/// A challenge answered with the code of an authenticator app the user sets up with the key
+/// it carries, as the app's setup steps use it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TotpChallenge {
+    /// The registration the key belongs to.
+    pub registration_id: String,
+    /// The key in base32, as the server sent it.
+    pub secret: String,
+    /// The account the app shows the code for.
+    pub account_name: String,
+    /// Where the QR code image is.
+    pub qr_code_url: String,
+    /// How many digits the app shows.
+    pub code_length: u8,
+    /// When the registration stops accepting codes (epoch ms); `None` when unreadable.
+    pub expires_at_ms: Option<f64>,
+}
+
+impl TotpChallenge {
+    /// The authenticator app challenge of `registration`, if its challenge is one.
+    pub fn of(registration: &Registration) -> Option<TotpChallenge> {
+        match &registration.challenge {
+            Challenge::Totp {
+                secret,
+                account_name,
+                qr_code_url,
+                code_length,
+                expires_at,
+                ..
+            } => Some(TotpChallenge {
+                registration_id: registration.id.clone(),
+                secret: secret.clone(),
+                account_name: account_name.clone(),
+                qr_code_url: qr_code_url.clone(),
+                code_length: *code_length,
+                expires_at_ms: parse_rfc3339_ms(expires_at),
+            }),
+            Challenge::Code { .. } => None,
+        }
+    }
+
+    /// The key in groups of four, the way people read it out and type it.
+    pub fn grouped_secret(&self) -> String {
+        let chars: Vec<char> = self.secret.chars().collect();
+        chars
+            .chunks(4)
+            .map(|group| group.iter().collect::<String>())
+            .collect::<Vec<_>>()
+            .join(" ")
     }
 }
 
@@ -271,6 +324,37 @@ mod tests {
         );
         let unreadable = CodeChallenge::of(&registration("r1", "soon")).expect("a code");
         assert_eq!(unreadable.expires_at_ms, None);
+    }
+
+    #[test]
+    fn an_app_challenge_gives_the_setup_its_key_in_groups_of_four_and_a_code_one_does_not() {
+        let registration = Registration {
+            id: "r2".into(),
+            method_type: MethodType::AuthenticatorApp,
+            challenge: Challenge::Totp {
+                secret: "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP".into(),
+                uri: "otpauth://totp/Contoso:alain@contoso.example?secret=JBSW".into(),
+                issuer: "Contoso".into(),
+                account_name: "alain@contoso.example".into(),
+                qr_code_url: "/api/v1/me/registrations/r2/qr-code".into(),
+                code_length: 6,
+                period_seconds: 30,
+                expires_at: "2026-11-24T10:10:00Z".into(),
+            },
+        };
+        let app = TotpChallenge::of(&registration).expect("an app challenge");
+        assert_eq!(
+            app.grouped_secret(),
+            "JBSW Y3DP EHPK 3PXP JBSW Y3DP EHPK 3PXP"
+        );
+        assert_eq!(app.account_name, "alain@contoso.example");
+        assert_eq!(app.qr_code_url, "/api/v1/me/registrations/r2/qr-code");
+        assert_eq!(app.expires_at_ms, parse_rfc3339_ms("2026-11-24T10:10:00Z"));
+        assert_eq!(CodeChallenge::of(&registration), None);
+        assert_eq!(
+            TotpChallenge::of(&crate::methods::examples::registration("r1", "soon")),
+            None
+        );
     }
 
     #[test]

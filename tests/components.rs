@@ -384,7 +384,7 @@ async fn the_list_shows_each_method_with_its_types_name_icon_and_detail() {
         Some("2026-11-25T08:00:00Z".into()),
     );
     let mounted = Mounted::new(move || {
-        view! { <MethodList methods=vec![used] on_delete=|_| {} /> }
+        view! { <MethodList methods=vec![used] on_delete=|_| {} on_rename=|_| {} /> }
     });
     until("the list is shown", || mounted.query(".method").is_some()).await;
     assert_eq!(
@@ -409,4 +409,62 @@ async fn the_list_shows_each_method_with_its_types_name_icon_and_detail() {
             ),
         "the last use is shown"
     );
+}
+
+#[wasm_bindgen_test]
+async fn a_named_method_reads_as_its_name_and_only_it_offers_rename() {
+    let app = Method::new(
+        "m2".into(),
+        MethodDetail::AuthenticatorApp {},
+        Some("Work phone".into()),
+        "2026-11-24T10:02:00Z".into(),
+        None,
+    );
+    let email = Method::new(
+        "m1".into(),
+        MethodDetail::Email {
+            email_address: "alain@gmail.com".into(),
+        },
+        None,
+        "2026-11-24T10:02:00Z".into(),
+        None,
+    );
+    let renamed = RwSignal::new(None::<String>);
+    let mounted = Mounted::new(move || {
+        view! {
+            <MethodList
+                methods=vec![app.clone(), email.clone()]
+                on_delete=|_| {}
+                on_rename=move |m: Method| renamed.set(Some(m.id))
+            />
+        }
+    });
+    until("the list is shown", || mounted.query(".method").is_some()).await;
+    assert_eq!(
+        mounted.text("[data-method-id='m2'] .method-type"),
+        Key::MethodTypeAuthenticatorApp.text(Lang::En)
+    );
+    assert_eq!(
+        mounted.text("[data-method-id='m2'] .method-detail"),
+        "Work phone"
+    );
+    let rename = Key::Rename.text(Lang::En);
+    let buttons = |id: &str| -> Vec<String> {
+        let list = mounted
+            .container
+            .query_selector_all(&format!("[data-method-id='{id}'] button"))
+            .expect("a valid selector");
+        (0..list.length())
+            .filter_map(|i| list.item(i))
+            .filter_map(|node| node.text_content())
+            .collect()
+    };
+    assert!(buttons("m2").contains(&rename.to_owned()));
+    assert!(!buttons("m1").contains(&rename.to_owned()));
+    let button: HtmlElement = mounted.find("[data-method-id='m2'] button");
+    button.click();
+    until("Rename reports its method", || {
+        renamed.get_untracked().as_deref() == Some("m2")
+    })
+    .await;
 }

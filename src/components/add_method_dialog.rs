@@ -7,8 +7,9 @@ use leptos::html;
 use leptos::prelude::*;
 use security_info_api::{Method, MethodType, MethodTypeInfo, UnavailableReason};
 
-use crate::add_method::{CodeChallenge, Event, Step};
+use crate::add_method::{CodeChallenge, Event, Step, TotpChallenge};
 use crate::api;
+use crate::components::app_setup::AppSetup;
 use crate::components::code_form::CodeForm;
 use crate::components::load_error::{LoadError, Loading};
 use crate::components::modal::{Modal, focus_on_mount};
@@ -80,20 +81,37 @@ pub fn AddMethodDialog(
         })?;
         // The challenge's kind decides its form; a code is answered the same way whatever
         // the type or channel.
-        let code = CodeChallenge::of(&registration)?;
-        Some(view! {
-            <CodeForm
-                challenge=code
-                on_resent=move |registration| send(Event::Renewed(registration))
-                on_back=move |()| send(Event::Back)
-                on_void=move |()| send(Event::RegistrationVoid)
-                on_verified=move |method: Method| {
-                    send(Event::Verified(method.clone()));
-                    on_added.run(method);
-                    reset();
+        let verified = move |method: Method| {
+            send(Event::Verified(method.clone()));
+            on_added.run(method);
+            reset();
+        };
+        if let Some(app) = TotpChallenge::of(&registration) {
+            return Some(
+                view! {
+                    <AppSetup
+                        challenge=app
+                        on_back=move |()| send(Event::Back)
+                        on_void=move |()| send(Event::RegistrationVoid)
+                        on_verified=verified
+                    />
                 }
-            />
-        })
+                .into_any(),
+            );
+        }
+        let code = CodeChallenge::of(&registration)?;
+        Some(
+            view! {
+                <CodeForm
+                    challenge=code
+                    on_resent=move |registration| send(Event::Renewed(registration))
+                    on_back=move |()| send(Event::Back)
+                    on_void=move |()| send(Event::RegistrationVoid)
+                    on_verified=verified
+                />
+            }
+            .into_any(),
+        )
     };
 
     view! {

@@ -153,13 +153,7 @@ pub fn CodeForm(
                 verify.dispatch_local(parsed.as_str().to_owned());
             }
             Err(problem) => {
-                error.set(Some(match problem {
-                    CodeError::Empty => Shown::Text(Key::CodeErrorEmpty),
-                    CodeError::NotDigits => Shown::Text(Key::CodeErrorDigits),
-                    CodeError::WrongLength { expected } => {
-                        Shown::Filled(Key::CodeErrorLength, vec![("length", expected.to_string())])
-                    }
-                }));
+                error.set(Some(typed_code_error(problem)));
                 focus_input();
             }
         }
@@ -283,6 +277,17 @@ pub fn CodeForm(
                 </Show>
             </div>
         </form>
+    }
+}
+
+/// What the code field says of input that is not a code.
+pub fn typed_code_error(problem: CodeError) -> Shown {
+    match problem {
+        CodeError::Empty => Shown::Text(Key::CodeErrorEmpty),
+        CodeError::NotDigits => Shown::Text(Key::CodeErrorDigits),
+        CodeError::WrongLength { expected } => {
+            Shown::Filled(Key::CodeErrorLength, vec![("length", expected.to_string())])
+        }
     }
 }
 

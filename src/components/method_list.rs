@@ -1,5 +1,5 @@
 //! The registered methods: each with its type's icon, name and detail, what it serves, when it
-//! was added and last used, and **Delete**.
+//! was added and last used, **Rename** for those with a name, and **Delete**.
 
 use std::cell::Cell;
 
@@ -31,6 +31,9 @@ pub fn MethodList(
     /// Called with the method whose **Delete** was selected.
     #[prop(into)]
     on_delete: Callback<Method>,
+    /// Called with the method whose **Rename** was selected (methods with a name only).
+    #[prop(into)]
+    on_rename: Callback<Method>,
 ) -> impl IntoView {
     let i18n = use_i18n();
     // The benchmark measures the time to the first rendered list.
@@ -58,7 +61,29 @@ pub fn MethodList(
             let created_at = method.created_at.clone();
             let last_used_at = method.last_used_at.clone();
             let label_detail = detail.clone();
+            let rename_detail = detail.clone();
             let method_id = method.id.clone();
+            let rename = method.name.is_some().then(|| {
+                let method = method.clone();
+                view! {
+                    <button
+                        type="button"
+                        class="link-button"
+                        aria-label=move || {
+                            i18n.tf(
+                                Key::RenameLinkLabel,
+                                &[
+                                    ("method", methods::name(&i18n, method_type)),
+                                    ("detail", &rename_detail),
+                                ],
+                            )
+                        }
+                        on:click=move |_| on_rename.run(method.clone())
+                    >
+                        {i18n.text(Key::Rename)}
+                    </button>
+                }
+            });
             view! {
                 <li class="method" data-method-id=method_id>
                     <MethodIcon method_type=method_type />
@@ -88,6 +113,7 @@ pub fn MethodList(
                                 }
                             })}
                     </div>
+                    {rename}
                     <button
                         type="button"
                         class="link-button"

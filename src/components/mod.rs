@@ -1,6 +1,7 @@
 //! One component per file; every dialog is built on [`modal::Modal`].
 
 pub mod add_method_dialog;
+pub mod app_setup;
 pub mod code_form;
 pub mod delete_dialog;
 pub mod field_error;
@@ -10,6 +11,7 @@ pub mod method_list;
 pub mod modal;
 pub mod nav;
 pub mod reauthenticate_dialog;
+pub mod rename_dialog;
 pub mod shell;
 pub mod status;
 pub mod submit_button;

@@ -2,6 +2,7 @@
 //! It stays focusable while busy (`aria-disabled`, not `disabled`), so focus is never lost;
 //! the form ignores a second submit itself.
 
+use leptos::html;
 use leptos::prelude::*;
 
 use crate::i18n::{Key, use_i18n};
@@ -16,10 +17,14 @@ pub fn SubmitButton(
     label: Key,
     /// Its text while the request is under way ("Sending...").
     busy_label: Key,
+    /// For a form whose first focus is this button.
+    #[prop(optional)]
+    node_ref: Option<NodeRef<html::Button>>,
 ) -> impl IntoView {
     let i18n = use_i18n();
     view! {
         <button
+            node_ref=node_ref.unwrap_or_default()
             type="submit"
             class="button button-primary"
             aria-disabled=move || pending.get().to_string()

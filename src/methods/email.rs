@@ -32,7 +32,7 @@ impl MethodUi for Email {
     fn form(&self, context: FormContext) -> AnyView {
         let address = match context.previous {
             Some(StartRegistration::Email { email_address }) => email_address,
-            None => String::new(),
+            _ => String::new(),
         };
         view! {
             <EmailForm

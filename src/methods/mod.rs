@@ -6,6 +6,7 @@
 //! [`of`] and [`detail`] are the only places that name every type: adding a type is its
 //! module here, its locale strings and one arm in each.
 
+pub mod authenticator_app;
 pub mod email;
 
 use leptos::prelude::*;
@@ -50,11 +51,9 @@ pub trait MethodUi: Sync {
 /// The module of `method_type`, or `None` for a type this app cannot add or show yet.
 pub fn of(method_type: MethodType) -> Option<&'static dyn MethodUi> {
     match method_type {
+        MethodType::AuthenticatorApp => Some(&authenticator_app::AuthenticatorApp),
         MethodType::Email => Some(&email::Email),
-        MethodType::AuthenticatorApp
-        | MethodType::Phone
-        | MethodType::SecurityKey
-        | MethodType::SecurityQuestions => None,
+        MethodType::Phone | MethodType::SecurityKey | MethodType::SecurityQuestions => None,
     }
 }
 
@@ -65,6 +64,9 @@ pub fn detail(method: &Method) -> String {
         return name.clone();
     }
     match &method.detail {
+        // Its name is all there is to show; one without a name (never made by this server)
+        // shows as its type.
+        MethodDetail::AuthenticatorApp {} => String::new(),
         MethodDetail::Email { email_address } => email::detail(email_address),
     }
 }

@@ -1,5 +1,5 @@
-//! **Security info** (`/security-info`): the methods, **Add method**, **Delete**, and which
-//! method serves what.
+//! **Security info** (`/security-info`): the methods, **Add method**, **Rename**, **Delete**,
+//! and which method serves what.
 
 use std::time::Duration;
 
@@ -12,6 +12,7 @@ use crate::components::add_method_dialog::AddMethodDialog;
 use crate::components::delete_dialog::DeleteDialog;
 use crate::components::load_error::{LoadError, Loading};
 use crate::components::method_list::MethodList;
+use crate::components::rename_dialog::RenameDialog;
 use crate::components::shell::use_current_user;
 use crate::components::status::use_status;
 use crate::embed::messages::Change;
@@ -45,6 +46,7 @@ pub fn SecurityInfo() -> impl IntoView {
     });
     let adding = RwSignal::new(false);
     let deleting = RwSignal::new(None::<Method>);
+    let renaming = RwSignal::new(None::<Method>);
 
     let on_added = move |method: Method| {
         adding.set(false);
@@ -64,6 +66,18 @@ pub fn SecurityInfo() -> impl IntoView {
         version.update(|v| *v += 1);
         // The row and its Delete button are gone: keep focus on the page, not on <body>.
         set_timeout(focus_add_button, Duration::from_millis(0));
+    };
+
+    let on_renamed = move |method: Method| {
+        renaming.set(None);
+        methods.update(|loaded| {
+            if let Some(Ok(list)) = loaded {
+                for listed in list.methods.iter_mut().filter(|m| m.id == method.id) {
+                    *listed = method.clone();
+                }
+            }
+        });
+        status.say(i18n.tf(Key::MethodRenamed, &[("detail", &methods::detail(&method))]));
     };
 
     view! {
@@ -96,6 +110,7 @@ pub fn SecurityInfo() -> impl IntoView {
                                     <MethodList
                                         methods=list.methods
                                         on_delete=move |method| deleting.set(Some(method))
+                                        on_rename=move |method| renaming.set(Some(method))
                                     />
                                 }
                                     .into_any()
@@ -130,6 +145,11 @@ pub fn SecurityInfo() -> impl IntoView {
             on_close=move |()| adding.set(false)
             org_domains=domains
             on_added=on_added
+        />
+        <RenameDialog
+            method=renaming
+            on_close=move |()| renaming.set(None)
+            on_renamed=on_renamed
         />
         <DeleteDialog
             method=deleting
