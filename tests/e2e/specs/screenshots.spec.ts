@@ -1,6 +1,7 @@
-// Screenshots for the README (docs/screenshots/): the Security info page with a method and the
-// code dialog. Only with SECURITY_INFO_SCREENSHOTS=1, so test runs never rewrite tracked files.
+// Screenshots for the README (docs/screenshots/): the Security info page with methods, the code
+// dialog and the authenticator app's setup. Only with SECURITY_INFO_SCREENSHOTS=1, so test runs never rewrite tracked files.
 import { expect, test } from '../support/test';
+import * as OTPAuth from 'otpauth';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startServer, ALAIN, type RunningServer } from '../support/server';
@@ -30,6 +31,22 @@ test('README screenshots', async ({ browser }) => {
   await dialog.getByLabel(t.code_label, { exact: true }).fill(code);
   await dialog.getByRole('button', { name: t.next }).click();
   await expect(dialog).toBeHidden();
+
+  await page.getByRole('button', { name: t.add_method }).click();
+  const choose = page.getByRole('dialog', { name: t.add_title });
+  await choose.getByLabel(t.add_question).selectOption({ label: t.method_type_authenticator_app });
+  await choose.getByRole('button', { name: t.add_submit }).click();
+  const app = page.getByRole('dialog', { name: t.method_type_authenticator_app });
+  await app.getByRole('button', { name: t.next }).click();
+  await app.getByRole('button', { name: t.app_cant_scan }).click();
+  await expect(app.getByRole('img', { name: t.app_qr_alt })).toHaveJSProperty('complete', true);
+  await page.screenshot({ path: path.join(outDir, 'authenticator-app.png') });
+  const secret = ((await app.getByTestId('app-secret').textContent()) ?? '').replace(/ /g, '');
+  await app.getByRole('button', { name: t.next }).click();
+  const totp = new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(secret) });
+  await app.getByLabel(t.code_label, { exact: true }).fill(totp.generate());
+  await app.getByRole('button', { name: t.next }).click();
+  await expect(app).toBeHidden();
   await expect(page.getByRole('list', { name: t.methods_label })).toBeVisible();
   await page.screenshot({ path: path.join(outDir, 'security-info.png'), fullPage: true });
   await context.close();

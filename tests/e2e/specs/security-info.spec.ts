@@ -63,13 +63,14 @@ for (const { lang, user, address, subject } of runs) {
     await expect(page.getByRole('heading', { level: 1, name: t.security_title })).toBeVisible();
     await expect(list.getByText(address)).toBeVisible();
 
-    // One email is all an account may have: Add method says so instead of offering it again.
+    // One email is all an account may have: Add method no longer offers it, only the others.
     await page.getByRole('button', { name: t.add_method }).click();
-    const full = page.getByRole('dialog', { name: t.add_title });
-    await expect(full.getByText(t.add_none_left)).toBeVisible();
-    await expect(full.getByRole('combobox')).toHaveCount(0);
-    await full.getByRole('button', { name: t.cancel }).click();
-    await expect(full).toBeHidden();
+    const choose = page.getByRole('dialog', { name: t.add_title });
+    const types = choose.getByLabel(t.add_question).locator('option');
+    await expect(types.filter({ hasText: t.method_type_authenticator_app })).toHaveCount(1);
+    await expect(types.filter({ hasText: t.method_type_email })).toHaveCount(0);
+    await choose.getByRole('button', { name: t.cancel }).click();
+    await expect(choose).toBeHidden();
 
     // Delete -> Yes.
     const deleteLabel = fill(t.delete_link_label, { method: t.method_type_email, detail: address });
@@ -109,6 +110,27 @@ test('the language switcher changes every text and is kept after a reload', asyn
   await expect(page.getByRole('heading', { level: 1, name: nl.overview_title })).toBeVisible();
   await page.getByLabel(nl.language_label).selectOption('en');
   await expect(page.getByRole('heading', { level: 1, name: en.overview_title })).toBeVisible();
+});
+
+test('when every allowed type is added, Add method says to delete one first', async ({ page }) => {
+  const emailOnly = await startServer({ SECURITY_INFO_ALLOWED_METHODS: 'email' });
+  try {
+    const t = await signIn(page, emailOnly.url, ALAIN, 'en');
+    await openSecurityInfo(page, t);
+    const code = await startAddingEmail(page, emailOnly.url, t, 'alain@gmail.com');
+    const email = page.getByRole('dialog', { name: t.method_type_email });
+    await email.getByLabel(t.code_label, { exact: true }).fill(code);
+    await email.getByRole('button', { name: t.next }).click();
+    await expect(email).toBeHidden();
+    await page.getByRole('button', { name: t.add_method }).click();
+    const full = page.getByRole('dialog', { name: t.add_title });
+    await expect(full.getByText(t.add_none_left)).toBeVisible();
+    await expect(full.getByRole('combobox')).toHaveCount(0);
+    await full.getByRole('button', { name: t.cancel }).click();
+    await expect(full).toBeHidden();
+  } finally {
+    await emailOnly.stop();
+  }
 });
 
 test('sign-in errors are shown inline and a wrong password says so', async ({ page }) => {
