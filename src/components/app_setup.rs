@@ -10,11 +10,10 @@ use wasm_bindgen_futures::JsFuture;
 
 use crate::add_method::{TotpChallenge, normalize_code_input};
 use crate::api::{self, ApiError};
-use crate::components::code_form::{typed_code_error, voids_registration};
+use crate::components::code_form::{ChallengeActions, typed_code_error, voids_registration};
 use crate::components::field_error::FieldError;
 use crate::components::modal::focus_on_mount;
 use crate::components::status::use_status;
-use crate::components::submit_button::SubmitButton;
 use crate::errors::Shown;
 use crate::format;
 use crate::i18n::{Key, use_i18n};
@@ -262,31 +261,7 @@ fn AppCode(
                     {move || i18n.tf(Key::AppCodePrompt, &[("length", &length.to_string())])}
                 </p>
             </div>
-            <div class="actions">
-                <button type="button" class="button" on:click=move |_| on_back.run(())>
-                    {i18n.text(Key::Back)}
-                </button>
-                <Show
-                    when=move || void.get()
-                    fallback=move || {
-                        view! {
-                            <SubmitButton
-                                pending=verifying
-                                label=Key::Next
-                                busy_label=Key::BusyChecking
-                            />
-                        }
-                    }
-                >
-                    <button
-                        type="button"
-                        class="button button-primary"
-                        on:click=move |_| on_void.run(())
-                    >
-                        {i18n.text(Key::StartAgain)}
-                    </button>
-                </Show>
-            </div>
+            <ChallengeActions verifying=verifying void=void on_back=on_back on_void=on_void />
         </form>
     }
 }

@@ -251,32 +251,47 @@ pub fn CodeForm(
                     </span>
                 </Show>
             </div>
-            <div class="actions">
-                <button type="button" class="button" on:click=move |_| on_back.run(())>
-                    {i18n.text(Key::Back)}
-                </button>
-                <Show
-                    when=move || void.get()
-                    fallback=move || {
-                        view! {
-                            <SubmitButton
-                                pending=verifying
-                                label=Key::Next
-                                busy_label=Key::BusyChecking
-                            />
-                        }
-                    }
-                >
-                    <button
-                        type="button"
-                        class="button button-primary"
-                        on:click=move |_| on_void.run(())
-                    >
-                        {i18n.text(Key::StartAgain)}
-                    </button>
-                </Show>
-            </div>
+            <ChallengeActions verifying=verifying void=void on_back=on_back on_void=on_void />
         </form>
+    }
+}
+
+/// **Back**, and **Next** to check the code, or **Start again** once the registration is void:
+/// the buttons of every challenge's answer.
+#[component]
+pub fn ChallengeActions(
+    /// Whether the answer is being checked.
+    #[prop(into)]
+    verifying: Signal<bool>,
+    /// Whether the registration is void (too many wrong answers, or over).
+    #[prop(into)]
+    void: Signal<bool>,
+    /// Called on **Back**.
+    #[prop(into)]
+    on_back: Callback<()>,
+    /// Called on **Start again**.
+    #[prop(into)]
+    on_void: Callback<()>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <div class="actions">
+            <button type="button" class="button" on:click=move |_| on_back.run(())>
+                {i18n.text(Key::Back)}
+            </button>
+            <Show
+                when=move || void.get()
+                fallback=move || {
+                    view! {
+                        <SubmitButton pending=verifying label=Key::Next busy_label=Key::BusyChecking />
+                    }
+                }
+            >
+                <button type="button" class="button button-primary" on:click=move |_| on_void.run(())>
+                    {i18n.text(Key::StartAgain)}
+                </button>
+            </Show>
+        </div>
     }
 }
 

@@ -10,7 +10,7 @@ use security_info_server::domain::totp;
 use serde_json::{Value, json};
 
 use crate::helpers::*;
-use crate::server_process::{ServerProcess, temp_database};
+use crate::server_process::{ServerProcess, sign_in, temp_database};
 
 /// A started registration and the key an app would have scanned.
 struct Started {
@@ -369,13 +369,7 @@ async fn the_key_is_in_neither_the_log_nor_the_database_files() {
     let (dir, database) = temp_database();
     let server = ServerProcess::start(&database, &[("SECURITY_INFO_DEV_MAILBOX", "true")]).await;
     let client = client();
-    let response = client
-        .post(server.api("/session"))
-        .json(&json!({"username": ALAIN, "password": PASSWORD}))
-        .send()
-        .await
-        .expect("request");
-    assert_eq!(response.status(), StatusCode::OK);
+    sign_in(&client, &server).await;
     let response = client
         .post(server.api("/me/registrations"))
         .json(&json!({"type": "authenticatorApp"}))

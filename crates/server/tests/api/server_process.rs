@@ -98,13 +98,8 @@ pub fn temp_database() -> (tempfile::TempDir, PathBuf) {
     (dir, database)
 }
 
-/// Signs Alain in on `server` with `client` and starts registering `address`; returns the
-/// registration id.
-pub async fn sign_in_and_register(
-    client: &reqwest::Client,
-    server: &ServerProcess,
-    address: &str,
-) -> String {
+/// Signs Alain in on `server` with `client`.
+pub async fn sign_in(client: &reqwest::Client, server: &ServerProcess) {
     let response = client
         .post(server.api("/session"))
         .json(&json!({"username": ALAIN, "password": PASSWORD}))
@@ -112,6 +107,16 @@ pub async fn sign_in_and_register(
         .await
         .expect("request");
     assert_eq!(response.status(), StatusCode::OK);
+}
+
+/// Signs Alain in on `server` with `client` and starts registering `address`; returns the
+/// registration id.
+pub async fn sign_in_and_register(
+    client: &reqwest::Client,
+    server: &ServerProcess,
+    address: &str,
+) -> String {
+    sign_in(client, server).await;
     let response = client
         .post(server.api("/me/registrations"))
         .json(&json!({"type": "email", "emailAddress": address}))

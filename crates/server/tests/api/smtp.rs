@@ -187,13 +187,7 @@ async fn mail_accepted_before_a_crash_is_delivered_after_the_restart() {
 
 async fn client_signed_in(server: &ServerProcess) -> reqwest::Client {
     let client = client();
-    let response = client
-        .post(server.api("/session"))
-        .json(&json!({"username": ALAIN, "password": PASSWORD}))
-        .send()
-        .await
-        .expect("request");
-    assert_eq!(response.status(), StatusCode::OK);
+    crate::server_process::sign_in(&client, server).await;
     client
 }
 
