@@ -192,6 +192,21 @@ async fn post<T: DeserializeOwned>(path: &str, body: &impl Serialize) -> ApiResu
     json(request(HttpMethod::POST, path, Some(Body::Json(body))).await?).await
 }
 
+/// The QR code of a pending authenticator app registration: the SVG at the challenge's
+/// `qrCodeUrl`. Fetched by this client rather than by an `<img>`, so that inside a portal the
+/// portal's token goes with it as with every other call.
+pub async fn qr_code(qr_code_url: String) -> ApiResult<String> {
+    let path = qr_code_url
+        .strip_prefix(API_PREFIX)
+        .ok_or(ApiError::Decode)?
+        .to_owned();
+    request(HttpMethod::GET, &path, None)
+        .await?
+        .text()
+        .await
+        .map_err(|_| ApiError::Decode)
+}
+
 /// `POST /session`: signs in.
 pub async fn sign_in(username: String, password: String) -> ApiResult<User> {
     let body = SignInRequest { username, password };

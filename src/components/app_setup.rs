@@ -1,5 +1,6 @@
 //! **Set up your account**: the answer to an authenticator app challenge, in two steps. First
-//! the QR code to scan (an image the server draws) and, behind **Can't scan the image?**, the
+//! the QR code to scan (an SVG the server draws, fetched like every other call and shown
+//! inline) and, behind **Can't scan the image?**, the
 //! key in groups of four with a copy button and the account name; **Next** asks for the code
 //! the app then shows, and **Back** returns to the QR code.
 
@@ -12,6 +13,7 @@ use crate::add_method::{TotpChallenge, normalize_code_input};
 use crate::api::{self, ApiError};
 use crate::components::code_form::{ChallengeActions, typed_code_error, voids_registration};
 use crate::components::field_error::FieldError;
+use crate::components::load_error::LoadError;
 use crate::components::modal::focus_on_mount;
 use crate::components::status::use_status;
 use crate::errors::Shown;
@@ -93,18 +95,35 @@ fn AppScan(
         }
     });
     let until = challenge.expires_at_ms;
+    let qr_code_url = challenge.qr_code_url.clone();
+    let qr = LocalResource::new(move || api::qr_code(qr_code_url.clone()));
 
     view! {
         <div class="app-setup">
             <h3 class="step-title">{i18n.text(Key::AppScanTitle)}</h3>
             <p>{i18n.text(Key::AppScanText)}</p>
-            <img
-                class="qr-code"
-                src=challenge.qr_code_url.clone()
-                alt=move || i18n.t(Key::AppQrAlt)
-                width="200"
-                height="200"
-            />
+            <Transition fallback=|| view! { <div class="qr-code" aria-hidden="true"></div> }>
+                {move || {
+                    qr.get()
+                        .map(|result| match result {
+                            Ok(svg) => {
+                                view! {
+                                    <div
+                                        class="qr-code"
+                                        role="img"
+                                        aria-label=move || i18n.t(Key::AppQrAlt)
+                                        inner_html=svg_element(&svg)
+                                    ></div>
+                                }
+                                    .into_any()
+                            }
+                            Err(error) => {
+                                view! { <LoadError error=error on_retry=move |()| qr.refetch() /> }
+                                    .into_any()
+                            }
+                        })
+                }}
+            </Transition>
             <button
                 type="button"
                 class="link-button"
@@ -266,6 +285,15 @@ fn AppCode(
     }
 }
 
+/// The `<svg>` element of the server's SVG document, without the XML declaration that only a
+/// standalone file needs. The server draws it from the key's URI alone: modules as one path,
+/// no text, scripts or styles, so the page's CSP holds for it inline.
+fn svg_element(document: &str) -> String {
+    document
+        .find("<svg")
+        .map_or_else(String::new, |start| document[start..].to_owned())
+}
+
 /// A wrong code says to check the phone's clock (an app whose clock is off shows codes the
 /// server does not expect); other problems read as everywhere else.
 fn wrong_code_text(error: ApiError) -> Shown {
@@ -279,5 +307,20 @@ fn wrong_code_text(error: ApiError) -> Shown {
         Some(1) => Shown::Text(Key::AppCodeIncorrectOne),
         Some(left) => Shown::Filled(Key::AppCodeIncorrect, vec![("attempts", left.to_string())]),
         None => Shown::Api(error),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_inline_qr_code_is_the_svg_element_alone() {
+        let document = r#"<?xml version="1.0" standalone="yes"?><svg viewBox="0 0 8 8"><path d="M0 0h1v1H0z"/></svg>"#;
+        assert_eq!(
+            svg_element(document),
+            r#"<svg viewBox="0 0 8 8"><path d="M0 0h1v1H0z"/></svg>"#
+        );
+        assert_eq!(svg_element("not an image"), "");
     }
 }

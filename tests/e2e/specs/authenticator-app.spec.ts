@@ -25,7 +25,7 @@ function totpNow(secret: string): string {
 
 /** What the QR code image says, read from its pixels. */
 async function decodeQr(image: Locator): Promise<string> {
-  await expect(image).toHaveJSProperty('complete', true);
+  await expect(image.locator('svg path')).toHaveCount(1); // the dark modules, as one path
   const png = PNG.sync.read(await image.screenshot());
   const found = jsQR(new Uint8ClampedArray(png.data), png.width, png.height);
   expect(found, 'the QR code decodes').not.toBeNull();

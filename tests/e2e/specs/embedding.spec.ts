@@ -2,6 +2,7 @@
 // on http://127.0.0.1:A frames the app on http://localhost:B. Over plain http the app's
 // SameSite=Lax cookie is not sent inside a cross-site frame, so the portal hands over a token
 // issued by a real OpenID Connect provider (npm oidc-provider on loopback), as in production.
+import * as OTPAuth from 'otpauth';
 import { type FrameLocator, type Locator, type Page } from '@playwright/test';
 import { expect, test } from '../support/test';
 import fs from 'node:fs';
@@ -137,6 +138,32 @@ test('with a token from the portal, the whole add-verify-delete flow runs in the
   await expectMessage(page, (m) => m.type === 'methods-changed' && m.change === 'deleted');
   // Nothing asked for a password or a sign-in inside the frame.
   expect((await received(page)).filter((m) => m.type === 'reauthentication-required')).toEqual([]);
+});
+
+test('with a token from the portal, an authenticator app is set up in the frame: the QR code comes with the token', async ({
+  page,
+}) => {
+  const frame = await openPortal(page, portal, await oidc.issue('carol'));
+  await expect(frame.getByTestId('methods-empty')).toBeVisible();
+  await frame.getByRole('button', { name: en.add_method }).click();
+  const add = frame.getByRole('dialog', { name: en.add_title });
+  await add.getByLabel(en.add_question).selectOption({ label: en.method_type_authenticator_app });
+  await add.getByRole('button', { name: en.add_submit }).click();
+  const setup = frame.getByRole('dialog', { name: en.method_type_authenticator_app });
+  await setup.getByRole('button', { name: en.next }).click();
+  // No cookie in this frame: only a request that carries the token gets the QR code.
+  await expect(setup.getByRole('img', { name: en.app_qr_alt }).locator('svg path')).toHaveCount(1);
+  await setup.getByRole('button', { name: en.app_cant_scan }).click();
+  const secret = ((await setup.getByTestId('app-secret').textContent()) ?? '').replace(/ /g, '');
+  await setup.getByRole('button', { name: en.next }).click();
+  const totp = new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(secret) });
+  await setup.getByLabel(en.code_label, { exact: true }).fill(totp.generate());
+  await setup.getByRole('button', { name: en.next }).click();
+  await expect(setup).toBeHidden();
+  await expectMessage(
+    page,
+    (m) => m.type === 'methods-changed' && m.change === 'added' && m.methodType === 'authenticatorApp',
+  );
 });
 
 test('a dialog taller than the page grows the frame while it is open, and the frame shrinks back after', async ({ page }) => {
