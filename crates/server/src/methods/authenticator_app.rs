@@ -45,8 +45,15 @@ struct Pending {
     language: String,
 }
 
-/// What the audit trail says of a registration before the app has a name.
-const DESCRIPTION: &str = "authenticator app";
+/// The type's name in the user's language: the audit trail's description of a registration
+/// before the app has a name (the activity page shows it as it is), and the stem of default
+/// names.
+fn type_name(language: &str) -> &'static str {
+    match language {
+        "nl" => "Authenticator-app",
+        _ => "Authenticator app",
+    }
+}
 
 /// What a key is sealed to: its account, so a key copied to another account's row does not
 /// open.
@@ -71,10 +78,7 @@ impl Pending {
 /// The name a new app gets: the type's name in the user's language and the first ordinal no
 /// app of the account has (`Authenticator app 2`).
 fn default_name(language: &str, existing: &[MethodRecord]) -> String {
-    let type_name = match language {
-        "nl" => "Authenticator-app",
-        _ => "Authenticator app",
-    };
+    let type_name = type_name(language);
     (1..)
         .map(|ordinal| format!("{type_name} {ordinal}"))
         .find(|name| !existing.iter().any(|m| m.name.as_deref() == Some(name)))
@@ -143,7 +147,7 @@ impl MethodKind for AuthenticatorApp {
         method
             .name
             .clone()
-            .unwrap_or_else(|| DESCRIPTION.to_owned())
+            .unwrap_or_else(|| type_name("en").to_owned())
     }
 
     async fn start(&self, attempt: &Attempt<'_>, request: StartRegistration) -> ApiResult<Started> {
@@ -183,7 +187,7 @@ impl MethodKind for AuthenticatorApp {
         Ok(Started {
             registration,
             first_code: None,
-            description: DESCRIPTION.to_owned(),
+            description: type_name(attempt.context.language).to_owned(),
             challenge,
         })
     }
@@ -218,7 +222,8 @@ impl MethodKind for AuthenticatorApp {
         };
         let now_step = totp::step_at(attempt.now.unix_timestamp());
         let Some(step) = totp::matching_step(&secret, typed.as_str(), now_step) else {
-            return match wrong_answer::count(attempt, registration, DESCRIPTION).await? {
+            let description = type_name(&pending.language);
+            return match wrong_answer::count(attempt, registration, description).await? {
                 WrongAnswer::Counted(error) => Err(error),
                 WrongAnswer::Raced => Ok(Checked::Raced),
             };

@@ -176,6 +176,24 @@ async fn a_dutch_user_gets_a_dutch_default_name() {
         .await
         .expect("method");
     assert_eq!(created.method.name.as_deref(), Some("Authenticator-app 1"));
+    // The activity page shows the audit trail's descriptions as they are: in the user's language.
+    let activity: security_info_api::ActivityList = app.get_json("/me/activity").await;
+    let described: Vec<(String, Option<String>)> = activity
+        .events
+        .iter()
+        .map(|e| (format!("{:?}", e.kind), e.detail.clone()))
+        .collect();
+    assert!(
+        described.contains(&(
+            "RegistrationStarted".into(),
+            Some("Authenticator-app".into())
+        )),
+        "{described:?}"
+    );
+    assert!(
+        described.contains(&("MethodAdded".into(), Some("Authenticator-app 1".into()))),
+        "{described:?}"
+    );
 }
 
 #[tokio::test]
