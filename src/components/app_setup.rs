@@ -6,12 +6,14 @@
 
 use leptos::html;
 use leptos::prelude::*;
-use security_info_api::{Method, ProblemCode, RegistrationAnswer, VerificationCode};
+use security_info_api::{Method, ProblemCode, VerificationCode};
 use wasm_bindgen_futures::JsFuture;
 
 use crate::add_method::{TotpChallenge, normalize_code_input};
 use crate::api::{self, ApiError};
-use crate::components::code_form::{ChallengeActions, typed_code_error, voids_registration};
+use crate::components::code_form::{
+    ChallengeActions, answer_with_code, typed_code_error, voids_registration,
+};
 use crate::components::field_error::FieldError;
 use crate::components::load_error::LoadError;
 use crate::components::modal::focus_on_mount;
@@ -19,7 +21,7 @@ use crate::components::status::use_status;
 use crate::errors::Shown;
 use crate::format;
 use crate::i18n::{Key, use_i18n};
-use crate::step_up::{use_step_up, with_step_up};
+use crate::step_up::use_step_up;
 
 /// The setup steps of an authenticator app.
 #[component]
@@ -206,16 +208,8 @@ fn AppCode(
     let length = challenge.code_length;
     let id = challenge.registration_id.clone();
 
-    let verify = Action::new_local(move |code: &String| {
-        let answer = RegistrationAnswer::Code { code: code.clone() };
-        let id = id.clone();
-        async move {
-            with_step_up(step_up, || {
-                api::answer_registration(id.clone(), answer.clone())
-            })
-            .await
-        }
-    });
+    let verify =
+        Action::new_local(move |code: &String| answer_with_code(step_up, id.clone(), code.clone()));
     Effect::new(move |_| {
         if let Some(result) = verify.value().get() {
             match result {

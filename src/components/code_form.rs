@@ -6,11 +6,12 @@
 use leptos::html;
 use leptos::prelude::*;
 use security_info_api::{
-    CodeError, Method, ProblemCode, Registration, RegistrationAnswer, VerificationCode,
+    CodeError, Method, MethodCreated, ProblemCode, Registration, RegistrationAnswer,
+    VerificationCode,
 };
 
 use crate::add_method::{CodeChallenge, normalize_code_input};
-use crate::api::{self, ApiError};
+use crate::api::{self, ApiError, ApiResult};
 use crate::clock::ticking_now;
 use crate::components::field_error::FieldError;
 use crate::components::modal::focus_on_mount;
@@ -19,7 +20,7 @@ use crate::components::submit_button::SubmitButton;
 use crate::errors::Shown;
 use crate::format::{self, format_countdown, seconds_until};
 use crate::i18n::{Key, use_i18n};
-use crate::step_up::{use_step_up, with_step_up};
+use crate::step_up::{StepUp, use_step_up, with_step_up};
 
 /// The code step of adding a method whose challenge is a code.
 #[component]
@@ -71,14 +72,8 @@ pub fn CodeForm(
     });
 
     let verify = Action::new_local(move |code: &String| {
-        let answer = RegistrationAnswer::Code { code: code.clone() };
         let id = challenge.with_untracked(|c| c.registration_id.clone());
-        async move {
-            with_step_up(step_up, || {
-                api::answer_registration(id.clone(), answer.clone())
-            })
-            .await
-        }
+        answer_with_code(step_up, id, code.clone())
     });
     Effect::new(move |_| {
         if let Some(result) = verify.value().get() {
@@ -293,6 +288,20 @@ pub fn ChallengeActions(
             </Show>
         </div>
     }
+}
+
+/// Answers registration `registration_id` with a typed code, asking for the password first if
+/// the server wants a fresh sign-in.
+pub async fn answer_with_code(
+    step_up: StepUp,
+    registration_id: String,
+    code: String,
+) -> ApiResult<MethodCreated> {
+    let answer = RegistrationAnswer::Code { code };
+    with_step_up(step_up, || {
+        api::answer_registration(registration_id.clone(), answer.clone())
+    })
+    .await
 }
 
 /// What the code field says of input that is not a code.
