@@ -147,6 +147,8 @@ pub struct TotpChallenge {
     pub registration_id: String,
     /// The key in base32, as the server sent it.
     pub secret: String,
+    /// The `otpauth://` URI: a link that opens the app on the phone the page is on.
+    pub uri: String,
     /// The account the app shows the code for.
     pub account_name: String,
     /// Where the QR code image is.
@@ -163,6 +165,7 @@ impl TotpChallenge {
         match &registration.challenge {
             Challenge::Totp {
                 secret,
+                uri,
                 account_name,
                 qr_code_url,
                 code_length,
@@ -171,6 +174,7 @@ impl TotpChallenge {
             } => Some(TotpChallenge {
                 registration_id: registration.id.clone(),
                 secret: secret.clone(),
+                uri: uri.clone(),
                 account_name: account_name.clone(),
                 qr_code_url: qr_code_url.clone(),
                 code_length: *code_length,
@@ -348,6 +352,7 @@ mod tests {
             "JBSW Y3DP EHPK 3PXP JBSW Y3DP EHPK 3PXP"
         );
         assert_eq!(app.account_name, "alain@contoso.example");
+        assert!(app.uri.starts_with("otpauth://totp/"));
         assert_eq!(app.qr_code_url, "/api/v1/me/registrations/r2/qr-code");
         assert_eq!(app.expires_at_ms, parse_rfc3339_ms("2026-11-24T10:10:00Z"));
         assert_eq!(CodeChallenge::of(&registration), None);

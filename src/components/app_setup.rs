@@ -1,8 +1,8 @@
 //! **Set up your account**: the answer to an authenticator app challenge, in two steps. First
 //! the QR code to scan (an SVG the server draws, fetched like every other call and shown
-//! inline) and, behind **Can't scan the image?**, the
-//! key in groups of four with a copy button and the account name; **Next** asks for the code
-//! the app then shows, and **Back** returns to the QR code.
+//! inline), a link that opens the app on the phone the page is on, and, behind **Can't scan
+//! the image?**, the key in groups of four with a copy button and the account name; **Next**
+//! asks for the code the app then shows, and **Back** returns to the QR code.
 
 use leptos::html;
 use leptos::prelude::*;
@@ -126,6 +126,12 @@ fn AppScan(
                         })
                 }}
             </Transition>
+            // A phone cannot scan its own screen: the link hands the key to the app there.
+            <p>
+                <a href=challenge.uri.clone() id="app-open-link">
+                    {i18n.text(Key::AppOpenLink)}
+                </a>
+            </p>
             <button
                 type="button"
                 class="link-button"

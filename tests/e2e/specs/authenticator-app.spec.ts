@@ -71,6 +71,8 @@ for (const [lang, user] of [
     expect(uri.searchParams.get('algorithm')).toBe('SHA1');
     expect(uri.searchParams.get('digits')).toBe('6');
     expect(uri.searchParams.get('period')).toBe('30');
+    // On a phone, the link opens the app with the same URI.
+    await expect(dialog.getByRole('link', { name: t.app_open_link })).toHaveAttribute('href', uri.toString());
     await expectAccessible(page, 'authenticator app QR code');
 
     const cantScan = dialog.getByRole('button', { name: t.app_cant_scan });
