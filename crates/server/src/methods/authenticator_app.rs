@@ -165,14 +165,14 @@ impl MethodKind for AuthenticatorApp {
             language: attempt.context.language.to_owned(),
         };
         let registration_id = RegistrationId::generate()?;
-        let mut registration = registration_of(
+        // No code is sent to keep it alive: it lasts as long as a code does.
+        let registration = registration_of(
             attempt,
             MethodType::AuthenticatorApp,
             registration_id.clone(),
             &pending,
+            attempt.state.settings.code_validity,
         )?;
-        // No code is sent to keep it alive: it lasts as long as a code does.
-        registration.expires_at = attempt.now + attempt.state.settings.code_validity;
         let issuer = attempt.state.settings.org_name.clone();
         let challenge = Challenge::Totp {
             secret: totp::base32(&secret),

@@ -14,7 +14,7 @@ use super::{
     registration_of,
 };
 use crate::{
-    domain::mask,
+    domain::{mask, policy},
     error::{ApiError, ApiResult},
     store::{MethodRecord, RegistrationId, RegistrationRecord},
 };
@@ -94,7 +94,14 @@ impl MethodKind for Email {
         let sent =
             one_time_code::issue(attempt, &registration_id, pending.destination(&normalized))?;
         Ok(Started {
-            registration: registration_of(attempt, MethodType::Email, registration_id, &pending)?,
+            // Resends keep the codes short-lived; the registration itself ends after an hour.
+            registration: registration_of(
+                attempt,
+                MethodType::Email,
+                registration_id,
+                &pending,
+                policy::REGISTRATION_LIFETIME,
+            )?,
             challenge: one_time_code::challenge(
                 &sent,
                 &pending.email_address,

@@ -188,19 +188,21 @@ impl Default for Methods {
     }
 }
 
-/// Registration with the given pieces, for a type's [`MethodKind::start`].
+/// Registration with the given pieces, for a type's [`MethodKind::start`], ending `lifetime`
+/// after it starts (see [`crate::domain::policy::REGISTRATION_LIFETIME`]).
 pub fn registration_of(
     attempt: &Attempt<'_>,
     method_type: MethodType,
     registration_id: crate::store::RegistrationId,
     challenge: &impl serde::Serialize,
+    lifetime: time::Duration,
 ) -> anyhow::Result<NewRegistration> {
     Ok(NewRegistration {
         registration_id,
         account_id: attempt.account.account_id.clone(),
         method_type,
         challenge: serde_json::to_string(challenge)?,
-        expires_at: attempt.now + crate::domain::policy::REGISTRATION_LIFETIME,
+        expires_at: attempt.now + lifetime,
         created_at: attempt.now,
     })
 }
