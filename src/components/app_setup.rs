@@ -9,10 +9,10 @@ use leptos::prelude::*;
 use security_info_api::{Method, ProblemCode, VerificationCode};
 use wasm_bindgen_futures::JsFuture;
 
-use crate::add_method::{TotpChallenge, normalize_code_input};
+use crate::add_method::TotpChallenge;
 use crate::api::{self, ApiError};
 use crate::components::code_form::{
-    ChallengeActions, answer_with_code, typed_code_error, voids_registration,
+    ChallengeActions, CodeInput, answer_with_code, typed_code_error, voids_registration,
 };
 use crate::components::field_error::FieldError;
 use crate::components::load_error::LoadError;
@@ -255,25 +255,13 @@ fn AppCode(
         <form novalidate on:submit=submit>
             <div class="field">
                 <label for="app-code">{i18n.text(Key::CodeLabel)}</label>
-                <input
+                <CodeInput
                     id="app-code"
-                    class="code-input"
-                    node_ref=input_ref
-                    type="text"
-                    name="code"
-                    inputmode="numeric"
-                    autocomplete="one-time-code"
-                    spellcheck="false"
-                    prop:value=move || code.get()
-                    on:input=move |event| code.set(normalize_code_input(&event_target_value(&event)))
-                    aria-invalid=move || error.with(Option::is_some).to_string()
-                    aria-describedby=move || {
-                        if error.with(Option::is_some) {
-                            "app-code-error app-code-hint"
-                        } else {
-                            "app-code-hint"
-                        }
-                    }
+                    code=code
+                    error=error
+                    input_ref=input_ref
+                    error_id="app-code-error"
+                    described_by="app-code-hint"
                 />
                 <FieldError error=error id="app-code-error" />
                 <p id="app-code-hint" class="hint">

@@ -171,33 +171,13 @@ pub fn CodeForm(
             </p>
             <div class="field">
                 <label for="verification-code">{i18n.text(Key::CodeLabel)}</label>
-                <input
+                <CodeInput
                     id="verification-code"
-                    class="code-input"
-                    node_ref=input_ref
-                    type="text"
-                    name="code"
-                    inputmode="numeric"
-                    autocomplete="one-time-code"
-                    spellcheck="false"
-                    prop:value=move || code.get()
-                    on:input=move |event| {
-                        let cleaned = normalize_code_input(&event_target_value(&event));
-                        code.set(cleaned.clone());
-                        if let Some(input) = input_ref.get_untracked()
-                            && input.value() != cleaned
-                        {
-                            input.set_value(&cleaned);
-                        }
-                    }
-                    aria-invalid=move || error.with(Option::is_some).to_string()
-                    aria-describedby=move || {
-                        if error.with(Option::is_some) {
-                            "code-error code-hint code-expiry"
-                        } else {
-                            "code-hint code-expiry"
-                        }
-                    }
+                    code=code
+                    error=error
+                    input_ref=input_ref
+                    error_id="code-error"
+                    described_by="code-hint code-expiry"
                 />
                 <FieldError error=error id="code-error" />
                 <p id="code-hint" class="hint">
@@ -248,6 +228,55 @@ pub fn CodeForm(
             </div>
             <ChallengeActions verifying=verifying void=void on_back=on_back on_void=on_void />
         </form>
+    }
+}
+
+/// The field a code is typed or pasted into: digits on phones, the browser's one-time-code
+/// autofill, and spaces and dashes dropped as they are typed (`123 456` works).
+#[component]
+pub fn CodeInput(
+    /// The element id (its label's `for`).
+    id: &'static str,
+    /// What is typed, cleaned.
+    code: RwSignal<String>,
+    /// What is wrong with it, if anything.
+    error: RwSignal<Option<Shown>>,
+    /// The input element, for focus.
+    input_ref: NodeRef<html::Input>,
+    /// The id of the field's error text.
+    error_id: &'static str,
+    /// The ids of the hints that describe the field.
+    described_by: &'static str,
+) -> impl IntoView {
+    view! {
+        <input
+            id=id
+            class="code-input"
+            node_ref=input_ref
+            type="text"
+            name="code"
+            inputmode="numeric"
+            autocomplete="one-time-code"
+            spellcheck="false"
+            prop:value=move || code.get()
+            on:input=move |event| {
+                let cleaned = normalize_code_input(&event_target_value(&event));
+                code.set(cleaned.clone());
+                if let Some(input) = input_ref.get_untracked()
+                    && input.value() != cleaned
+                {
+                    input.set_value(&cleaned);
+                }
+            }
+            aria-invalid=move || error.with(Option::is_some).to_string()
+            aria-describedby=move || {
+                if error.with(Option::is_some) {
+                    format!("{error_id} {described_by}")
+                } else {
+                    described_by.to_owned()
+                }
+            }
+        />
     }
 }
 
