@@ -92,6 +92,13 @@ pub enum Usage {
 pub enum MethodDetail {
     /// An authenticator app: nothing to show but its name (its key is never sent again).
     AuthenticatorApp {},
+    /// A security key or passkey: its name says which.
+    #[serde(rename_all = "camelCase")]
+    SecurityKey {
+        /// Whether the passkey is synced between the user's devices (a password manager's),
+        /// rather than kept on one key or device.
+        synced: bool,
+    },
     /// An email method.
     #[serde(rename_all = "camelCase")]
     Email {
@@ -105,6 +112,7 @@ impl MethodDetail {
     pub fn method_type(&self) -> MethodType {
         match self {
             MethodDetail::AuthenticatorApp {} => MethodType::AuthenticatorApp,
+            MethodDetail::SecurityKey { .. } => MethodType::SecurityKey,
             MethodDetail::Email { .. } => MethodType::Email,
         }
     }

@@ -33,6 +33,12 @@ pub enum ProblemCode {
     NoCodeToResend,
     /// The method name is empty, too long or has unprintable characters.
     InvalidMethodName,
+    /// The browser's answer for a security key did not verify (another site's key, a
+    /// tampered or stale answer): the registration is void; start again.
+    SecurityKeyNotAccepted,
+    /// The organization accepts only the security key models it hands out, and this is not
+    /// one of them.
+    SecurityKeyModelNotAllowed,
     /// The organization's policy does not allow this method type.
     MethodNotAllowed,
     /// The Origin of a state-changing request is not allowed.
@@ -79,7 +85,9 @@ impl ProblemCode {
             Self::Unauthenticated | Self::InvalidCredentials | Self::ReauthenticationRequired => {
                 401
             }
-            Self::MethodNotAllowed | Self::ForbiddenOrigin => 403,
+            Self::MethodNotAllowed | Self::ForbiddenOrigin | Self::SecurityKeyModelNotAllowed => {
+                403
+            }
             Self::NotFound => 404,
             Self::MethodNotSupported => 405,
             Self::RequestTimeout => 408,
@@ -94,7 +102,8 @@ impl ProblemCode {
             Self::InvalidEmail
             | Self::WorkEmailNotAllowed
             | Self::CodeIncorrect
-            | Self::InvalidMethodName => 422,
+            | Self::InvalidMethodName
+            | Self::SecurityKeyNotAccepted => 422,
             Self::ResendTooSoon | Self::TooManyRequests => 429,
             Self::HeadersTooLarge => 431,
             Self::Internal => 500,
@@ -115,6 +124,8 @@ impl ProblemCode {
             Self::MethodNotRenamable => "This method has no name to change",
             Self::NoCodeToResend => "This method sends no code",
             Self::InvalidMethodName => "Invalid method name",
+            Self::SecurityKeyNotAccepted => "The security key's answer could not be verified",
+            Self::SecurityKeyModelNotAllowed => "This security key model is not allowed",
             Self::MethodNotAllowed => "Method not allowed by your organization",
             Self::ForbiddenOrigin => "Request origin not allowed",
             Self::CodeIncorrect => "Incorrect code",
@@ -149,6 +160,8 @@ impl ProblemCode {
             Self::MethodNotRenamable => "method_not_renamable",
             Self::NoCodeToResend => "no_code_to_resend",
             Self::InvalidMethodName => "invalid_method_name",
+            Self::SecurityKeyNotAccepted => "security_key_not_accepted",
+            Self::SecurityKeyModelNotAllowed => "security_key_model_not_allowed",
             Self::MethodNotAllowed => "method_not_allowed",
             Self::ForbiddenOrigin => "forbidden_origin",
             Self::CodeIncorrect => "code_incorrect",
@@ -171,7 +184,7 @@ impl ProblemCode {
     }
 
     /// Every code, for exhaustive tests and documentation.
-    pub const ALL: [ProblemCode; 28] = [
+    pub const ALL: [ProblemCode; 30] = [
         Self::Unauthenticated,
         Self::InvalidCredentials,
         Self::ReauthenticationRequired,
@@ -182,6 +195,8 @@ impl ProblemCode {
         Self::MethodNotRenamable,
         Self::NoCodeToResend,
         Self::InvalidMethodName,
+        Self::SecurityKeyNotAccepted,
+        Self::SecurityKeyModelNotAllowed,
         Self::MethodNotAllowed,
         Self::ForbiddenOrigin,
         Self::CodeIncorrect,

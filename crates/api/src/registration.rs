@@ -18,6 +18,9 @@ pub enum StartRegistration {
     /// An authenticator app: the server answers with a new key to scan
     /// ([`Challenge::Totp`]).
     AuthenticatorApp {},
+    /// A security key or passkey: the server answers with the options for the browser's
+    /// `navigator.credentials.create` ([`Challenge::WebAuthn`]).
+    SecurityKey {},
     /// An email address: a code is mailed to it.
     #[serde(rename_all = "camelCase")]
     Email {
@@ -32,6 +35,7 @@ impl StartRegistration {
     pub fn method_type(&self) -> MethodType {
         match self {
             StartRegistration::AuthenticatorApp {} => MethodType::AuthenticatorApp,
+            StartRegistration::SecurityKey {} => MethodType::SecurityKey,
             StartRegistration::Email { .. } => MethodType::Email,
         }
     }
@@ -96,6 +100,18 @@ pub enum Challenge {
         /// When the registration stops accepting codes (RFC 3339).
         expires_at: String,
     },
+    /// A new credential for a security key or passkey; answer with
+    /// [`RegistrationAnswer::Credential`].
+    #[serde(rename = "webAuthn", rename_all = "camelCase")]
+    WebAuthn {
+        /// `PublicKeyCredentialCreationOptionsJSON` (WebAuthn Level 3, binary members in
+        /// base64url): what `PublicKeyCredential.parseCreationOptionsFromJSON` takes. Its
+        /// challenge works once, until `expiresAt`.
+        #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+        options: serde_json::Value,
+        /// When the registration stops accepting an answer (RFC 3339).
+        expires_at: String,
+    },
 }
 
 /// A pending registration and its challenge (`POST /me/registrations` and `.../resend`).
@@ -121,6 +137,13 @@ pub enum RegistrationAnswer {
     Code {
         /// As typed.
         code: String,
+    },
+    /// The new credential a security key or passkey made.
+    Credential {
+        /// `RegistrationResponseJSON` (WebAuthn Level 3): what `PublicKeyCredential.toJSON()`
+        /// gives for the credential `navigator.credentials.create` returned.
+        #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+        credential: serde_json::Value,
     },
 }
 

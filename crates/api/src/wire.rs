@@ -88,6 +88,9 @@ pub enum ActivityKind {
     MethodDeleted,
     /// A method was given another name.
     MethodRenamed,
+    /// A security key answered with a signature counter lower than before: it may have been
+    /// copied (the answer was refused).
+    SecurityKeyCloneSuspected,
 }
 
 /// One row of the user's own audit trail.

@@ -109,6 +109,18 @@ pub struct Config {
     #[arg(long, env = "SECURITY_INFO_PUBLIC_ORIGIN")]
     pub public_origin: Option<String>,
 
+    /// The WebAuthn relying-party id security keys and passkeys are bound to: the public
+    /// origin's host or a registrable suffix of it (`contoso.example` lets apps on every
+    /// `*.contoso.example` name use the same keys). Keys registered under one id do not work
+    /// under another, so set it once [default: the public origin's host].
+    #[arg(long, env = "SECURITY_INFO_WEBAUTHN_RP_ID")]
+    pub webauthn_rp_id: Option<String>,
+
+    /// The security key models accepted, by AAGUID (comma-separated), for organizations that
+    /// hand out keys. Unset or empty: any model.
+    #[arg(long, env = "SECURITY_INFO_WEBAUTHN_AAGUIDS", value_delimiter = ',')]
+    pub webauthn_aaguids: Vec<String>,
+
     /// Portal origins allowed to embed the app and to send requests (comma-separated).
     #[arg(long, env = "SECURITY_INFO_EMBED_ORIGINS", value_delimiter = ',')]
     pub embed_origins: Vec<String>,
@@ -234,6 +246,10 @@ pub struct Settings {
     pub audit_retention: Duration,
     /// Configured public origin (`scheme://host[:port]`), if any.
     pub public_origin: Option<String>,
+    /// The WebAuthn relying-party id, when it is not the public origin's host.
+    pub webauthn_rp_id: Option<String>,
+    /// Security key models accepted (empty: any).
+    pub webauthn_aaguids: Vec<webauthn_rs::prelude::Uuid>,
     /// Allowed embedding portals.
     pub embed_origins: Vec<String>,
     /// Session cookie mode when embedded over https.
@@ -311,6 +327,24 @@ impl Config {
             .filter(|o| !o.trim().is_empty())
             .map(|o| parse_origin(o, "SECURITY_INFO_EMBED_ORIGINS"))
             .collect::<anyhow::Result<Vec<_>>>()?;
+        let webauthn_aaguids = self
+            .webauthn_aaguids
+            .iter()
+            .map(|a| a.trim())
+            .filter(|a| !a.is_empty())
+            .map(|a| {
+                webauthn_rs::prelude::Uuid::parse_str(a).map_err(|_| {
+                    anyhow::anyhow!(
+                        "SECURITY_INFO_WEBAUTHN_AAGUIDS: {a:?} is not an AAGUID \
+                         (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)"
+                    )
+                })
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        let webauthn_rp_id = self
+            .webauthn_rp_id
+            .map(|id| id.trim().trim_end_matches('.').to_ascii_lowercase())
+            .filter(|id| !id.is_empty());
         let trusted_proxies =
             TrustedProxies::parse(&self.trusted_proxies, "SECURITY_INFO_TRUSTED_PROXIES")?;
         let code_validity = duration_setting(
@@ -391,6 +425,8 @@ impl Config {
             step_up_window,
             audit_retention,
             public_origin,
+            webauthn_rp_id,
+            webauthn_aaguids,
             embed_origins,
             embed_cookie: self.embed_cookie,
             trusted_proxies,

@@ -1,9 +1,9 @@
 //! Which `Origin`s may send state-changing requests (CSRF defence, with the JSON content type).
 //!
 //! Only the app's own origins and the configured portals. Without a configured public origin
-//! the app's origin is its listen address, `http://<address>:<port>`, and, when that address is
-//! loopback, the same port under `localhost`, `127.0.0.1` and `[::1]` (the names a developer
-//! types, and WebAuthn wants `localhost`). The `Host` of the request is never trusted for this:
+//! the app's origin is its listen address, `http://<address>:<port>`; when that address is
+//! loopback it is `http://localhost:<port>` (WebAuthn refuses IP addresses), and the same port
+//! under `127.0.0.1` and `[::1]` is the app too (the names a developer types). The `Host` of the request is never trusted for this:
 //! a DNS-rebinding page's requests carry its own name in both `Host` and `Origin`.
 
 use std::net::SocketAddr;
@@ -28,18 +28,22 @@ impl AllowedOrigins {
     pub fn new(public_origin: Option<&str>, bound: SocketAddr, embeds: Vec<String>) -> Self {
         let (public, own) = match public_origin {
             Some(public) => (public.to_owned(), vec![public.to_owned()]),
-            None => {
-                let public = format!("http://{bound}");
-                let mut own = vec![public.clone()];
-                if bound.ip().is_loopback() {
-                    for name in LOOPBACK_NAMES {
-                        let origin = format!("http://{name}:{}", bound.port());
-                        if !own.contains(&origin) {
-                            own.push(origin);
-                        }
+            // A loopback address is reached as `localhost`: the name WebAuthn accepts (it
+            // refuses IP addresses), and the one `cargo xtask serve` prints.
+            None if bound.ip().is_loopback() => {
+                let public = format!("http://localhost:{}", bound.port());
+                let mut own = vec![public.clone(), format!("http://{bound}")];
+                for name in LOOPBACK_NAMES {
+                    let origin = format!("http://{name}:{}", bound.port());
+                    if !own.contains(&origin) {
+                        own.push(origin);
                     }
                 }
                 (public, own)
+            }
+            None => {
+                let public = format!("http://{bound}");
+                (public.clone(), vec![public])
             }
         };
         Self {
@@ -93,7 +97,7 @@ mod tests {
     #[test]
     fn a_loopback_listen_address_is_also_localhost() {
         let origins = AllowedOrigins::new(None, address("127.0.0.1:8080"), vec![]);
-        assert_eq!(origins.public, "http://127.0.0.1:8080");
+        assert_eq!(origins.public, "http://localhost:8080");
         for allowed in [
             "http://127.0.0.1:8080",
             "http://localhost:8080",

@@ -7,8 +7,9 @@
 //!   handle on our window or can load our answers into its own page (`<script>`, `<img>`).
 //!   Framing is unaffected: that is `frame-ancestors`' job.
 //! - `Permissions-Policy`: the page never uses camera, microphone, location, payment or
-//!   device APIs, so an injected script cannot either. (Security keys will need WebAuthn,
-//!   which is left alone.)
+//!   device APIs, so an injected script cannot either. WebAuthn (security keys) is allowed for
+//!   the page itself and the configured portals: inside a portal's frame the portal must also
+//!   delegate it (`<iframe allow="publickey-credentials-create; publickey-credentials-get">`).
 //! - `X-Content-Type-Options: nosniff` and `Referrer-Policy: no-referrer`.
 
 use std::sync::Arc;
@@ -20,10 +21,22 @@ use axum::{
     response::Response,
 };
 
-/// The `Permissions-Policy`. Only features Chromium knows: an unknown one (`bluetooth`, say)
-/// is a console error on every page.
-const PERMISSIONS: &str =
+/// The `Permissions-Policy` features the page never uses. Only features Chromium knows: an
+/// unknown one (`bluetooth`, say) is a console error on every page.
+const DENIED: &str =
     "camera=(), microphone=(), geolocation=(), payment=(), usb=(), serial=(), hid=()";
+
+/// The `Permissions-Policy`: [`DENIED`], and WebAuthn for the page and the portals.
+fn permissions_policy(embeds: &[String]) -> String {
+    let mut allowlist = String::from("self");
+    for origin in embeds {
+        allowlist.push_str(&format!(" \"{origin}\""));
+    }
+    format!(
+        "{DENIED}, publickey-credentials-create=({allowlist}), \
+         publickey-credentials-get=({allowlist})"
+    )
+}
 /// The `Strict-Transport-Security` over https: a year, ASVS's minimum.
 const HSTS: &str = "max-age=31536000; includeSubDomains";
 
@@ -32,8 +45,11 @@ const HSTS: &str = "max-age=31536000; includeSubDomains";
 pub struct SecurityHeaders(Arc<Vec<(HeaderName, HeaderValue)>>);
 
 impl SecurityHeaders {
-    /// All of them, with `content_security_policy`; HSTS only when served over https.
-    pub fn new(content_security_policy: HeaderValue, https: bool) -> Self {
+    /// All of them, with `content_security_policy` and WebAuthn allowed for the portals
+    /// `embeds`; HSTS only when served over https.
+    pub fn new(content_security_policy: HeaderValue, embeds: &[String], https: bool) -> Self {
+        let permissions = HeaderValue::from_str(&permissions_policy(embeds))
+            .unwrap_or_else(|_| HeaderValue::from_static(DENIED));
         let mut headers = vec![
             (header::CONTENT_SECURITY_POLICY, content_security_policy),
             (
@@ -52,10 +68,7 @@ impl SecurityHeaders {
                 HeaderName::from_static("cross-origin-resource-policy"),
                 HeaderValue::from_static("same-origin"),
             ),
-            (
-                HeaderName::from_static("permissions-policy"),
-                HeaderValue::from_static(PERMISSIONS),
-            ),
+            (HeaderName::from_static("permissions-policy"), permissions),
         ];
         if https {
             headers.push((

@@ -4,6 +4,7 @@ use std::{future::Future, net::SocketAddr, sync::Arc};
 
 use anyhow::Context;
 use axum::{Router, http::HeaderValue, middleware, routing::get};
+use security_info_api::MethodType;
 use tokio::{net::TcpListener, sync::Notify};
 
 use crate::{
@@ -14,7 +15,7 @@ use crate::{
     head_limits,
     host::{self, AllowedHosts},
     mail::{Mailer, dev_outbox::DevOutbox, smtp::SmtpMailer, worker::OutboxWorker},
-    methods::Methods,
+    methods::{Methods, security_key::relying_party::RelyingParty},
     oidc::OidcVerifier,
     origin::AllowedOrigins,
     random,
@@ -89,6 +90,19 @@ impl Application {
             .map(OidcVerifier::new)
             .transpose()?
             .map(Arc::new);
+        let relying_party = settings
+            .allowed_methods
+            .contains(&MethodType::SecurityKey)
+            .then(|| {
+                RelyingParty::new(
+                    &origins.public,
+                    settings.webauthn_rp_id.as_deref(),
+                    &settings.org_name,
+                    settings.webauthn_aaguids.clone(),
+                )
+            })
+            .transpose()?
+            .map(Arc::new);
         let cookie = CookieSettings::for_origin(
             &origins.public,
             !settings.embed_origins.is_empty() && settings.embed_cookie == EmbedCookie::Partitioned,
@@ -111,6 +125,7 @@ impl Application {
             hosts,
             cookie: Arc::new(cookie),
             oidc,
+            relying_party,
         };
         let worker = OutboxWorker {
             store,
@@ -162,7 +177,7 @@ pub fn router(state: AppState) -> Router {
     let policy = HeaderValue::from_str(&policy)
         .unwrap_or_else(|_| HeaderValue::from_static("default-src 'none'; frame-ancestors 'self'"));
     // Served over https exactly when the session cookie is `Secure`.
-    let headers = SecurityHeaders::new(policy, state.cookie.secure);
+    let headers = SecurityHeaders::new(policy, &state.origins.embeds, state.cookie.secure);
     Router::new()
         .route("/healthz", get(health::get_healthz))
         .route("/readyz", get(health::get_readyz))

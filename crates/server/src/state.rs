@@ -9,7 +9,7 @@ use crate::{
     domain::{codes::CodeKeys, password::PasswordHasher},
     host::AllowedHosts,
     mail::dev_outbox::DevOutbox,
-    methods::Methods,
+    methods::{Methods, security_key::relying_party::RelyingParty},
     oidc::OidcVerifier,
     origin::AllowedOrigins,
     store::{MethodStore, Store},
@@ -42,6 +42,8 @@ pub struct AppState {
     pub cookie: Arc<CookieSettings>,
     /// Verifier of the OpenID Connect provider's bearer tokens, when one is configured.
     pub oidc: Option<Arc<OidcVerifier>>,
+    /// This server as a WebAuthn relying party, when security keys are allowed.
+    pub relying_party: Option<Arc<RelyingParty>>,
 }
 
 /// How the session cookie is written.

@@ -23,6 +23,7 @@ pub fn kind_name(kind: ActivityKind) -> &'static str {
         ActivityKind::MethodAdded => "method_added",
         ActivityKind::MethodDeleted => "method_deleted",
         ActivityKind::MethodRenamed => "method_renamed",
+        ActivityKind::SecurityKeyCloneSuspected => "security_key_clone_suspected",
     }
 }
 
@@ -68,6 +69,7 @@ mod tests {
             ActivityKind::MethodAdded,
             ActivityKind::MethodDeleted,
             ActivityKind::MethodRenamed,
+            ActivityKind::SecurityKeyCloneSuspected,
         ] {
             assert_eq!(kind_from_name(kind_name(kind)), Some(kind));
         }

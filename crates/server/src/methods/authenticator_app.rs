@@ -206,7 +206,9 @@ impl MethodKind for AuthenticatorApp {
         registration: &RegistrationRecord,
         answer: RegistrationAnswer,
     ) -> ApiResult<Checked> {
-        let RegistrationAnswer::Code { code } = answer;
+        let RegistrationAnswer::Code { code } = answer else {
+            return Err(ApiError::code(ProblemCode::MalformedRequest));
+        };
         let pending = Pending::of(registration)?;
         let sealed = pending.sealed()?;
         let secret = open_secret(

@@ -141,7 +141,9 @@ impl MethodKind for Email {
         registration: &RegistrationRecord,
         answer: RegistrationAnswer,
     ) -> ApiResult<Checked> {
-        let RegistrationAnswer::Code { code } = answer;
+        let RegistrationAnswer::Code { code } = answer else {
+            return Err(ApiError::code(ProblemCode::MalformedRequest));
+        };
         let pending = Pending::of(registration)?;
         let description = mask::email(&pending.email_address);
         Ok(

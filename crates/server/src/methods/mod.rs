@@ -11,6 +11,7 @@ pub mod authenticator_app;
 pub mod email;
 pub mod lifecycle;
 pub mod one_time_code;
+pub mod security_key;
 pub mod wrong_answer;
 
 use std::{collections::BTreeMap, sync::Arc};
@@ -133,9 +134,10 @@ pub struct Methods {
 impl Methods {
     /// Every type this build implements.
     pub fn new() -> Self {
-        let kinds: [Arc<dyn MethodKind>; 2] = [
+        let kinds: [Arc<dyn MethodKind>; 3] = [
             Arc::new(authenticator_app::AuthenticatorApp),
             Arc::new(email::Email),
+            Arc::new(security_key::SecurityKey),
         ];
         Self {
             kinds: Arc::new(

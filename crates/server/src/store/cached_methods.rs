@@ -144,6 +144,29 @@ impl<S: MethodStore> MethodStore for CachedMethods<S> {
         })
         .await
     }
+
+    async fn use_security_key(
+        &self,
+        account_id: &AccountId,
+        method_id: &MethodId,
+        credential: &[u8],
+        counter: i64,
+        method_check_id: &str,
+        at: time::OffsetDateTime,
+    ) -> anyhow::Result<bool> {
+        let (owner, method_id, credential, check) = (
+            account_id.clone(),
+            method_id.clone(),
+            credential.to_vec(),
+            method_check_id.to_owned(),
+        );
+        self.forgetting(account_id, move |inner| async move {
+            inner
+                .use_security_key(&owner, &method_id, &credential, counter, &check, at)
+                .await
+        })
+        .await
+    }
 }
 
 #[cfg(test)]

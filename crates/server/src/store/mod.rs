@@ -246,6 +246,21 @@ pub trait MethodStore: Send + Sync + 'static {
         method_check_id: &str,
         at: OffsetDateTime,
     ) -> anyhow::Result<bool>;
+
+    /// Records that a security key proved its owner's identity, in one transaction: its
+    /// credential (with the new signature counter and backup flags) and `counter` replace the
+    /// stored ones only if `counter` is above the stored one (or both are 0: a key without a
+    /// counter), its last use is `at` and the check `method_check_id` succeeded. `false` when
+    /// it was not recorded (a replayed answer, or the key is gone).
+    async fn use_security_key(
+        &self,
+        account_id: &AccountId,
+        method_id: &MethodId,
+        credential: &[u8],
+        counter: i64,
+        method_check_id: &str,
+        at: OffsetDateTime,
+    ) -> anyhow::Result<bool>;
 }
 
 /// The durable outbox of messages to deliver.
@@ -279,6 +294,9 @@ pub trait OutboxStore: Send + Sync {
 /// this reads them back.
 #[async_trait]
 pub trait AuditStore: Send + Sync {
+    /// Records an event that goes with no other change (a suspected copy of a key).
+    async fn record_event(&self, event: &NewAuditEvent) -> anyhow::Result<()>;
+
     /// The account's audit trail, newest first.
     async fn list_activity(
         &self,

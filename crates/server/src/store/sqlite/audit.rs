@@ -1,13 +1,22 @@
-//! Reading the audit trail back (events are inserted by the changes they record).
+//! Reading the audit trail back (events are inserted by the changes they record), and the
+//! events that go with no change.
 
 use async_trait::async_trait;
-use sqlx::Row;
+use sqlx::{Connection, Row};
 
 use super::{SqliteStore, rows::*};
-use crate::store::{AccountId, AuditEventRecord, AuditStore};
+use crate::store::{AccountId, AuditEventRecord, AuditStore, NewAuditEvent};
 
 #[async_trait]
 impl AuditStore for SqliteStore {
+    async fn record_event(&self, event: &NewAuditEvent) -> anyhow::Result<()> {
+        let mut writer = self.writer.lock().await;
+        let mut tx = writer.begin_with("BEGIN IMMEDIATE").await?;
+        insert_audit(&mut tx, event).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     async fn list_activity(
         &self,
         account_id: &AccountId,

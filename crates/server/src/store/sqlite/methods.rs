@@ -209,4 +209,41 @@ impl MethodStore for SqliteStore {
         tx.commit().await?;
         Ok(true)
     }
+
+    async fn use_security_key(
+        &self,
+        account_id: &AccountId,
+        method_id: &MethodId,
+        credential: &[u8],
+        counter: i64,
+        method_check_id: &str,
+        at: time::OffsetDateTime,
+    ) -> anyhow::Result<bool> {
+        let mut writer = self.writer.lock().await;
+        let mut tx = writer.begin_with("BEGIN IMMEDIATE").await?;
+        // The counter must go up, so an answer replayed with its challenge state is refused;
+        // keys without a counter always send 0 and rely on the challenge being used once.
+        let used = sqlx::query(
+            "update method set credential = ?1, counter = ?2, last_used_at = ?3
+             where account_id = ?4 and method_id = ?5
+               and (counter is null or counter < ?2 or (counter = 0 and ?2 = 0))",
+        )
+        .bind(credential)
+        .bind(counter)
+        .bind(ts(at))
+        .bind(account_id)
+        .bind(method_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if used == 0 {
+            return Ok(false);
+        }
+        sqlx::query("update method_check set succeeded = 1 where method_check_id = ?")
+            .bind(method_check_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
 }
