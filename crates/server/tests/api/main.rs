@@ -23,6 +23,7 @@ mod password_guessing;
 mod registration_lifecycle;
 mod retention;
 mod security_headers;
+mod security_key;
 mod server_process;
 mod session;
 mod smtp;

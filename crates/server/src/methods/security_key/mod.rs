@@ -235,6 +235,21 @@ impl MethodKind for SecurityKey {
         let pending = Pending::of(registration)?;
         let description = type_name(&pending.language);
         let party = relying_party(attempt.state)?;
+        let existing =
+            registered_keys(attempt.state.methods.as_ref(), &attempt.account.account_id).await?;
+        // A browser that ignored the excluded credentials, or a replayed credential.
+        if existing
+            .iter()
+            .any(|(_, key)| key.cred_id().as_slice() == credential.raw_id.as_slice())
+        {
+            return void(
+                attempt,
+                registration,
+                description,
+                ProblemCode::MethodAlreadyRegistered,
+            )
+            .await;
+        }
         let passkey = match party
             .webauthn
             .finish_passkey_registration(&credential, &pending.state)
@@ -263,12 +278,7 @@ impl MethodKind for SecurityKey {
         }
         let internals = webauthn_rs::prelude::Credential::from(passkey.clone());
         let transports = credential.response.transports.clone().unwrap_or_default();
-        let existing: Vec<MethodRecord> =
-            registered_keys(attempt.state.methods.as_ref(), &attempt.account.account_id)
-                .await?
-                .into_iter()
-                .map(|(method, _)| method)
-                .collect();
+        let existing: Vec<MethodRecord> = existing.into_iter().map(|(method, _)| method).collect();
         let kind_name = model::kind_name(model, &transports, &pending.language);
         Ok(Checked::Right(Earned {
             // One method per credential: the same credential twice is refused by the store.
