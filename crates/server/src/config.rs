@@ -577,8 +577,14 @@ mod tests {
         let settings = parse(&[]).expect("valid");
         assert_eq!(
             settings.allowed_methods,
-            vec![MethodType::AuthenticatorApp, MethodType::Email]
+            vec![
+                MethodType::AuthenticatorApp,
+                MethodType::SecurityKey,
+                MethodType::Email
+            ]
         );
+        assert!(settings.webauthn_aaguids.is_empty());
+        assert_eq!(settings.webauthn_rp_id, None);
         assert_eq!(settings.mail_from, "Contoso <no-reply@contoso.example>");
         assert_eq!(settings.code_length, 6);
         assert_eq!(settings.code_validity, Duration::minutes(10));

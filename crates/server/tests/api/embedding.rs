@@ -174,6 +174,16 @@ async fn the_app_can_learn_the_exact_portal_origins_it_may_talk_to() {
     assert_eq!(info.embed_origins, vec!["https://portal.contoso.example"]);
     assert!(!info.bearer_tokens);
     assert_eq!(info.step_up_seconds, 600, "the default step-up window");
+    // The portal may let the framed page use security keys (its iframe must allow them too).
+    let permissions = permissions_policy(&app, "/").await;
+    for feature in ["publickey-credentials-create", "publickey-credentials-get"] {
+        assert!(
+            permissions.contains(&format!(
+                "{feature}=(self \"https://portal.contoso.example\")"
+            )),
+            "{permissions}"
+        );
+    }
 
     let strict = TestApp::spawn_with(&["--step-up-seconds", "120"]).await;
     let info: security_info_api::EmbeddingInfo = strict.get_json("/embedding").await;
@@ -182,4 +192,13 @@ async fn the_app_can_learn_the_exact_portal_origins_it_may_talk_to() {
     let plain = TestApp::spawn().await;
     let info: security_info_api::EmbeddingInfo = plain.get_json("/embedding").await;
     assert!(info.embed_origins.is_empty());
+}
+
+/// The `Permissions-Policy` of the page at `path`.
+async fn permissions_policy(app: &TestApp, path: &str) -> String {
+    let page = app.get_page(path).await;
+    page.headers()["permissions-policy"]
+        .to_str()
+        .expect("ascii")
+        .to_owned()
 }

@@ -23,7 +23,15 @@ async fn every_response_keeps_other_sites_out_and_the_browser_strict() {
             assert_eq!(headers[name], value, "{name} on {path}");
         }
         let permissions = headers["permissions-policy"].to_str().expect("ascii");
-        for feature in ["camera=()", "microphone=()", "geolocation=()", "payment=()"] {
+        for feature in [
+            "camera=()",
+            "microphone=()",
+            "geolocation=()",
+            "payment=()",
+            // Security keys: the page itself may ask the browser (no portals configured here).
+            "publickey-credentials-create=(self)",
+            "publickey-credentials-get=(self)",
+        ] {
             assert!(
                 permissions.contains(feature),
                 "{feature} on {path}: {permissions}"
