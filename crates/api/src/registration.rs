@@ -138,12 +138,16 @@ pub enum RegistrationAnswer {
         /// As typed.
         code: String,
     },
-    /// The new credential a security key or passkey made.
+    /// The new credential a security key or passkey made, and the name the user gave it.
     Credential {
         /// `RegistrationResponseJSON` (WebAuthn Level 3): what `PublicKeyCredential.toJSON()`
         /// gives for the credential `navigator.credentials.create` returned.
         #[cfg_attr(feature = "openapi", schema(value_type = Object))]
         credential: serde_json::Value,
+        /// The key's name (the rules of a rename); absent: the authenticator's model, or its
+        /// kind ("Security key", "Passkey on this device"), with an ordinal when taken.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        name: Option<String>,
     },
 }
 

@@ -137,6 +137,29 @@ async fn the_same_credential_twice_is_one_method_and_a_second_key_gets_the_next_
     let mut third = SoftKey::new(MODEL);
     let created = register(&app, &mut third).await;
     assert_eq!(created.method.name.as_deref(), Some("Security key 2"));
+
+    // The user names the key in the same answer; a bad name is refused before the
+    // challenge is used, so the same credential can be sent again with a good one.
+    let (registration, options) = start(&app).await;
+    let credential = SoftKey::new(MODEL).create(&options, &origin(&app));
+    for bad in ["", "   ", &"k".repeat(65), "evil\u{202e}gpj.exe"] {
+        let response = app
+            .post(
+                &verify_path(&registration),
+                json!({"kind": "credential", "credential": credential, "name": bad}),
+            )
+            .await;
+        assert_problem(response, 422, "invalid_method_name").await;
+    }
+    let response = app
+        .post(
+            &verify_path(&registration),
+            json!({"kind": "credential", "credential": credential, "name": "  Blue YubiKey "}),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let created: MethodCreated = response.json().await.expect("method");
+    assert_eq!(created.method.name.as_deref(), Some("Blue YubiKey"));
 }
 
 #[tokio::test]

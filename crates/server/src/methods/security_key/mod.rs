@@ -16,7 +16,7 @@ use async_trait::async_trait;
 use base64::{Engine as _, engine::general_purpose::URL_SAFE_NO_PAD};
 use security_info_api::{
     ActivityKind, Challenge, MethodDetail, MethodType, ProblemCode, RegistrationAnswer,
-    StartRegistration,
+    StartRegistration, parse_method_name,
 };
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -225,9 +225,17 @@ impl MethodKind for SecurityKey {
         registration: &RegistrationRecord,
         answer: RegistrationAnswer,
     ) -> ApiResult<Checked> {
-        let RegistrationAnswer::Credential { credential } = answer else {
+        let RegistrationAnswer::Credential { credential, name } = answer else {
             return Err(ApiError::code(ProblemCode::MalformedRequest));
         };
+        // Checked first: a name to fix must not use up the challenge.
+        let name = name
+            .map(|name| {
+                parse_method_name(&name).map_err(|error| {
+                    ApiError::detail(ProblemCode::InvalidMethodName, format!("{error:?}"))
+                })
+            })
+            .transpose()?;
         let Ok(credential) = serde_json::from_value::<RegisterPublicKeyCredential>(credential)
         else {
             return Err(ApiError::code(ProblemCode::MalformedRequest));
@@ -283,7 +291,7 @@ impl MethodKind for SecurityKey {
         Ok(Checked::Right(Earned {
             // One method per credential: the same credential twice is refused by the store.
             slot: format!("credential:{}", URL_SAFE_NO_PAD.encode(passkey.cred_id())),
-            name: Some(default_name(&kind_name, &existing)),
+            name: Some(name.unwrap_or_else(|| default_name(&kind_name, &existing))),
             detail: serde_json::to_string(&Detail {
                 synced: internals.backup_eligible,
             })
