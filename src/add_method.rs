@@ -71,6 +71,8 @@ impl Step {
                 Step::Challenge { registration, sent }
             }
             (Step::Form { .. }, Event::Back) => Step::Choose,
+            // A form that proves possession itself (a security key's prompt) adds the method.
+            (Step::Form { .. }, Event::Verified(method)) => Step::Done(method),
             (Step::Challenge { registration, sent }, Event::Renewed(renewed))
                 if renewed.id == registration.id =>
             {
@@ -134,7 +136,7 @@ impl CodeChallenge {
                 expires_at_ms: parse_rfc3339_ms(expires_at),
                 resend_at_ms: parse_rfc3339_ms(resend_available_at),
             }),
-            Challenge::Totp { .. } => None,
+            Challenge::Totp { .. } | Challenge::WebAuthn { .. } => None,
         }
     }
 }
@@ -180,7 +182,7 @@ impl TotpChallenge {
                 code_length: *code_length,
                 expires_at_ms: parse_rfc3339_ms(expires_at),
             }),
-            Challenge::Code { .. } => None,
+            Challenge::Code { .. } | Challenge::WebAuthn { .. } => None,
         }
     }
 
@@ -283,6 +285,13 @@ mod tests {
     }
 
     #[test]
+    fn a_form_that_proves_possession_itself_adds_the_method_without_a_challenge() {
+        let form = Step::Choose.on(Event::Chose(start("").method_type()));
+        let added = method("alain@gmail.com");
+        assert_eq!(form.on(Event::Verified(added.clone())), Step::Done(added));
+    }
+
+    #[test]
     fn events_out_of_place_change_nothing() {
         let done = Step::Done(method("alain@gmail.com"));
         assert_eq!(
@@ -291,10 +300,6 @@ mod tests {
         );
         assert_eq!(Step::Choose.on(started()), Step::Choose);
         let form = Step::Choose.on(Event::Chose(start("").method_type()));
-        assert_eq!(
-            form.clone().on(Event::Verified(method("alain@gmail.com"))),
-            form
-        );
         assert_eq!(
             form.clone()
                 .on(Event::Renewed(registration("r1", "2026-11-24T10:20:00Z"))),

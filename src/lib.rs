@@ -17,5 +17,6 @@ pub mod i18n;
 pub mod methods;
 pub mod pages;
 pub mod step_up;
+pub mod webauthn;
 
 pub use app::App;

@@ -60,6 +60,12 @@ pub fn AddMethodDialog(
         Some(method_type) => methods::name(&i18n, method_type),
     });
 
+    // The new method: the dialog is done, the page hears of it.
+    let verified = move |method: Method| {
+        send(Event::Verified(method.clone()));
+        on_added.run(method);
+        reset();
+    };
     let form = move |method_type: MethodType| {
         let previous = step.with_untracked(|s| match s {
             Step::Form { previous, .. } => previous.clone(),
@@ -70,6 +76,7 @@ pub fn AddMethodDialog(
                 previous,
                 org_domains,
                 on_started: Callback::new(move |started| send(Event::Started(started))),
+                on_added: Callback::new(verified),
                 on_cancel: close,
             })
         })
@@ -81,11 +88,6 @@ pub fn AddMethodDialog(
         })?;
         // The challenge's kind decides its form; a code is answered the same way whatever
         // the type or channel.
-        let verified = move |method: Method| {
-            send(Event::Verified(method.clone()));
-            on_added.run(method);
-            reset();
-        };
         if let Some(app) = TotpChallenge::of(&registration) {
             return Some(
                 view! {

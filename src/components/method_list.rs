@@ -73,7 +73,7 @@ pub fn MethodList(
                             i18n.tf(
                                 Key::RenameLinkLabel,
                                 &[
-                                    ("method", methods::name(&i18n, method_type)),
+                                    ("method", methods::listed_name(&i18n, method_type)),
                                     ("detail", &rename_detail),
                                 ],
                             )
@@ -88,7 +88,7 @@ pub fn MethodList(
                 <li class="method" data-method-id=method_id>
                     <MethodIcon method_type=method_type />
                     <div class="method-text">
-                        <span class="method-type">{move || methods::name(&i18n, method_type)}</span>
+                        <span class="method-type">{move || methods::listed_name(&i18n, method_type)}</span>
                         <span class="method-detail">{detail}</span>
                         <span class="method-usage">{move || usage_text(&i18n, &usable_for)}</span>
                         <span class="method-date">
@@ -121,7 +121,7 @@ pub fn MethodList(
                             i18n.tf(
                                 Key::DeleteLinkLabel,
                                 &[
-                                    ("method", methods::name(&i18n, method_type)),
+                                    ("method", methods::listed_name(&i18n, method_type)),
                                     ("detail", &label_detail),
                                 ],
                             )

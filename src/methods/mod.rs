@@ -8,6 +8,7 @@
 
 pub mod authenticator_app;
 pub mod email;
+pub mod security_key;
 
 use leptos::prelude::*;
 use security_info_api::{Method, MethodDetail, MethodType, ProblemCode, StartRegistration};
@@ -25,6 +26,9 @@ pub struct FormContext {
     pub org_domains: Signal<Vec<String>>,
     /// Called once the server has started the registration.
     pub on_started: Callback<Started>,
+    /// Called with the method when the form registered it itself (a security key: the
+    /// browser's prompt is the challenge).
+    pub on_added: Callback<Method>,
     /// Called on **Cancel**.
     pub on_cancel: Callback<()>,
 }
@@ -33,6 +37,11 @@ pub struct FormContext {
 pub trait MethodUi: Sync {
     /// The type's name ("Email").
     fn name(&self) -> Key;
+
+    /// The type's name in the list of registered methods, where it can be shorter.
+    fn listed_name(&self) -> Key {
+        self.name()
+    }
 
     /// The type's icon: SVG path data in a 24 x 24 box, drawn with a 1.5 px stroke in the
     /// accent colour (no fill, so it follows the theme and the CSP allows it).
@@ -53,7 +62,8 @@ pub fn of(method_type: MethodType) -> Option<&'static dyn MethodUi> {
     match method_type {
         MethodType::AuthenticatorApp => Some(&authenticator_app::AuthenticatorApp),
         MethodType::Email => Some(&email::Email),
-        MethodType::Phone | MethodType::SecurityKey | MethodType::SecurityQuestions => None,
+        MethodType::SecurityKey => Some(&security_key::SecurityKey),
+        MethodType::Phone | MethodType::SecurityQuestions => None,
     }
 }
 
@@ -66,7 +76,7 @@ pub fn detail(method: &Method) -> String {
     match &method.detail {
         // Its name is all there is to show; one without a name (never made by this server)
         // shows as its type.
-        MethodDetail::AuthenticatorApp {} => String::new(),
+        MethodDetail::AuthenticatorApp {} | MethodDetail::SecurityKey { .. } => String::new(),
         MethodDetail::Email { email_address } => email::detail(email_address),
     }
 }
@@ -75,6 +85,11 @@ pub fn detail(method: &Method) -> String {
 /// by its wire name.
 pub fn name(i18n: &I18n, method_type: MethodType) -> &'static str {
     of(method_type).map_or(method_type.as_str(), |ui| i18n.t(ui.name()))
+}
+
+/// The type's name in the list of registered methods (see [`MethodUi::listed_name`]).
+pub fn listed_name(i18n: &I18n, method_type: MethodType) -> &'static str {
+    of(method_type).map_or(method_type.as_str(), |ui| i18n.t(ui.listed_name()))
 }
 
 /// Generic icon of a type this app does not know: a shield.

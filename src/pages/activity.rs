@@ -23,6 +23,7 @@ pub fn kind_key(kind: ActivityKind) -> Key {
         ActivityKind::MethodAdded => Key::ActivityKindMethodAdded,
         ActivityKind::MethodDeleted => Key::ActivityKindMethodDeleted,
         ActivityKind::MethodRenamed => Key::ActivityKindMethodRenamed,
+        ActivityKind::SecurityKeyCloneSuspected => Key::ActivityKindSecurityKeyCloneSuspected,
     }
 }
 
