@@ -62,20 +62,23 @@ pub fn serve() -> Result {
     let portal_listen = std::env::var("SECURITY_INFO_EXAMPLE_PORTAL_LISTEN")
         .unwrap_or_else(|_| portal::DEFAULT_PORTAL_LISTEN.into());
     let portal_origin = format!("http://{portal_listen}");
+    // Browsers use security keys only on a host name, never an IP address: a loopback listen
+    // address is shown (and served, by default) as localhost.
+    let app_origin = browser_origin(&listen);
     let password =
         std::env::var(DEMO_PASSWORD_VARIABLE).unwrap_or_else(|_| DEFAULT_DEMO_PASSWORD.into());
     let mail = if std::env::var_os("SECURITY_INFO_SMTP_URL").is_some() {
         "mail goes to SECURITY_INFO_SMTP_URL".to_owned()
     } else {
-        format!("sent mail: http://{listen}/dev/mailbox")
+        format!("sent mail: {app_origin}/dev/mailbox")
     };
     portal::start(&portal_listen)?;
     println!();
-    println!("  Security info: http://{listen}/");
+    println!("  Security info: {app_origin}/");
     println!("  sign in as alain@contoso.example or megan@contoso.example, password {password}");
     println!("  {mail}");
     println!(
-        "  example portal framing it: {portal_origin}/?app=http://{listen}/security-info%3Fembed%3D1"
+        "  example portal framing it: {portal_origin}/?app={app_origin}/security-info%3Fembed%3D1"
     );
     println!("  Ctrl-C stops it.");
     println!();
@@ -148,4 +151,25 @@ fn compress_file(path: &Path) -> Result {
 
     std::fs::write(with_suffix(".br"), brotli).map_err(|e| e.to_string())?;
     std::fs::write(with_suffix(".gz"), gzip).map_err(|e| e.to_string())
+}
+
+/// The origin a browser should use for a server listening on `listen`: `localhost` for a
+/// loopback address (the server's default public origin then), the address itself otherwise.
+fn browser_origin(listen: &str) -> String {
+    match listen.parse::<std::net::SocketAddr>() {
+        Ok(address) if address.ip().is_loopback() => format!("http://localhost:{}", address.port()),
+        _ => format!("http://{listen}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::browser_origin;
+
+    #[test]
+    fn a_loopback_listen_address_is_shown_as_localhost() {
+        assert_eq!(browser_origin("127.0.0.1:8080"), "http://localhost:8080");
+        assert_eq!(browser_origin("[::1]:9000"), "http://localhost:9000");
+        assert_eq!(browser_origin("192.0.2.10:8080"), "http://192.0.2.10:8080");
+    }
 }

@@ -161,6 +161,7 @@ test('the whole flow works with the keyboard alone', async ({ browser, policy })
   await kb.press('Enter');
   await expect(select).toBeFocused();
   await kb.press('ArrowDown'); // the first option after "Choose a method": an authenticator app
+  await kb.press('ArrowDown'); // a security key
   await kb.press('ArrowDown');
   await expect(select).toHaveValue('email');
   await tabTo(dialog.getByRole('button', { name: t.add_submit }));

@@ -166,6 +166,27 @@ test('with a token from the portal, an authenticator app is set up in the frame:
   );
 });
 
+test('inside the frame, a security key is offered in the app's own tab: the browser marks a framed credential cross-origin', async ({
+  page,
+}) => {
+  const frame = await openPortal(page, portal, await oidc.issue('dave'));
+  await expect(frame.getByTestId('methods-empty')).toBeVisible();
+  // The portal delegates WebAuthn to the frame, and the app's policy allows it.
+  await expect(page.locator('#security-info')).toHaveAttribute('allow', /publickey-credentials-create/);
+  await frame.getByRole('button', { name: en.add_method }).click();
+  const add = frame.getByRole('dialog', { name: en.add_title });
+  await add.getByLabel(en.add_question).selectOption({ label: en.method_type_security_key });
+  await add.getByRole('button', { name: en.add_submit }).click();
+  const setup = frame.getByRole('dialog', { name: en.method_type_security_key });
+  await expect(setup.getByText(en.key_in_frame)).toBeVisible();
+  const open = setup.getByRole('link', { name: en.key_open_own_window });
+  await expect(open).toBeFocused();
+  await expect(open).toHaveAttribute('href', `${app.url}/security-info`);
+  await expect(open).toHaveAttribute('target', '_blank');
+  await setup.getByRole('button', { name: en.cancel }).click();
+  await expect(setup).toBeHidden();
+});
+
 test('a dialog taller than the page grows the frame while it is open, and the frame shrinks back after', async ({ page }) => {
   const frame = await openPortal(page, portal, await oidc.issue('bob'));
   await expect(frame.getByTestId('methods-empty')).toBeVisible();
