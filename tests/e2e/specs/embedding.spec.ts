@@ -166,10 +166,10 @@ test('with a token from the portal, an authenticator app is set up in the frame:
   );
 });
 
-test('inside the frame, a security key is offered in the app's own tab: the browser marks a framed credential cross-origin', async ({
+test("inside the frame, a security key is offered in the app's own tab: the browser marks a framed credential cross-origin", async ({
   page,
 }) => {
-  const frame = await openPortal(page, portal, await oidc.issue('dave'));
+  const frame = await openPortal(page, portal, await oidc.issue('bob'));
   await expect(frame.getByTestId('methods-empty')).toBeVisible();
   // The portal delegates WebAuthn to the frame, and the app's policy allows it.
   await expect(page.locator('#security-info')).toHaveAttribute('allow', /publickey-credentials-create/);

@@ -190,6 +190,19 @@ async fn answers_for_another_origin_or_relying_party_are_refused_and_void_the_re
 }
 
 #[tokio::test]
+async fn a_credential_made_inside_a_portals_frame_is_refused_as_cross_origin() {
+    // What a browser sends for a key added in the portal's iframe: the app's own origin, but
+    // `crossOrigin: true`. webauthn-rs 0.6 refuses it; the app therefore offers its own tab.
+    let app = TestApp::spawn_with(&["--embed-origins", "https://portal.contoso.example"]).await;
+    app.sign_in(ALAIN).await;
+    let (registration, options) = start(&app).await;
+    let mut key = SoftKey::new(MODEL);
+    key.framed_by = Some("https://portal.contoso.example".into());
+    let response = answer(&app, &registration, key.create(&options, &origin(&app))).await;
+    assert_problem(response, 422, "security_key_not_accepted").await;
+}
+
+#[tokio::test]
 async fn a_challenge_works_once_and_not_after_it_expires() {
     let app = TestApp::spawn().await;
     app.sign_in(ALAIN).await;

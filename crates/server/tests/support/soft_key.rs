@@ -32,6 +32,9 @@ pub struct SoftKey {
     pub counter: u32,
     /// The transports it reports.
     pub transports: Vec<&'static str>,
+    /// The top-level origin when the page asking is framed by another origin (the browser
+    /// then says `crossOrigin: true`).
+    pub framed_by: Option<String>,
 }
 
 impl SoftKey {
@@ -52,6 +55,7 @@ impl SoftKey {
             aaguid,
             counter: 0,
             transports: vec!["usb"],
+            framed_by: None,
         }
     }
 
@@ -63,7 +67,7 @@ impl SoftKey {
 
     /// `navigator.credentials.create` on `origin`, claiming relying party `rp_id`.
     pub fn create_for(&mut self, options: &Value, origin: &str, rp_id: &str) -> Value {
-        let client_data = client_data("webauthn.create", options, origin);
+        let client_data = self.client_data("webauthn.create", options, origin);
         let mut auth_data = self.authenticator_data(rp_id, ATTESTED_CREDENTIAL_DATA);
         auth_data.extend(self.aaguid);
         let id_length = u16::try_from(self.credential_id.len()).expect("short id");
@@ -95,7 +99,7 @@ impl SoftKey {
     /// `navigator.credentials.get` on `origin` for the options' relying party id.
     pub fn get(&mut self, options: &Value, origin: &str) -> Value {
         let rp_id = options["rpId"].as_str().expect("rpId");
-        let client_data = client_data("webauthn.get", options, origin);
+        let client_data = self.client_data("webauthn.get", options, origin);
         let auth_data = self.authenticator_data(rp_id, 0);
         let mut signed = auth_data.clone();
         signed.extend(Sha256::digest(&client_data));
@@ -112,6 +116,21 @@ impl SoftKey {
             },
             "clientExtensionResults": {},
         })
+    }
+
+    /// The client data a browser on `origin` makes for the options' challenge.
+    fn client_data(&self, kind: &str, options: &Value, origin: &str) -> Vec<u8> {
+        let challenge = options["challenge"].as_str().expect("challenge");
+        let mut data = json!({
+            "type": kind,
+            "challenge": challenge,
+            "origin": origin,
+            "crossOrigin": self.framed_by.is_some(),
+        });
+        if let Some(top) = &self.framed_by {
+            data["topOrigin"] = json!(top);
+        }
+        serde_json::to_vec(&data).expect("json")
     }
 
     /// Relying party id hash, flags (present and verified, plus `extra`), counter.
@@ -140,16 +159,4 @@ impl SoftKey {
 
 fn cbor_map(entries: Vec<(Cbor, Cbor)>) -> Cbor {
     Cbor::Map(entries.into_iter().collect())
-}
-
-/// The client data a browser on `origin` makes for the options' challenge.
-fn client_data(kind: &str, options: &Value, origin: &str) -> Vec<u8> {
-    let challenge = options["challenge"].as_str().expect("challenge");
-    serde_json::to_vec(&json!({
-        "type": kind,
-        "challenge": challenge,
-        "origin": origin,
-        "crossOrigin": false,
-    }))
-    .expect("json")
 }
