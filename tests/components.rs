@@ -281,6 +281,7 @@ async fn an_email_form_shown_again_keeps_the_address_typed_before() {
             }),
             org_domains: Signal::stored(Vec::new()),
             on_started: Callback::new(|_| {}),
+            on_added: Callback::new(|_| {}),
             on_cancel: Callback::new(|()| {}),
         })
     });

@@ -111,7 +111,86 @@ pub enum Challenge {
         options: serde_json::Value,
         /// When the registration stops accepting an answer (RFC 3339).
         expires_at: String,
+        /// Where the same registration can be finished in a window of the app's own
+        /// (`/add-security-key#registration=..&account=..&secret=..`): a browser marks a
+        /// credential made inside a portal's cross-origin frame as such, and the server accepts
+        /// only credentials made on its own page. The fragment is a capability for this
+        /// registration only (see [`HandOff`]).
+        continue_url: String,
     },
+}
+
+/// The capability a security key registration's `continueUrl` carries: it lets a window of the
+/// app's own, which has no session, fetch the registration's options and answer it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct HandOff {
+    /// The account the registration belongs to (opaque id).
+    pub account: String,
+    /// The registration's secret (base64url).
+    pub secret: String,
+}
+
+/// `POST /security-key-registrations/{id}/options`: what the window needs to ask the browser.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct KeyPrompt {
+    /// The same options as the registration's challenge.
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub options: serde_json::Value,
+    /// Whose key it becomes, for the window to say.
+    pub user_principal_name: String,
+    /// When the registration stops accepting an answer (RFC 3339).
+    pub expires_at: String,
+}
+
+/// `POST /security-key-registrations/{id}/verify`: the credential the window's browser made.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct HandedOffCredential {
+    /// The capability from `continueUrl`.
+    pub hand_off: HandOff,
+    /// As in [`RegistrationAnswer::Credential`].
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub credential: serde_json::Value,
+    /// As in [`RegistrationAnswer::Credential`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+/// Where a registration is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub enum RegistrationStage {
+    /// Waiting for its answer.
+    Pending,
+    /// Answered: the method exists.
+    Completed,
+    /// Void after wrong or refused answers.
+    Locked,
+    /// Its time ran out.
+    Expired,
+    /// A newer registration of the account replaced it.
+    Superseded,
+}
+
+/// `GET /me/registrations/{id}`: a registration's stage (a frame waits with it while a window
+/// of the app's own finishes a security key).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct RegistrationProgress {
+    /// Opaque registration id.
+    pub id: String,
+    /// The type being registered.
+    #[serde(rename = "type")]
+    pub method_type: MethodType,
+    /// Its stage.
+    pub stage: RegistrationStage,
 }
 
 /// A pending registration and its challenge (`POST /me/registrations` and `.../resend`).

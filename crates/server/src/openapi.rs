@@ -6,7 +6,7 @@ use utoipa::{
     openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme},
 };
 
-use crate::routes::{activity, embedding, me, methods, registrations, session};
+use crate::routes::{activity, embedding, key_hand_off, me, methods, registrations, session};
 
 /// The document.
 #[derive(OpenApi)]
@@ -33,9 +33,12 @@ use crate::routes::{activity, embedding, me, methods, registrations, session};
         methods::delete_method,
         methods::rename_method,
         registrations::create_registration,
+        registrations::get_registration,
         registrations::resend_registration,
         registrations::verify_registration,
         registrations::get_qr_code,
+        key_hand_off::get_key_prompt,
+        key_hand_off::verify_handed_off_key,
         activity::list_activity,
         embedding::get_embedding,
         get_openapi,

@@ -5,7 +5,7 @@
 
 use security_info_api::{
     ActivityKind, Method, MethodType, ProblemCode, Registration, RegistrationAnswer,
-    StartRegistration, UnavailableReason,
+    RegistrationProgress, RegistrationStage, StartRegistration, UnavailableReason,
 };
 
 use super::{Attempt, Checked, MethodKind, registration_answer};
@@ -16,7 +16,8 @@ use crate::{
     mail::outbox,
     state::AppState,
     store::{
-        AddOutcome, MethodId, NewMethod, RegistrationId, RegistrationRecord, RegistrationStatus,
+        AccountId, AccountRecord, AddOutcome, MethodId, NewMethod, RegistrationId,
+        RegistrationRecord, RegistrationStatus,
     },
 };
 
@@ -104,11 +105,44 @@ pub(super) async fn find(
     current: &CurrentUser,
     id: &RegistrationId,
 ) -> ApiResult<RegistrationRecord> {
+    find_for(state, &current.account.account_id, id).await
+}
+
+/// The account's registration with this id.
+pub(super) async fn find_for(
+    state: &AppState,
+    account_id: &AccountId,
+    id: &RegistrationId,
+) -> ApiResult<RegistrationRecord> {
     state
         .store
-        .registration(&current.account.account_id, id)
+        .registration(account_id, id)
         .await?
         .ok_or_else(|| ApiError::code(ProblemCode::NotFound))
+}
+
+/// Where the signed-in user's registration `id` is in its life.
+pub async fn progress(
+    state: &AppState,
+    current: &CurrentUser,
+    id: &RegistrationId,
+) -> ApiResult<RegistrationProgress> {
+    let registration = find(state, current, id).await?;
+    let stage = match registration.status {
+        RegistrationStatus::Pending if crate::clock::now() >= registration.expires_at => {
+            RegistrationStage::Expired
+        }
+        RegistrationStatus::Pending => RegistrationStage::Pending,
+        RegistrationStatus::Completed => RegistrationStage::Completed,
+        RegistrationStatus::Locked => RegistrationStage::Locked,
+        RegistrationStatus::Expired => RegistrationStage::Expired,
+        RegistrationStatus::Superseded => RegistrationStage::Superseded,
+    };
+    Ok(RegistrationProgress {
+        id: registration.registration_id.to_string(),
+        method_type: registration.method_type,
+        stage,
+    })
 }
 
 /// Refuses a registration that is no longer pending, or whose time is up (and records that).
@@ -192,12 +226,38 @@ pub async fn verify(
     id: &RegistrationId,
     answer: RegistrationAnswer,
 ) -> ApiResult<Method> {
-    let account = &current.account;
+    answer_for(state, context, &current.account, id, answer, Some(current)).await
+}
+
+/// [`verify`] for a registration handed off to a window of the app's own, which has no
+/// session: the caller has checked the hand-off's capability, and the step-up was checked when
+/// the registration started.
+pub async fn verify_handed_off(
+    state: &AppState,
+    context: &ClientContext,
+    account: &AccountRecord,
+    id: &RegistrationId,
+    answer: RegistrationAnswer,
+) -> ApiResult<Method> {
+    answer_for(state, context, account, id, answer, None).await
+}
+
+/// Checks `account`'s answer; `signed_in`, when answered in a session, must have stepped up.
+async fn answer_for(
+    state: &AppState,
+    context: &ClientContext,
+    account: &AccountRecord,
+    id: &RegistrationId,
+    answer: RegistrationAnswer,
+    signed_in: Option<&CurrentUser>,
+) -> ApiResult<Method> {
     // A concurrent attempt may change the registration between reading and writing; the
     // store's conditional updates detect that and the check starts over.
     for _ in 0..MAX_RACES {
-        let registration = find(state, current, id).await?;
-        current.require_step_up(state.settings.step_up_window)?;
+        let registration = find_for(state, &account.account_id, id).await?;
+        if let Some(current) = signed_in {
+            current.require_step_up(state.settings.step_up_window)?;
+        }
         let now = crate::clock::now();
         require_pending(state, &registration, now).await?;
         let kind = allowed_kind(state, registration.method_type)?;

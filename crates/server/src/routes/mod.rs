@@ -5,6 +5,7 @@ pub mod dev_mailbox;
 pub mod embedding;
 pub mod fallback;
 pub mod health;
+pub mod key_hand_off;
 pub mod me;
 pub mod methods;
 pub mod registrations;
@@ -42,6 +43,10 @@ pub fn api_router(state: &AppState) -> Router<AppState> {
             post(registrations::create_registration),
         )
         .route(
+            "/me/registrations/{id}",
+            get(registrations::get_registration),
+        )
+        .route(
             "/me/registrations/{id}/resend",
             post(registrations::resend_registration),
         )
@@ -52,6 +57,14 @@ pub fn api_router(state: &AppState) -> Router<AppState> {
         .route(
             "/me/registrations/{id}/verify",
             post(registrations::verify_registration),
+        )
+        .route(
+            "/security-key-registrations/{id}/options",
+            post(key_hand_off::get_key_prompt),
+        )
+        .route(
+            "/security-key-registrations/{id}/verify",
+            post(key_hand_off::verify_handed_off_key),
         )
         .route("/me/activity", get(activity::list_activity))
         .route("/embedding", get(embedding::get_embedding))

@@ -7,7 +7,8 @@ use axum::{
     http::{StatusCode, header},
 };
 use security_info_api::{
-    MethodCreated, Problem, Registration, RegistrationAnswer, StartRegistration,
+    MethodCreated, Problem, Registration, RegistrationAnswer, RegistrationProgress,
+    StartRegistration,
 };
 
 use crate::{
@@ -43,6 +44,26 @@ pub async fn create_registration(
 ) -> ApiResult<(StatusCode, Json<Registration>)> {
     let registration = lifecycle::start(&state, &context, &current, body).await?;
     Ok((StatusCode::ACCEPTED, Json(registration)))
+}
+
+/// Where a registration of the signed-in user is in its life: a portal's frame waits with this
+/// while a window of the app's own finishes a security key.
+#[utoipa::path(get, path = "/me/registrations/{id}", tag = "registrations",
+    params(("id" = String, Path, description = "Registration id")),
+    responses(
+        (status = 200, description = "Its stage", body = RegistrationProgress),
+        (status = 401, description = "`unauthenticated`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
+    ))]
+#[tracing::instrument(skip_all, fields(registration_id = %id))]
+pub async fn get_registration(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    Path(id): Path<String>,
+) -> ApiResult<Json<RegistrationProgress>> {
+    Ok(Json(
+        lifecycle::progress(&state, &current, &RegistrationId::from(id)).await?,
+    ))
 }
 
 /// Sends a new code; the previous one stops working. Wrong tries so far still count.

@@ -59,6 +59,9 @@ pub trait AccountStore: Send + Sync {
     /// The account with this user principal name (case-insensitive).
     async fn account_by_username(&self, username: &str) -> anyhow::Result<Option<AccountRecord>>;
 
+    /// The account with this id.
+    async fn account(&self, account_id: &AccountId) -> anyhow::Result<Option<AccountRecord>>;
+
     /// The account of the external identity, created on first use from `profile` (its id,
     /// principal name and display name; no password). On later uses the display name follows
     /// `profile`, and the principal name too unless another account has it.

@@ -338,3 +338,178 @@ async fn the_relying_party_id_must_fit_the_public_origin() {
     .await;
     assert!(app.get_page("/healthz").await.status().is_success());
 }
+
+/// The registration id, account and secret of a challenge's `continueUrl`.
+fn hand_off(registration: &Registration) -> Value {
+    let Challenge::WebAuthn { continue_url, .. } = &registration.challenge else {
+        panic!("not a WebAuthn challenge");
+    };
+    let (path, fragment) = continue_url.split_once('#').expect("a fragment");
+    assert_eq!(path, "/add-security-key");
+    let field = |name: &str| {
+        fragment
+            .split('&')
+            .find_map(|pair| pair.strip_prefix(&format!("{name}=")))
+            .expect(name)
+            .to_owned()
+    };
+    assert_eq!(field("registration"), registration.id);
+    json!({"account": field("account"), "secret": field("secret")})
+}
+
+/// A POST from a window with no session (its own cookie jar, the app's origin).
+async fn from_window(app: &TestApp, path: &str, body: Value) -> reqwest::Response {
+    client()
+        .post(app.api(path))
+        .header("origin", origin(app))
+        .json(&body)
+        .send()
+        .await
+        .expect("request")
+}
+
+#[tokio::test]
+async fn a_registration_handed_off_to_a_window_without_a_session_is_finished_there() {
+    let app = TestApp::spawn().await;
+    app.sign_in(ALAIN).await;
+    let (registration, options) = start(&app).await;
+    let stage = |body: Value| body["stage"].as_str().map(str::to_owned);
+    let progress_path = format!("/me/registrations/{}", registration.id);
+    assert_eq!(
+        stage(app.get_json(&progress_path).await),
+        Some("pending".into())
+    );
+    let capability = hand_off(&registration);
+    let options_path = format!("/security-key-registrations/{}/options", registration.id);
+    let response = from_window(&app, &options_path, capability.clone()).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let prompt: Value = response.json().await.expect("prompt");
+    assert_eq!(prompt["options"], options, "the same challenge");
+    assert_eq!(prompt["userPrincipalName"], ALAIN);
+
+    let mut key = SoftKey::new(MODEL);
+    let credential = key.create(&prompt["options"], &origin(&app));
+    let verify_path = format!("/security-key-registrations/{}/verify", registration.id);
+    let body = json!({"handOff": capability, "credential": credential, "name": "Desk key"});
+    let response = from_window(&app, &verify_path, body.clone()).await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let created: MethodCreated = response.json().await.expect("method");
+    assert_eq!(created.method.name.as_deref(), Some("Desk key"));
+
+    // The frame sees it done; the capability is spent.
+    assert_eq!(
+        stage(app.get_json(&progress_path).await),
+        Some("completed".into())
+    );
+    assert_problem(
+        from_window(&app, &verify_path, body).await,
+        404,
+        "not_found",
+    )
+    .await;
+    assert_problem(
+        from_window(&app, &options_path, capability).await,
+        404,
+        "not_found",
+    )
+    .await;
+    let methods: MethodList = app.get_json("/me/methods").await;
+    assert_eq!(methods.methods.len(), 1);
+    // Only its owner sees a registration's stage.
+    let megan = TestApp::spawn().await;
+    megan.sign_in(MEGAN).await;
+    assert_eq!(
+        megan.get(&progress_path).await.status(),
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn a_hand_off_works_only_with_its_own_secret_account_and_registration() {
+    let app = TestApp::spawn().await;
+    app.sign_in(ALAIN).await;
+    let (first, _) = start(&app).await;
+    let first_capability = hand_off(&first);
+    // Another user's pending key registration, on the same server.
+    let megan = client();
+    let sign_in = megan
+        .post(app.api("/session"))
+        .json(&json!({"username": MEGAN, "password": PASSWORD}))
+        .send()
+        .await
+        .expect("sign-in");
+    assert_eq!(sign_in.status(), StatusCode::OK);
+    let response = megan
+        .post(app.api("/me/registrations"))
+        .json(&json!({"type": "securityKey"}))
+        .send()
+        .await
+        .expect("start");
+    let megans: Registration = response.json().await.expect("registration");
+    let megans_capability = hand_off(&megans);
+
+    let secret = first_capability["secret"]
+        .as_str()
+        .expect("secret")
+        .to_owned();
+    let mut flipped = secret.clone().into_bytes();
+    flipped[0] = if flipped[0] == b'A' { b'B' } else { b'A' };
+    let flipped = String::from_utf8(flipped).expect("ascii");
+    let options = |id: &str| format!("/security-key-registrations/{id}/options");
+    for (id, capability) in [
+        // Another account's id with this secret, and this account with another's secret.
+        (
+            first.id.clone(),
+            json!({"account": megans_capability["account"], "secret": secret}),
+        ),
+        (
+            first.id.clone(),
+            json!({"account": first_capability["account"], "secret": megans_capability["secret"]}),
+        ),
+        // One changed character, not base64url, empty.
+        (
+            first.id.clone(),
+            json!({"account": first_capability["account"], "secret": flipped}),
+        ),
+        (
+            first.id.clone(),
+            json!({"account": first_capability["account"], "secret": "%%%"}),
+        ),
+        (
+            first.id.clone(),
+            json!({"account": first_capability["account"], "secret": ""}),
+        ),
+        // This capability for another registration.
+        (megans.id.clone(), first_capability.clone()),
+        ("unknown".to_owned(), first_capability.clone()),
+    ] {
+        assert_problem(
+            from_window(&app, &options(&id), capability).await,
+            404,
+            "not_found",
+        )
+        .await;
+    }
+    let extra = json!({"account": first_capability["account"], "secret": secret, "admin": true});
+    assert_problem(
+        from_window(&app, &options(&first.id), extra).await,
+        400,
+        "malformed_request",
+    )
+    .await;
+    // Still usable with the right one, until it expires.
+    let response = from_window(&app, &options(&first.id), first_capability.clone()).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    app.sql("update registration set expires_at = '2000-01-01T00:00:00.000000Z'")
+        .await;
+    assert_problem(
+        from_window(&app, &options(&first.id), first_capability).await,
+        410,
+        "registration_expired",
+    )
+    .await;
+    let progress: Value = app
+        .get_json(&format!("/me/registrations/{}", first.id))
+        .await;
+    assert_eq!(progress["stage"], "expired");
+}

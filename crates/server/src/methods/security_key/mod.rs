@@ -9,6 +9,7 @@
 //! which [`assertion`] checks at sign-in and password reset.
 
 pub mod assertion;
+pub mod hand_off;
 pub mod model;
 pub mod relying_party;
 
@@ -35,11 +36,13 @@ use crate::{
 /// The security key type.
 pub struct SecurityKey;
 
-/// What a pending registration keeps: webauthn-rs's challenge state and the user's language
-/// (for the default name).
+/// What a pending registration keeps: webauthn-rs's challenge state, the options the browser
+/// was given (served again to a window the registration is handed off to) and the user's
+/// language (for the default name).
 #[derive(Serialize, Deserialize)]
 struct Pending {
     state: PasskeyRegistration,
+    options: serde_json::Value,
     language: String,
 }
 
@@ -187,21 +190,29 @@ impl MethodKind for SecurityKey {
                 Some(registered),
             )
             .map_err(|e| anyhow::anyhow!("starting a WebAuthn registration: {e}"))?;
+        let mut options = serde_json::to_value(options).map_err(anyhow::Error::from)?;
+        let options = options["publicKey"].take();
         let pending = Pending {
             state,
+            options: options.clone(),
             language: attempt.context.language.to_owned(),
         };
+        let registration_id = RegistrationId::generate()?;
         let registration = registration_of(
             attempt,
             MethodType::SecurityKey,
-            RegistrationId::generate()?,
+            registration_id.clone(),
             &pending,
             attempt.state.settings.code_validity,
         )?;
-        let mut options = serde_json::to_value(options).map_err(anyhow::Error::from)?;
         let challenge = Challenge::WebAuthn {
-            options: options["publicKey"].take(),
+            options,
             expires_at: clock::format(registration.expires_at),
+            continue_url: hand_off::continue_url(
+                &attempt.state.code_keys,
+                &account.account_id,
+                &registration_id,
+            ),
         };
         Ok(Started {
             registration,

@@ -69,6 +69,16 @@ impl AccountStore for SqliteStore {
             .transpose()
     }
 
+    async fn account(&self, account_id: &AccountId) -> anyhow::Result<Option<AccountRecord>> {
+        sqlx::query("select * from account where account_id = ?")
+            .bind(account_id)
+            .fetch_optional(&mut *self.readers.get().await)
+            .await?
+            .as_ref()
+            .map(account_from_row)
+            .transpose()
+    }
+
     async fn external_account(
         &self,
         identity: &ExternalIdentity,
