@@ -16,9 +16,10 @@ use std::rc::Rc;
 
 use gloo_net::http::{Method as HttpMethod, Request, RequestBuilder, Response};
 use security_info_api::{
-    API_PREFIX, ActivityList, EmbeddingInfo, Method, MethodCreated, MethodList, MethodTypeList,
-    Problem, ProblemCode, ReauthenticateRequest, Registration, RegistrationAnswer, RenameMethod,
-    SessionResponse, SignInRequest, StartRegistration, User,
+    API_PREFIX, ActivityList, EmbeddingInfo, HandOff, HandedOffCredential, KeyPrompt, Method,
+    MethodCreated, MethodList, MethodTypeList, Problem, ProblemCode, ReauthenticateRequest,
+    Registration, RegistrationAnswer, RegistrationProgress, RenameMethod, SessionResponse,
+    SignInRequest, StartRegistration, User,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -276,6 +277,33 @@ pub async fn answer_registration(
 ) -> ApiResult<MethodCreated> {
     let path = format!("/me/registrations/{}/verify", encode(&registration_id));
     post(&path, &answer).await
+}
+
+/// `GET /me/registrations/{id}`: where a registration is in its life.
+pub async fn registration_progress(registration_id: String) -> ApiResult<RegistrationProgress> {
+    get(&format!("/me/registrations/{}", encode(&registration_id))).await
+}
+
+/// `POST /security-key-registrations/{id}/options`: a handed-off registration's options, in a
+/// window without a session.
+pub async fn key_prompt(registration_id: String, hand_off: HandOff) -> ApiResult<KeyPrompt> {
+    let path = format!(
+        "/security-key-registrations/{}/options",
+        encode(&registration_id)
+    );
+    post(&path, &hand_off).await
+}
+
+/// `POST /security-key-registrations/{id}/verify`: answers a handed-off registration.
+pub async fn verify_handed_off_key(
+    registration_id: String,
+    body: HandedOffCredential,
+) -> ApiResult<MethodCreated> {
+    let path = format!(
+        "/security-key-registrations/{}/verify",
+        encode(&registration_id)
+    );
+    post(&path, &body).await
 }
 
 /// `PATCH /me/methods/{id}`: gives a method of a type that has a name another name.

@@ -13,6 +13,7 @@ use crate::components::status::provide_status;
 use crate::embed::provide_embed;
 use crate::i18n::provide_i18n;
 use crate::pages::activity::Activity;
+use crate::pages::add_security_key::AddSecurityKey;
 use crate::pages::not_found::NotFound;
 use crate::pages::overview::Overview;
 use crate::pages::security_info::SecurityInfo;
@@ -31,6 +32,7 @@ pub fn App() -> impl IntoView {
             <SignInWhenUnauthenticated />
             <Routes fallback=NotFound>
                 <Route path=path!("/signin") view=SignIn />
+                <Route path=path!("/add-security-key") view=AddSecurityKey />
                 <ParentRoute path=path!("") view=Shell>
                     <Route path=path!("") view=Overview />
                     <Route path=path!("security-info") view=SecurityInfo />

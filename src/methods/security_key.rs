@@ -5,18 +5,22 @@
 //! [`crate::webauthn`]; everything else (checking the credential, the model, default names)
 //! is the server's.
 //!
-//! Inside a portal's frame the browser marks the credential as made cross-origin, which the
-//! server does not accept: the form says so and offers the app in its own tab.
+//! Inside a portal's cross-origin frame the browser marks a credential as made there, which
+//! the server does not accept. There the form starts the registration and hands it to a
+//! window of the app's own ([`KeyInFrame`], the page [`crate::pages::add_security_key`]),
+//! and waits for it to be finished there.
+
+use std::time::Duration;
 
 use leptos::html;
 use leptos::prelude::*;
 use security_info_api::{
-    MAX_METHOD_NAME_CHARS, Method, ProblemCode, Registration, RegistrationAnswer,
-    StartRegistration, parse_method_name,
+    Challenge, HandOff, HandedOffCredential, MAX_METHOD_NAME_CHARS, Method, MethodType,
+    ProblemCode, RegistrationAnswer, RegistrationStage, StartRegistration, parse_method_name,
 };
 
 use super::{FormContext, MethodUi};
-use crate::api::{self, ApiError};
+use crate::api::{self, ApiError, ApiResult};
 use crate::components::field_error::FieldError;
 use crate::components::modal::focus_on_mount;
 use crate::components::rename_dialog::name_error;
@@ -24,7 +28,7 @@ use crate::components::submit_button::SubmitButton;
 use crate::embed::host::is_framed;
 use crate::errors::Shown;
 use crate::i18n::{Key, use_i18n};
-use crate::step_up::{use_step_up, with_step_up};
+use crate::step_up::{StepUp, use_step_up, with_step_up};
 use crate::webauthn::{self, KeyError, KeyKind};
 
 /// The security key type.
@@ -46,9 +50,12 @@ impl MethodUi for SecurityKey {
 
     fn form(&self, context: FormContext) -> AnyView {
         if is_framed() {
-            return view! { <KeyInFrame on_cancel=context.on_cancel /> }.into_any();
+            return view! { <KeyInFrame on_added=context.on_added on_cancel=context.on_cancel /> }
+                .into_any();
         }
-        view! { <KeySetup on_added=context.on_added on_cancel=context.on_cancel /> }.into_any()
+        let source = Source::SignedIn(use_step_up());
+        view! { <KeySetup source=source on_added=context.on_added on_cancel=context.on_cancel /> }
+            .into_any()
     }
 
     fn problem(&self, code: ProblemCode) -> Option<Key> {
@@ -60,6 +67,69 @@ impl MethodUi for SecurityKey {
     }
 }
 
+/// Where a key's registration comes from and where its credential goes.
+#[derive(Clone)]
+pub enum Source {
+    /// The signed-in page: it starts the registration (confirming the password first when
+    /// the sign-in is not recent) and answers it.
+    SignedIn(StepUp),
+    /// A window a portal's frame handed its registration to: no session, the capability.
+    HandedOff {
+        /// The registration.
+        registration_id: String,
+        /// Its capability.
+        hand_off: HandOff,
+    },
+}
+
+impl Source {
+    /// The registration to answer and the options for the browser.
+    async fn prompt(self) -> ApiResult<(String, serde_json::Value)> {
+        match self {
+            Source::SignedIn(step_up) => {
+                let start = StartRegistration::SecurityKey {};
+                let registration =
+                    with_step_up(step_up, || api::start_registration(start.clone())).await?;
+                match registration.challenge {
+                    Challenge::WebAuthn { options, .. } => Ok((registration.id, options)),
+                    _ => Err(ApiError::Decode),
+                }
+            }
+            Source::HandedOff {
+                registration_id,
+                hand_off,
+            } => {
+                let prompt = api::key_prompt(registration_id.clone(), hand_off).await?;
+                Ok((registration_id, prompt.options))
+            }
+        }
+    }
+
+    /// Answers the registration with the credential and its name.
+    async fn finish(
+        self,
+        registration_id: String,
+        credential: serde_json::Value,
+        name: Option<String>,
+    ) -> ApiResult<Method> {
+        let created = match self {
+            Source::SignedIn(_) => {
+                let answer = RegistrationAnswer::Credential { credential, name };
+                api::answer_registration(registration_id, answer).await?
+            }
+            Source::HandedOff { hand_off, .. } => {
+                let body = HandedOffCredential {
+                    hand_off,
+                    credential,
+                    name,
+                };
+                api::verify_handed_off_key(registration_id, body).await?
+            }
+        };
+        Ok(created.method)
+    }
+}
+
 /// The text for a prompt that gave no credential.
 fn key_error(error: KeyError) -> Key {
     match error {
@@ -68,6 +138,15 @@ fn key_error(error: KeyError) -> Key {
         KeyError::AlreadyRegistered => Key::KeyErrorAlreadyRegistered,
         KeyError::NotAllowedHere => Key::KeyErrorNotAllowedHere,
         KeyError::Failed => Key::KeyErrorFailed,
+    }
+}
+
+/// What to say of a failed call about a registration: its time running out is said in the
+/// key's own words.
+fn call_error(error: ApiError) -> Shown {
+    match error.code() {
+        Some(ProblemCode::RegistrationExpired) => Shown::Text(Key::KeyErrorExpired),
+        _ => Shown::Api(error),
     }
 }
 
@@ -83,7 +162,7 @@ fn suggested(kind: KeyKind) -> Key {
 /// A credential the browser made, waiting for its name.
 #[derive(Clone)]
 struct Made {
-    registration: Registration,
+    registration_id: String,
     credential: serde_json::Value,
     kind: KeyKind,
 }
@@ -97,7 +176,9 @@ enum NotMade {
 
 /// The explanation and **Next**, then **Name your key**.
 #[component]
-fn KeySetup(
+pub fn KeySetup(
+    /// Where the registration comes from.
+    source: Source,
     /// Called with the registered key.
     #[prop(into)]
     on_added: Callback<Method>,
@@ -113,49 +194,62 @@ fn KeySetup(
         made.set(None);
     };
     move || {
+        let source = source.clone();
         match made.get() {
-        None => view! { <KeyIntro error=error on_made=move |m| made.set(Some(m)) on_cancel=on_cancel /> }
+            None => view! {
+                <KeyIntro
+                    source=source
+                    error=error
+                    on_made=move |m| made.set(Some(m))
+                    on_cancel=on_cancel
+                />
+            }
             .into_any(),
-        Some(m) => view! { <KeyName made=m on_added=on_added on_void=on_void on_cancel=on_cancel /> }
+            Some(m) => view! {
+                <KeyName
+                    source=source
+                    made=m
+                    on_added=on_added
+                    on_void=on_void
+                    on_cancel=on_cancel
+                />
+            }
             .into_any(),
-    }
+        }
     }
 }
 
 /// "Use a security key or a passkey", and **Next** (or **Try again**) to start the prompt.
 #[component]
 fn KeyIntro(
+    source: Source,
     /// The last failure: set, the button says **Try again**.
     error: RwSignal<Option<Shown>>,
     #[prop(into)] on_made: Callback<Made>,
     #[prop(into)] on_cancel: Callback<()>,
 ) -> impl IntoView {
     let i18n = use_i18n();
-    let step_up = use_step_up();
     let tried = RwSignal::new(error.with_untracked(Option::is_some));
     let next_ref = NodeRef::<html::Button>::new();
     focus_on_mount(next_ref);
 
-    let prompt = Action::new_local(move |(): &()| async move {
-        if !webauthn::supported() {
-            return Err(NotMade::Key(KeyError::Unsupported));
+    let prompt = Action::new_local(move |(): &()| {
+        let source = source.clone();
+        async move {
+            if !webauthn::supported() {
+                return Err(NotMade::Key(KeyError::Unsupported));
+            }
+            let (registration_id, options) = source.prompt().await.map_err(NotMade::Api)?;
+            let credential = webauthn::create_credential(&options)
+                .await
+                .map_err(NotMade::Key)?;
+            let kind = webauthn::suggested_name(&credential);
+            Ok(Made {
+                registration_id,
+                credential,
+                kind,
+            })
         }
-        let start = StartRegistration::SecurityKey {};
-        let registration = with_step_up(step_up, || api::start_registration(start.clone()))
-            .await
-            .map_err(NotMade::Api)?;
-        let security_info_api::Challenge::WebAuthn { options, .. } = &registration.challenge else {
-            return Err(NotMade::Key(KeyError::Failed));
-        };
-        let credential = webauthn::create_credential(options)
-            .await
-            .map_err(NotMade::Key)?;
-        let kind = webauthn::suggested_name(&credential);
-        Ok(Made {
-            registration,
-            credential,
-            kind,
-        })
     });
     Effect::new(move |_| {
         if let Some(result) = prompt.value().get() {
@@ -164,7 +258,7 @@ fn KeyIntro(
                 Err(not_made) => {
                     tried.set(true);
                     error.set(Some(match not_made {
-                        NotMade::Api(api_error) => Shown::Api(api_error),
+                        NotMade::Api(api_error) => call_error(api_error),
                         NotMade::Key(key_error) => Shown::Text(self::key_error(key_error)),
                     }));
                     if let Some(button) = next_ref.get_untracked() {
@@ -212,6 +306,7 @@ fn KeyIntro(
 /// **Name your key**, then **Done** sends the credential with the name.
 #[component]
 fn KeyName(
+    source: Source,
     made: Made,
     #[prop(into)] on_added: Callback<Method>,
     /// Called, with why, when the registration can no longer be finished (the user starts
@@ -233,30 +328,26 @@ fn KeyName(
     };
 
     let Made {
-        registration,
+        registration_id,
         credential,
         ..
     } = made;
     let finish = Action::new_local(move |name: &Option<String>| {
-        let answer = RegistrationAnswer::Credential {
-            credential: credential.clone(),
-            name: name.clone(),
-        };
-        api::answer_registration(registration.id.clone(), answer)
+        source
+            .clone()
+            .finish(registration_id.clone(), credential.clone(), name.clone())
     });
     Effect::new(move |_| {
         if let Some(result) = finish.value().get() {
             match result {
-                Ok(created) => on_added.run(created.method),
-                // The challenge is used up (refused, expired, replaced): the intro says why
-                // and offers to try again.
-                Err(api_error) if api_error.code() != Some(ProblemCode::InvalidMethodName) => {
-                    on_void.run(Shown::Api(api_error));
-                }
-                Err(api_error) => {
+                Ok(method) => on_added.run(method),
+                // A name to fix keeps the credential; anything else used the challenge up
+                // (refused, expired, replaced): the intro says why and offers to try again.
+                Err(api_error) if api_error.code() == Some(ProblemCode::InvalidMethodName) => {
                     error.set(Some(Shown::Api(api_error)));
                     focus_input();
                 }
+                Err(api_error) => on_void.run(call_error(api_error)),
             }
         }
     });
@@ -322,18 +413,143 @@ fn KeyName(
     }
 }
 
-/// Inside a portal's frame: why a key cannot be added here, and the app in its own tab.
+/// How often a frame asks whether its window has finished.
+const POLL_EVERY: Duration = Duration::from_secs(2);
+
+/// The newest security key of the list: the one the window just added.
+fn newest_key(methods: Vec<Method>) -> Option<Method> {
+    methods
+        .into_iter()
+        .filter(|m| m.method_type == MethodType::SecurityKey)
+        .max_by(|a, b| a.created_at.cmp(&b.created_at))
+}
+
+/// Inside a portal's frame: **Continue in a new window** starts the registration and opens
+/// it in a window of the app's own; the frame then waits for it to be finished there.
 #[component]
-fn KeyInFrame(#[prop(into)] on_cancel: Callback<()>) -> impl IntoView {
+fn KeyInFrame(
+    #[prop(into)] on_added: Callback<Method>,
+    #[prop(into)] on_cancel: Callback<()>,
+) -> impl IntoView {
     let i18n = use_i18n();
-    let own_window = window().location().origin().unwrap_or_default() + "/security-info";
+    let step_up = use_step_up();
+    let error = RwSignal::new(None::<Shown>);
+    // The registration handed off, and where its window is.
+    let waiting = RwSignal::new(None::<(String, String)>);
+    let continue_ref = NodeRef::<html::Button>::new();
+    focus_on_mount(continue_ref);
+
+    let start = Action::new_local(move |(): &()| async move {
+        let start = StartRegistration::SecurityKey {};
+        let registration = with_step_up(step_up, || api::start_registration(start.clone())).await?;
+        match registration.challenge {
+            Challenge::WebAuthn { continue_url, .. } => Ok((registration.id, continue_url)),
+            _ => Err(ApiError::Decode),
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(result) = start.value().get() {
+            match result {
+                Ok((registration_id, url)) => {
+                    // A blocked window leaves the link below to open it.
+                    let _ = window().open_with_url_and_target_and_features(
+                        &url,
+                        "_blank",
+                        "popup,width=520,height=720",
+                    );
+                    waiting.set(Some((registration_id, url)));
+                }
+                Err(api_error) => error.set(Some(call_error(api_error))),
+            }
+        }
+    });
+    // While waiting, ask every few seconds how the registration is doing.
+    let check = Action::new_local(move |registration_id: &String| {
+        let registration_id = registration_id.clone();
+        async move {
+            let progress = api::registration_progress(registration_id).await?;
+            let added = match progress.stage {
+                RegistrationStage::Completed => newest_key(api::methods().await?.methods),
+                _ => None,
+            };
+            Ok::<_, ApiError>((progress.stage, added))
+        }
+    });
+    if let Ok(handle) = set_interval_with_handle(
+        move || {
+            if let Some((registration_id, _)) = waiting.get_untracked()
+                && !check.pending().get_untracked()
+            {
+                check.dispatch_local(registration_id);
+            }
+        },
+        POLL_EVERY,
+    ) {
+        on_cleanup(move || handle.clear());
+    }
+    Effect::new(move |_| {
+        let Some(Ok((stage, added))) = check.value().get() else {
+            return;
+        };
+        let why = match stage {
+            RegistrationStage::Pending => return,
+            RegistrationStage::Completed => match added {
+                Some(method) => return on_added.run(method),
+                None => return,
+            },
+            RegistrationStage::Locked => Key::ProblemSecurityKeyNotAccepted,
+            RegistrationStage::Expired | RegistrationStage::Superseded => Key::KeyErrorExpired,
+        };
+        waiting.set(None);
+        error.set(Some(Shown::Text(why)));
+    });
+    let pending = start.pending();
+
+    view! {
+        {move || match waiting.get() {
+            None => view! {
+                <form
+                    novalidate
+                    on:submit=move |event| {
+                        event.prevent_default();
+                        if !pending.get_untracked() {
+                            error.set(None);
+                            start.dispatch_local(());
+                        }
+                    }
+                >
+                    <p id="key-in-frame">{i18n.text(Key::KeyInFrame)}</p>
+                    <FieldError error=error alert=true />
+                    <div class="actions">
+                        <button type="button" class="button" on:click=move |_| on_cancel.run(())>
+                            {i18n.text(Key::Cancel)}
+                        </button>
+                        <SubmitButton
+                            pending=pending
+                            label=Key::KeyContinue
+                            busy_label=Key::BusySending
+                            node_ref=continue_ref
+                        />
+                    </div>
+                </form>
+            }
+            .into_any(),
+            Some((_, url)) => view! { <KeyWaiting url=url on_cancel=on_cancel /> }.into_any(),
+        }}
+    }
+}
+
+/// "Finish in the other window", with a link that opens it again.
+#[component]
+fn KeyWaiting(url: String, #[prop(into)] on_cancel: Callback<()>) -> impl IntoView {
+    let i18n = use_i18n();
     let link_ref = NodeRef::<html::A>::new();
     focus_on_mount(link_ref);
     view! {
-        <p id="key-in-frame">{i18n.text(Key::KeyInFrame)}</p>
+        <p id="key-waiting" role="status">{i18n.text(Key::KeyWaitingWindow)}</p>
         <p>
-            <a node_ref=link_ref href=own_window target="_blank" rel="noopener noreferrer">
-                {i18n.text(Key::KeyOpenOwnWindow)}
+            <a node_ref=link_ref href=url target="_blank">
+                {i18n.text(Key::KeyOpenWindow)}
             </a>
         </p>
         <div class="actions">

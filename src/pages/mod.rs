@@ -1,6 +1,7 @@
 //! One file per page.
 
 pub mod activity;
+pub mod add_security_key;
 pub mod not_found;
 pub mod overview;
 pub mod security_info;

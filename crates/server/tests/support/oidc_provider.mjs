@@ -43,6 +43,7 @@ const USERS = {
   alice: { email: "alice@example.net", name: "Alice Example" },
   bob: { email: "bob@example.net", name: "Bob Example" },
   carol: { email: "carol@example.net", name: "Carol Example" },
+  dave: { email: "dave@example.net", name: "Dave Example" },
   nomail: { name: "No Mail" },
 };
 
