@@ -12,8 +12,8 @@ pub fn FieldError(
     /// What is wrong, or nothing.
     error: RwSignal<Option<Shown>>,
     /// The id the field's `aria-describedby` names; none for a form-wide error.
-    #[prop(optional)]
-    id: Option<&'static str>,
+    #[prop(optional, into)]
+    id: Option<String>,
     /// Announce it at once (`role="alert"`): for an error no field is described by.
     #[prop(optional)]
     alert: bool,
@@ -21,7 +21,7 @@ pub fn FieldError(
     let i18n = use_i18n();
     view! {
         <Show when=move || error.with(Option::is_some)>
-            <p id=id class="field-error" role=alert.then_some("alert")>
+            <p id=id.clone() class="field-error" role=alert.then_some("alert")>
                 {move || error.get().map(|shown| shown.text(&i18n))}
             </p>
         </Show>

@@ -9,6 +9,7 @@ pub mod language_switcher;
 pub mod load_error;
 pub mod method_list;
 pub mod modal;
+pub mod name_field;
 pub mod nav;
 pub mod reauthenticate_dialog;
 pub mod rename_dialog;

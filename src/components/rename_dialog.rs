@@ -4,26 +4,14 @@
 
 use leptos::html;
 use leptos::prelude::*;
-use security_info_api::{MAX_METHOD_NAME_CHARS, Method, MethodNameError, parse_method_name};
+use security_info_api::Method;
 
 use crate::api;
-use crate::components::field_error::FieldError;
 use crate::components::modal::{Modal, focus_on_mount};
+use crate::components::name_field::{NameField, checked_name};
 use crate::components::submit_button::SubmitButton;
 use crate::errors::Shown;
 use crate::i18n::{Key, use_i18n};
-
-/// What the name field says of a name the server would refuse.
-pub fn name_error(error: MethodNameError) -> Shown {
-    match error {
-        MethodNameError::Empty => Shown::Text(Key::RenameErrorEmpty),
-        MethodNameError::TooLong => Shown::Text(Key::RenameErrorTooLong),
-        MethodNameError::Unprintable => Shown::Filled(
-            Key::ProblemInvalidMethodName,
-            vec![("max", MAX_METHOD_NAME_CHARS.to_string())],
-        ),
-    }
-}
 
 /// The rename dialog, shown while `method` is set.
 #[component]
@@ -92,45 +80,21 @@ fn RenameForm(
         if pending.get_untracked() {
             return;
         }
-        match parse_method_name(&name.get_untracked()) {
-            Ok(parsed) => {
-                error.set(None);
-                save.dispatch_local(parsed);
-            }
-            Err(problem) => {
-                error.set(Some(name_error(problem)));
-                focus_input();
-            }
+        if let Some(parsed) = checked_name(&name.get_untracked(), error, input_ref) {
+            save.dispatch_local(parsed);
         }
     };
 
     view! {
         <form novalidate on:submit=submit>
-            <div class="field">
-                <label for="method-name">{i18n.text(Key::RenameLabel)}</label>
-                <input
-                    id="method-name"
-                    node_ref=input_ref
-                    type="text"
-                    name="name"
-                    autocomplete="off"
-                    maxlength=MAX_METHOD_NAME_CHARS.to_string()
-                    prop:value=move || name.get()
-                    on:input=move |event| name.set(event_target_value(&event))
-                    aria-invalid=move || error.with(Option::is_some).to_string()
-                    aria-describedby=move || {
-                        if error.with(Option::is_some) {
-                            "method-name-error method-name-hint"
-                        } else {
-                            "method-name-hint"
-                        }
-                    }
-                />
-                <FieldError error=error id="method-name-error" />
-                <p id="method-name-hint" class="hint">
-                    {i18n.text(Key::RenameHint)}
-                </p>
-            </div>
+            <NameField
+                id="method-name"
+                label=Key::RenameLabel
+                hint=Key::RenameHint
+                name=name
+                error=error
+                input_ref=input_ref
+            />
             <div class="actions">
                 <button type="button" class="button" on:click=move |_| on_cancel.run(())>
                     {i18n.text(Key::Cancel)}
@@ -138,26 +102,5 @@ fn RenameForm(
                 <SubmitButton pending=pending label=Key::Save busy_label=Key::BusySaving />
             </div>
         </form>
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_refused_name_has_its_own_text() {
-        assert_eq!(
-            name_error(MethodNameError::Empty),
-            Shown::Text(Key::RenameErrorEmpty)
-        );
-        assert_eq!(
-            name_error(MethodNameError::TooLong),
-            Shown::Text(Key::RenameErrorTooLong)
-        );
-        assert!(matches!(
-            name_error(MethodNameError::Unprintable),
-            Shown::Filled(Key::ProblemInvalidMethodName, _)
-        ));
     }
 }

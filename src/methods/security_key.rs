@@ -15,15 +15,15 @@ use std::time::Duration;
 use leptos::html;
 use leptos::prelude::*;
 use security_info_api::{
-    Challenge, HandOff, HandedOffCredential, MAX_METHOD_NAME_CHARS, Method, MethodType,
-    ProblemCode, RegistrationAnswer, RegistrationStage, StartRegistration, parse_method_name,
+    Challenge, HandOff, HandedOffCredential, Method, MethodType, ProblemCode, RegistrationAnswer,
+    RegistrationStage, StartRegistration,
 };
 
 use super::{FormContext, MethodUi};
 use crate::api::{self, ApiError, ApiResult};
 use crate::components::field_error::FieldError;
 use crate::components::modal::focus_on_mount;
-use crate::components::rename_dialog::name_error;
+use crate::components::name_field::{NameField, checked_name};
 use crate::components::submit_button::SubmitButton;
 use crate::embed::host::is_framed;
 use crate::errors::Shown;
@@ -364,45 +364,21 @@ fn KeyName(
             finish.dispatch_local(None);
             return;
         }
-        match parse_method_name(&typed) {
-            Ok(parsed) => {
-                error.set(None);
-                finish.dispatch_local(Some(parsed));
-            }
-            Err(problem) => {
-                error.set(Some(name_error(problem)));
-                focus_input();
-            }
+        if let Some(parsed) = checked_name(&typed, error, input_ref) {
+            finish.dispatch_local(Some(parsed));
         }
     };
 
     view! {
         <form novalidate on:submit=submit>
-            <div class="field">
-                <label for="key-name">{i18n.text(Key::KeyNameLabel)}</label>
-                <input
-                    id="key-name"
-                    node_ref=input_ref
-                    type="text"
-                    name="name"
-                    autocomplete="off"
-                    maxlength=MAX_METHOD_NAME_CHARS.to_string()
-                    prop:value=move || name.get()
-                    on:input=move |event| name.set(event_target_value(&event))
-                    aria-invalid=move || error.with(Option::is_some).to_string()
-                    aria-describedby=move || {
-                        if error.with(Option::is_some) {
-                            "key-name-error key-name-hint"
-                        } else {
-                            "key-name-hint"
-                        }
-                    }
-                />
-                <FieldError error=error id="key-name-error" />
-                <p id="key-name-hint" class="hint">
-                    {i18n.text(Key::KeyNameHint)}
-                </p>
-            </div>
+            <NameField
+                id="key-name"
+                label=Key::KeyNameLabel
+                hint=Key::KeyNameHint
+                name=name
+                error=error
+                input_ref=input_ref
+            />
             <div class="actions">
                 <button type="button" class="button" on:click=move |_| on_cancel.run(())>
                     {i18n.text(Key::Cancel)}
