@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use super::{
-    Attempt, Checked, Earned, MethodKind, Resent, Started, lifecycle, registration_of,
+    Attempt, Checked, Earned, MethodKind, Started, lifecycle, registration_of,
     wrong_answer::{self, WrongAnswer},
 };
 use crate::{
@@ -190,14 +190,6 @@ impl MethodKind for AuthenticatorApp {
             description: type_name(attempt.context.language).to_owned(),
             challenge,
         })
-    }
-
-    async fn resend(
-        &self,
-        _attempt: &Attempt<'_>,
-        _registration: &RegistrationRecord,
-    ) -> ApiResult<Resent> {
-        Err(ApiError::code(ProblemCode::NoCodeToResend))
     }
 
     async fn check(

@@ -108,12 +108,17 @@ pub trait MethodKind: Send + Sync {
     /// Checks the request and prepares a registration.
     async fn start(&self, attempt: &Attempt<'_>, request: StartRegistration) -> ApiResult<Started>;
 
-    /// Prepares a new code for a pending registration; types without codes refuse.
+    /// Prepares a new code for a pending registration; types without codes refuse (409
+    /// `no_code_to_resend`), as this default does.
     async fn resend(
         &self,
-        attempt: &Attempt<'_>,
-        registration: &RegistrationRecord,
-    ) -> ApiResult<Resent>;
+        _attempt: &Attempt<'_>,
+        _registration: &RegistrationRecord,
+    ) -> ApiResult<Resent> {
+        Err(crate::error::ApiError::code(
+            security_info_api::ProblemCode::NoCodeToResend,
+        ))
+    }
 
     /// Checks an answer. A wrong one is counted (and may lock the registration) and comes
     /// back as the error to answer with.

@@ -24,7 +24,7 @@ use sha2::{Digest, Sha256};
 use webauthn_rs::prelude::{Passkey, PasskeyRegistration, RegisterPublicKeyCredential, Uuid};
 
 use self::relying_party::RelyingParty;
-use super::{Attempt, Checked, Earned, MethodKind, Resent, Started, registration_of};
+use super::{Attempt, Checked, Earned, MethodKind, Started, registration_of};
 use crate::{
     clock,
     domain::audit,
@@ -220,14 +220,6 @@ impl MethodKind for SecurityKey {
             description: type_name(attempt.context.language).to_owned(),
             challenge,
         })
-    }
-
-    async fn resend(
-        &self,
-        _attempt: &Attempt<'_>,
-        _registration: &RegistrationRecord,
-    ) -> ApiResult<Resent> {
-        Err(ApiError::code(ProblemCode::NoCodeToResend))
     }
 
     async fn check(
