@@ -5,6 +5,7 @@ pub mod app_setup;
 pub mod code_form;
 pub mod delete_dialog;
 pub mod field_error;
+pub mod intro_form;
 pub mod language_switcher;
 pub mod load_error;
 pub mod method_list;

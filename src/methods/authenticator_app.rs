@@ -10,11 +10,10 @@ use security_info_api::StartRegistration;
 use super::{FormContext, MethodUi};
 use crate::add_method::Started;
 use crate::api;
-use crate::components::field_error::FieldError;
+use crate::components::intro_form::IntroForm;
 use crate::components::modal::focus_on_mount;
-use crate::components::submit_button::SubmitButton;
 use crate::errors::Shown;
-use crate::i18n::{Key, use_i18n};
+use crate::i18n::Key;
 use crate::step_up::{use_step_up, with_step_up};
 
 /// The authenticator app type.
@@ -45,7 +44,6 @@ fn AppIntro(
     #[prop(into)]
     on_cancel: Callback<()>,
 ) -> impl IntoView {
-    let i18n = use_i18n();
     let step_up = use_step_up();
     let error = RwSignal::new(None::<Shown>);
     let next_ref = NodeRef::<html::Button>::new();
@@ -70,29 +68,18 @@ fn AppIntro(
     let pending = send.pending();
 
     view! {
-        <form
-            novalidate
-            on:submit=move |event| {
-                event.prevent_default();
-                if !pending.get_untracked() {
-                    error.set(None);
-                    send.dispatch_local(());
-                }
+        <IntroForm
+            id="app-intro"
+            text=Key::AppIntro
+            error=error
+            pending=pending
+            label=Key::Next
+            busy_label=Key::BusyChecking
+            node_ref=next_ref
+            on_submit=move |()| {
+                send.dispatch_local(());
             }
-        >
-            <p id="app-intro">{i18n.text(Key::AppIntro)}</p>
-            <FieldError error=error alert=true />
-            <div class="actions">
-                <button type="button" class="button" on:click=move |_| on_cancel.run(())>
-                    {i18n.text(Key::Cancel)}
-                </button>
-                <SubmitButton
-                    pending=pending
-                    label=Key::Next
-                    busy_label=Key::BusyChecking
-                    node_ref=next_ref
-                />
-            </div>
-        </form>
+            on_cancel=on_cancel
+        />
     }
 }

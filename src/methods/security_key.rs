@@ -21,7 +21,7 @@ use security_info_api::{
 
 use super::{FormContext, MethodUi};
 use crate::api::{self, ApiError, ApiResult};
-use crate::components::field_error::FieldError;
+use crate::components::intro_form::IntroForm;
 use crate::components::modal::focus_on_mount;
 use crate::components::name_field::{NameField, checked_name};
 use crate::components::submit_button::SubmitButton;
@@ -228,7 +228,6 @@ fn KeyIntro(
     #[prop(into)] on_made: Callback<Made>,
     #[prop(into)] on_cancel: Callback<()>,
 ) -> impl IntoView {
-    let i18n = use_i18n();
     let tried = RwSignal::new(error.with_untracked(Option::is_some));
     let next_ref = NodeRef::<html::Button>::new();
     focus_on_mount(next_ref);
@@ -269,37 +268,28 @@ fn KeyIntro(
         }
     });
     let pending = prompt.pending();
+    let label = Signal::derive(move || {
+        if tried.get() {
+            Key::TryAgain
+        } else {
+            Key::Next
+        }
+    });
 
     view! {
-        <form
-            novalidate
-            on:submit=move |event| {
-                event.prevent_default();
-                if !pending.get_untracked() {
-                    error.set(None);
-                    prompt.dispatch_local(());
-                }
+        <IntroForm
+            id="key-intro"
+            text=Key::KeyIntro
+            error=error
+            pending=pending
+            label=label
+            busy_label=Key::KeyWaiting
+            node_ref=next_ref
+            on_submit=move |()| {
+                prompt.dispatch_local(());
             }
-        >
-            <p id="key-intro">{i18n.text(Key::KeyIntro)}</p>
-            <FieldError error=error alert=true />
-            <div class="actions">
-                <button type="button" class="button" on:click=move |_| on_cancel.run(())>
-                    {i18n.text(Key::Cancel)}
-                </button>
-                {move || {
-                    let label = if tried.get() { Key::TryAgain } else { Key::Next };
-                    view! {
-                        <SubmitButton
-                            pending=pending
-                            label=label
-                            busy_label=Key::KeyWaiting
-                            node_ref=next_ref
-                        />
-                    }
-                }}
-            </div>
-        </form>
+            on_cancel=on_cancel
+        />
     }
 }
 
@@ -407,7 +397,6 @@ fn KeyInFrame(
     #[prop(into)] on_added: Callback<Method>,
     #[prop(into)] on_cancel: Callback<()>,
 ) -> impl IntoView {
-    let i18n = use_i18n();
     let step_up = use_step_up();
     let error = RwSignal::new(None::<Shown>);
     // The registration handed off, and where its window is.
@@ -484,30 +473,19 @@ fn KeyInFrame(
     view! {
         {move || match waiting.get() {
             None => view! {
-                <form
-                    novalidate
-                    on:submit=move |event| {
-                        event.prevent_default();
-                        if !pending.get_untracked() {
-                            error.set(None);
-                            start.dispatch_local(());
-                        }
+                <IntroForm
+                    id="key-in-frame"
+                    text=Key::KeyInFrame
+                    error=error
+                    pending=pending
+                    label=Key::KeyContinue
+                    busy_label=Key::BusySending
+                    node_ref=continue_ref
+                    on_submit=move |()| {
+                        start.dispatch_local(());
                     }
-                >
-                    <p id="key-in-frame">{i18n.text(Key::KeyInFrame)}</p>
-                    <FieldError error=error alert=true />
-                    <div class="actions">
-                        <button type="button" class="button" on:click=move |_| on_cancel.run(())>
-                            {i18n.text(Key::Cancel)}
-                        </button>
-                        <SubmitButton
-                            pending=pending
-                            label=Key::KeyContinue
-                            busy_label=Key::BusySending
-                            node_ref=continue_ref
-                        />
-                    </div>
-                </form>
+                    on_cancel=on_cancel
+                />
             }
             .into_any(),
             Some((_, url)) => view! { <KeyWaiting url=url on_cancel=on_cancel /> }.into_any(),
