@@ -136,7 +136,9 @@ impl CodeChallenge {
                 expires_at_ms: parse_rfc3339_ms(expires_at),
                 resend_at_ms: parse_rfc3339_ms(resend_available_at),
             }),
-            Challenge::Totp { .. } | Challenge::WebAuthn { .. } => None,
+            Challenge::Totp { .. } | Challenge::WebAuthn { .. } | Challenge::Questions { .. } => {
+                None
+            }
         }
     }
 }
@@ -182,7 +184,9 @@ impl TotpChallenge {
                 code_length: *code_length,
                 expires_at_ms: parse_rfc3339_ms(expires_at),
             }),
-            Challenge::Code { .. } | Challenge::WebAuthn { .. } => None,
+            Challenge::Code { .. } | Challenge::WebAuthn { .. } | Challenge::Questions { .. } => {
+                None
+            }
         }
     }
 

@@ -76,7 +76,9 @@ pub fn detail(method: &Method) -> String {
     match &method.detail {
         // Its name is all there is to show; one without a name (never made by this server)
         // shows as its type.
-        MethodDetail::AuthenticatorApp {} | MethodDetail::SecurityKey { .. } => String::new(),
+        MethodDetail::AuthenticatorApp {}
+        | MethodDetail::SecurityKey { .. }
+        | MethodDetail::SecurityQuestions { .. } => String::new(),
         MethodDetail::Email { email_address } => email::detail(email_address),
     }
 }

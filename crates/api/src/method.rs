@@ -99,6 +99,12 @@ pub enum MethodDetail {
         /// rather than kept on one key or device.
         synced: bool,
     },
+    /// Security questions: how many (the questions and answers are never sent).
+    #[serde(rename_all = "camelCase")]
+    SecurityQuestions {
+        /// How many questions were answered.
+        count: u8,
+    },
     /// An email method.
     #[serde(rename_all = "camelCase")]
     Email {
@@ -113,6 +119,7 @@ impl MethodDetail {
         match self {
             MethodDetail::AuthenticatorApp {} => MethodType::AuthenticatorApp,
             MethodDetail::SecurityKey { .. } => MethodType::SecurityKey,
+            MethodDetail::SecurityQuestions { .. } => MethodType::SecurityQuestions,
             MethodDetail::Email { .. } => MethodType::Email,
         }
     }

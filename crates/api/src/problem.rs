@@ -39,6 +39,26 @@ pub enum ProblemCode {
     /// The organization accepts only the security key models it hands out, and this is not
     /// one of them.
     SecurityKeyModelNotAllowed,
+    /// Security questions: not as many answers as the organization asks for.
+    WrongNumberOfAnswers,
+    /// Security questions: a question id that is not one of the predefined questions; `answerIndex` says which.
+    UnknownQuestion,
+    /// Security questions: the same question chosen twice; `answerIndex` says which.
+    QuestionRepeated,
+    /// Security questions: the organization does not allow questions of the user's own.
+    OwnQuestionNotAllowed,
+    /// Security questions: an own question that is empty, longer than 200 characters or has control characters.
+    InvalidOwnQuestion,
+    /// Security questions: an answer of fewer than 3 characters once normalized; `answerIndex` says which.
+    AnswerTooShort,
+    /// Security questions: an answer of more than 40 characters once normalized.
+    AnswerTooLong,
+    /// Security questions: two answers the same once normalized; `answerIndex` is the later one.
+    AnswersAlike,
+    /// Security questions: an answer containing the user's name or principal name.
+    AnswerContainsName,
+    /// Security questions: an answer that is part of its question.
+    AnswerRepeatsQuestion,
     /// The organization's policy does not allow this method type.
     MethodNotAllowed,
     /// The Origin of a state-changing request is not allowed.
@@ -103,7 +123,17 @@ impl ProblemCode {
             | Self::WorkEmailNotAllowed
             | Self::CodeIncorrect
             | Self::InvalidMethodName
-            | Self::SecurityKeyNotAccepted => 422,
+            | Self::SecurityKeyNotAccepted
+            | Self::WrongNumberOfAnswers
+            | Self::UnknownQuestion
+            | Self::QuestionRepeated
+            | Self::OwnQuestionNotAllowed
+            | Self::InvalidOwnQuestion
+            | Self::AnswerTooShort
+            | Self::AnswerTooLong
+            | Self::AnswersAlike
+            | Self::AnswerContainsName
+            | Self::AnswerRepeatsQuestion => 422,
             Self::ResendTooSoon | Self::TooManyRequests => 429,
             Self::HeadersTooLarge => 431,
             Self::Internal => 500,
@@ -126,6 +156,16 @@ impl ProblemCode {
             Self::InvalidMethodName => "Invalid method name",
             Self::SecurityKeyNotAccepted => "The security key's answer could not be verified",
             Self::SecurityKeyModelNotAllowed => "This security key model is not allowed",
+            Self::WrongNumberOfAnswers => "Wrong number of answers",
+            Self::UnknownQuestion => "Unknown security question",
+            Self::QuestionRepeated => "The same question twice",
+            Self::OwnQuestionNotAllowed => "Own questions not allowed",
+            Self::InvalidOwnQuestion => "Invalid own question",
+            Self::AnswerTooShort => "Answer too short",
+            Self::AnswerTooLong => "Answer too long",
+            Self::AnswersAlike => "Two answers alike",
+            Self::AnswerContainsName => "Answer contains your name",
+            Self::AnswerRepeatsQuestion => "Answer repeats the question",
             Self::MethodNotAllowed => "Method not allowed by your organization",
             Self::ForbiddenOrigin => "Request origin not allowed",
             Self::CodeIncorrect => "Incorrect code",
@@ -162,6 +202,16 @@ impl ProblemCode {
             Self::InvalidMethodName => "invalid_method_name",
             Self::SecurityKeyNotAccepted => "security_key_not_accepted",
             Self::SecurityKeyModelNotAllowed => "security_key_model_not_allowed",
+            Self::WrongNumberOfAnswers => "wrong_number_of_answers",
+            Self::UnknownQuestion => "unknown_question",
+            Self::QuestionRepeated => "question_repeated",
+            Self::OwnQuestionNotAllowed => "own_question_not_allowed",
+            Self::InvalidOwnQuestion => "invalid_own_question",
+            Self::AnswerTooShort => "answer_too_short",
+            Self::AnswerTooLong => "answer_too_long",
+            Self::AnswersAlike => "answers_alike",
+            Self::AnswerContainsName => "answer_contains_name",
+            Self::AnswerRepeatsQuestion => "answer_repeats_question",
             Self::MethodNotAllowed => "method_not_allowed",
             Self::ForbiddenOrigin => "forbidden_origin",
             Self::CodeIncorrect => "code_incorrect",
@@ -184,7 +234,7 @@ impl ProblemCode {
     }
 
     /// Every code, for exhaustive tests and documentation.
-    pub const ALL: [ProblemCode; 30] = [
+    pub const ALL: [ProblemCode; 40] = [
         Self::Unauthenticated,
         Self::InvalidCredentials,
         Self::ReauthenticationRequired,
@@ -197,6 +247,16 @@ impl ProblemCode {
         Self::InvalidMethodName,
         Self::SecurityKeyNotAccepted,
         Self::SecurityKeyModelNotAllowed,
+        Self::WrongNumberOfAnswers,
+        Self::UnknownQuestion,
+        Self::QuestionRepeated,
+        Self::OwnQuestionNotAllowed,
+        Self::InvalidOwnQuestion,
+        Self::AnswerTooShort,
+        Self::AnswerTooLong,
+        Self::AnswersAlike,
+        Self::AnswerContainsName,
+        Self::AnswerRepeatsQuestion,
         Self::MethodNotAllowed,
         Self::ForbiddenOrigin,
         Self::CodeIncorrect,
@@ -241,6 +301,9 @@ pub struct Problem {
     /// With `resend_too_soon` and `too_many_requests`: seconds to wait.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retry_after_seconds: Option<u64>,
+    /// Which answer (0-based) a security question refusal is about.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answer_index: Option<u32>,
     /// With `internal`: the id under which the server logged the failure.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub correlation_id: Option<String>,
@@ -257,6 +320,7 @@ impl Problem {
             detail: None,
             attempts_left: None,
             retry_after_seconds: None,
+            answer_index: None,
             correlation_id: None,
         }
     }

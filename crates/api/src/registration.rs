@@ -21,6 +21,9 @@ pub enum StartRegistration {
     /// A security key or passkey: the server answers with the options for the browser's
     /// `navigator.credentials.create` ([`Challenge::WebAuthn`]).
     SecurityKey {},
+    /// Security questions: the server answers with the questions to choose from
+    /// ([`Challenge::Questions`]).
+    SecurityQuestions {},
     /// An email address: a code is mailed to it.
     #[serde(rename_all = "camelCase")]
     Email {
@@ -36,6 +39,7 @@ impl StartRegistration {
         match self {
             StartRegistration::AuthenticatorApp {} => MethodType::AuthenticatorApp,
             StartRegistration::SecurityKey {} => MethodType::SecurityKey,
+            StartRegistration::SecurityQuestions {} => MethodType::SecurityQuestions,
             StartRegistration::Email { .. } => MethodType::Email,
         }
     }
@@ -118,6 +122,44 @@ pub enum Challenge {
         /// registration only (see [`HandOff`]).
         continue_url: String,
     },
+    /// Security questions to choose and answer; answer with [`RegistrationAnswer::Answers`].
+    #[serde(rename_all = "camelCase")]
+    Questions {
+        /// The predefined questions, in the user's language.
+        questions: Vec<QuestionOption>,
+        /// How many questions to choose and answer (3 to 5, the organization's setting).
+        count: u8,
+        /// Whether the user may write questions of their own (up to 200 characters).
+        own_questions: bool,
+        /// When the registration stops accepting answers (RFC 3339).
+        expires_at: String,
+    },
+}
+
+/// A predefined security question.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct QuestionOption {
+    /// Stable id (the answer names it).
+    pub id: String,
+    /// The question in the user's language.
+    pub text: String,
+}
+
+/// One chosen question and its answer: `questionId` (predefined) or `ownQuestion`, not both.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SecurityAnswer {
+    /// A predefined question's id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub question_id: Option<String>,
+    /// A question of the user's own, when the organization allows them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub own_question: Option<String>,
+    /// The answer, as typed (3 to 40 characters once normalized; never returned).
+    pub answer: String,
 }
 
 /// The capability a security key registration's `continueUrl` carries: it lets a window of the
@@ -216,6 +258,11 @@ pub enum RegistrationAnswer {
     Code {
         /// As typed.
         code: String,
+    },
+    /// The chosen security questions and their answers, as many as the challenge's `count`.
+    Answers {
+        /// In the order the user chose them.
+        answers: Vec<SecurityAnswer>,
     },
     /// The new credential a security key or passkey made, and the name the user gave it.
     Credential {

@@ -70,6 +70,21 @@ pub struct Config {
     #[arg(long, env = "SECURITY_INFO_ALLOWED_METHODS", value_delimiter = ',')]
     pub allowed_methods: Option<Vec<String>>,
 
+    /// How many security questions a user answers to register them (3 to 5).
+    #[arg(long, env = "SECURITY_INFO_QUESTIONS_TO_REGISTER", default_value_t = 3,
+          value_parser = clap::value_parser!(u8).range(3..=5))]
+    pub questions_to_register: u8,
+
+    /// How many of them password reset asks, chosen at random (1 to the number registered).
+    #[arg(long, env = "SECURITY_INFO_QUESTIONS_TO_ANSWER", default_value_t = 2,
+          value_parser = clap::value_parser!(u8).range(1..=5))]
+    pub questions_to_answer: u8,
+
+    /// Whether users may write security questions of their own besides the predefined ones.
+    #[arg(long, env = "SECURITY_INFO_OWN_QUESTIONS", default_value_t = false,
+          action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
+    pub own_questions: bool,
+
     /// Number of digits in verification codes (6 to 10).
     #[arg(long, env = "SECURITY_INFO_CODE_LENGTH", default_value_t = 6,
           value_parser = clap::value_parser!(u8).range(MIN_CODE_LENGTH as i64..=MAX_CODE_LENGTH as i64))]
@@ -232,6 +247,12 @@ pub struct Settings {
     pub org_domains: Vec<String>,
     /// Method types allowed by policy.
     pub allowed_methods: Vec<MethodType>,
+    /// Security questions a user answers to register them.
+    pub questions_to_register: u8,
+    /// Security questions password reset asks.
+    pub questions_to_answer: u8,
+    /// Whether users may write their own security questions.
+    pub own_questions: bool,
     /// Digits per code.
     pub code_length: u8,
     /// Configured code secret, if any.
@@ -389,6 +410,14 @@ impl Config {
         if !self.database_url.expose().starts_with("sqlite:") {
             bail!("SECURITY_INFO_DATABASE_URL must be a sqlite: URL (PostgreSQL is not built yet)");
         }
+        if self.questions_to_answer > self.questions_to_register {
+            bail!(
+                "SECURITY_INFO_QUESTIONS_TO_ANSWER ({}) cannot be more than \
+                 SECURITY_INFO_QUESTIONS_TO_REGISTER ({})",
+                self.questions_to_answer,
+                self.questions_to_register
+            );
+        }
         if self.org_name.trim().is_empty() {
             bail!("SECURITY_INFO_ORG_NAME must not be empty");
         }
@@ -418,6 +447,9 @@ impl Config {
             org_name: self.org_name.trim().to_owned(),
             org_domains,
             allowed_methods,
+            questions_to_register: self.questions_to_register,
+            questions_to_answer: self.questions_to_answer,
+            own_questions: self.own_questions,
             code_length: self.code_length,
             code_secret: self.code_secret,
             code_validity,
@@ -718,6 +750,25 @@ mod tests {
     }
 
     #[test]
+    fn security_questions_ask_at_most_as_many_as_were_registered() {
+        let settings = parse(&[]).expect("valid");
+        assert_eq!(
+            (settings.questions_to_register, settings.questions_to_answer),
+            (3, 2)
+        );
+        assert!(!settings.own_questions);
+        assert!(parse(&["--questions-to-register", "2"]).is_err());
+        assert!(parse(&["--questions-to-register", "6"]).is_err());
+        assert!(parse(&["--questions-to-answer", "0"]).is_err());
+        let error = parse(&["--questions-to-answer", "4"]).expect_err("more than registered");
+        assert!(
+            error.to_string().contains("QUESTIONS_TO_REGISTER"),
+            "{error}"
+        );
+        assert!(parse(&["--questions-to-register", "5", "--questions-to-answer", "5"]).is_ok());
+    }
+
+    #[test]
     fn the_code_secret_is_counted_in_characters() {
         // 31 characters, 62 bytes: too short, whatever its size in bytes.
         let short = "é".repeat(31);
@@ -823,10 +874,22 @@ mod tests {
             .to_string();
         assert!(unknown.contains("carrierPigeon") && unknown.contains("securityQuestions"));
         assert!(
-            parse(&["--allowed-methods", "securityQuestions"])
+            parse(&["--allowed-methods", "phone"])
                 .expect_err("not implemented yet")
                 .to_string()
                 .contains("not available in this version")
+        );
+        // Security questions exist, but only when asked for.
+        assert!(
+            !parse(&[])
+                .expect("valid")
+                .allowed_methods
+                .contains(&MethodType::SecurityQuestions)
+        );
+        let settings = parse(&["--allowed-methods", "email,securityQuestions"]).expect("valid");
+        assert_eq!(
+            settings.allowed_methods,
+            vec![MethodType::Email, MethodType::SecurityQuestions]
         );
     }
 

@@ -38,6 +38,13 @@ impl ApiError {
         Self::Client(Box::new(problem))
     }
 
+    /// A refusal about one of a request's security question answers (`answerIndex`, 0-based).
+    pub fn for_answer(code: ProblemCode, index: u32) -> Self {
+        let mut problem = Problem::new(code);
+        problem.answer_index = Some(index);
+        Self::Client(Box::new(problem))
+    }
+
     /// The record a request works on kept being changed by concurrent requests until the
     /// handler gave up: nothing was written, so this is a 503 to retry shortly, not a failure.
     pub fn contended() -> Self {

@@ -12,6 +12,7 @@ pub mod email;
 pub mod lifecycle;
 pub mod one_time_code;
 pub mod security_key;
+pub mod security_questions;
 pub mod wrong_answer;
 
 use std::{collections::BTreeMap, sync::Arc};
@@ -139,10 +140,11 @@ pub struct Methods {
 impl Methods {
     /// Every type this build implements.
     pub fn new() -> Self {
-        let kinds: [Arc<dyn MethodKind>; 3] = [
+        let kinds: [Arc<dyn MethodKind>; 4] = [
             Arc::new(authenticator_app::AuthenticatorApp),
             Arc::new(email::Email),
             Arc::new(security_key::SecurityKey),
+            Arc::new(security_questions::SecurityQuestions),
         ];
         Self {
             kinds: Arc::new(

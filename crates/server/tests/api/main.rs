@@ -24,6 +24,7 @@ mod registration_lifecycle;
 mod retention;
 mod security_headers;
 mod security_key;
+mod security_questions;
 mod server_process;
 mod session;
 mod smtp;

@@ -30,7 +30,15 @@ async fn a_new_user_has_no_methods_and_may_add_an_email_address() {
         .iter()
         .map(|info| info.method_type.as_str())
         .collect();
-    assert_eq!(names, ["authenticatorApp", "securityKey", "email"]);
+    assert_eq!(
+        names,
+        [
+            "authenticatorApp",
+            "securityKey",
+            "email",
+            "securityQuestions"
+        ]
+    );
     let email = type_info(&types, "email");
     assert_eq!(email.usable_for, vec![Usage::PasswordReset]);
     assert!(email.allowed);
