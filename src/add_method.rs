@@ -4,7 +4,9 @@
 //! tested natively (`cargo test`); the dialog only renders the current [`Step`] and feeds it
 //! [`Event`]s.
 
-use security_info_api::{Challenge, Channel, Method, MethodType, Registration, StartRegistration};
+use security_info_api::{
+    Challenge, Channel, Method, MethodType, QuestionOption, Registration, StartRegistration,
+};
 
 use crate::format::parse_rfc3339_ms;
 
@@ -97,6 +99,39 @@ impl Step {
             Step::Form { method_type, .. } => Some(*method_type),
             Step::Challenge { registration, .. } => Some(registration.method_type),
             Step::Done(method) => Some(method.method_type),
+        }
+    }
+}
+
+/// Security questions to choose and answer, as the questions form uses them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QuestionsChallenge {
+    /// The registration the answers go to.
+    pub registration_id: String,
+    /// The predefined questions, in the language the registration started in.
+    pub questions: Vec<QuestionOption>,
+    /// How many to choose and answer.
+    pub count: u8,
+    /// Whether questions of the user's own are allowed.
+    pub own_questions: bool,
+}
+
+impl QuestionsChallenge {
+    /// The questions challenge of `registration`, if its challenge is one.
+    pub fn of(registration: &Registration) -> Option<QuestionsChallenge> {
+        match &registration.challenge {
+            Challenge::Questions {
+                questions,
+                count,
+                own_questions,
+                ..
+            } => Some(QuestionsChallenge {
+                registration_id: registration.id.clone(),
+                questions: questions.clone(),
+                count: *count,
+                own_questions: *own_questions,
+            }),
+            _ => None,
         }
     }
 }

@@ -87,6 +87,13 @@ pub struct I18n {
 }
 
 impl I18n {
+    /// Language state set to `lang`, outside the app's context (for native tests).
+    pub fn fixed(lang: Lang) -> Self {
+        Self {
+            lang: RwSignal::new(lang),
+        }
+    }
+
     /// The chosen language (tracked).
     pub fn lang(&self) -> Lang {
         self.lang.get()

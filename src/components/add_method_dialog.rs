@@ -7,12 +7,13 @@ use leptos::html;
 use leptos::prelude::*;
 use security_info_api::{Method, MethodType, MethodTypeInfo, UnavailableReason};
 
-use crate::add_method::{CodeChallenge, Event, Step, TotpChallenge};
+use crate::add_method::{CodeChallenge, Event, QuestionsChallenge, Step, TotpChallenge};
 use crate::api;
 use crate::components::app_setup::AppSetup;
 use crate::components::code_form::CodeForm;
 use crate::components::load_error::{LoadError, Loading};
 use crate::components::modal::{Modal, focus_on_mount};
+use crate::components::questions_form::QuestionsForm;
 use crate::i18n::{Key, use_i18n};
 use crate::methods::{self, FormContext};
 
@@ -93,6 +94,19 @@ pub fn AddMethodDialog(
                 view! {
                     <AppSetup
                         challenge=app
+                        on_back=move |()| send(Event::Back)
+                        on_void=move |()| send(Event::RegistrationVoid)
+                        on_verified=verified
+                    />
+                }
+                .into_any(),
+            );
+        }
+        if let Some(questions) = QuestionsChallenge::of(&registration) {
+            return Some(
+                view! {
+                    <QuestionsForm
+                        challenge=questions
                         on_back=move |()| send(Event::Back)
                         on_void=move |()| send(Event::RegistrationVoid)
                         on_verified=verified

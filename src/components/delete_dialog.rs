@@ -58,7 +58,7 @@ pub fn DeleteDialog(
                     Key::DeleteQuestion,
                     &[
                         ("method", methods::name(&i18n, m.method_type)),
-                        ("detail", &methods::detail(&m)),
+                        ("detail", &methods::detail(&i18n, &m)),
                     ],
                 )
             })

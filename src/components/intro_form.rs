@@ -1,14 +1,20 @@
 //! A step that explains, then acts: its text, what went wrong last time (announced at once),
 //! **Cancel**, and the button that acts (**Next**, **Try again**, **Continue in a new
-//! window**). The first step of adding an authenticator app or a security key.
+//! window**). The first step of adding an authenticator app, a security key or security
+//! questions; [`StartForm`] is the one whose **Next** only starts the registration.
 
 use leptos::html;
 use leptos::prelude::*;
+use security_info_api::StartRegistration;
 
+use crate::add_method::Started;
+use crate::api;
 use crate::components::field_error::FieldError;
+use crate::components::modal::focus_on_mount;
 use crate::components::submit_button::SubmitButton;
 use crate::errors::Shown;
 use crate::i18n::{Key, use_i18n};
+use crate::step_up::{use_step_up, with_step_up};
 
 /// The explanation and its two buttons, as a form.
 #[component]
@@ -66,5 +72,62 @@ pub fn IntroForm(
                 }}
             </div>
         </form>
+    }
+}
+
+/// An [`IntroForm`] whose **Next** starts a registration as `start` says (confirming the
+/// password first when the sign-in is not recent), for types whose first step only explains.
+#[component]
+pub fn StartForm(
+    /// The explanation's element id.
+    id: &'static str,
+    /// The explanation.
+    text: Key,
+    /// What **Next** sends.
+    start: StartRegistration,
+    /// Called once the server has started the registration.
+    #[prop(into)]
+    on_started: Callback<Started>,
+    /// Called on **Cancel**.
+    #[prop(into)]
+    on_cancel: Callback<()>,
+) -> impl IntoView {
+    let step_up = use_step_up();
+    let error = RwSignal::new(None::<Shown>);
+    let next_ref = NodeRef::<html::Button>::new();
+    focus_on_mount(next_ref);
+    let send = Action::new_local(move |(): &()| {
+        let start = start.clone();
+        async move {
+            let registration =
+                with_step_up(step_up, || api::start_registration(start.clone())).await?;
+            Ok(Started {
+                sent: start,
+                registration,
+            })
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(result) = send.value().get() {
+            match result {
+                Ok(started) => on_started.run(started),
+                Err(api_error) => error.set(Some(Shown::Api(api_error))),
+            }
+        }
+    });
+    view! {
+        <IntroForm
+            id=id
+            text=text
+            error=error
+            pending=send.pending()
+            label=Key::Next
+            busy_label=Key::BusyChecking
+            node_ref=next_ref
+            on_submit=move |()| {
+                send.dispatch_local(());
+            }
+            on_cancel=on_cancel
+        />
     }
 }

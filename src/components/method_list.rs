@@ -55,7 +55,7 @@ pub fn MethodList(
     let rows = methods
         .into_iter()
         .map(|method| {
-            let detail = methods::detail(&method);
+            let detail = methods::detail(&i18n, &method);
             let method_type = method.method_type;
             let usable_for = method.usable_for.clone();
             let created_at = method.created_at.clone();

@@ -12,6 +12,7 @@ pub mod method_list;
 pub mod modal;
 pub mod name_field;
 pub mod nav;
+pub mod questions_form;
 pub mod reauthenticate_dialog;
 pub mod rename_dialog;
 pub mod shell;

@@ -281,13 +281,14 @@ mod tests {
     #[test]
     fn an_email_method_reads_as_its_address_under_its_own_name_and_icon() {
         let method = examples::method("alain@gmail.com");
-        assert_eq!(methods::detail(&method), "alain@gmail.com");
+        let i18n = crate::i18n::I18n::fixed(crate::i18n::Lang::En);
+        assert_eq!(methods::detail(&i18n, &method), "alain@gmail.com");
         let email = methods::of(MethodType::Email).expect("the app adds email methods");
         assert_eq!(email.name(), Key::MethodTypeEmail);
         assert_eq!(methods::icon(MethodType::Email), Email.icon());
         assert_ne!(
             methods::icon(MethodType::Email),
-            methods::icon(MethodType::SecurityQuestions),
+            methods::icon(MethodType::Phone),
             "a type without a module has the generic icon, not email's"
         );
     }

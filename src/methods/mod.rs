@@ -9,6 +9,7 @@
 pub mod authenticator_app;
 pub mod email;
 pub mod security_key;
+pub mod security_questions;
 
 use leptos::prelude::*;
 use security_info_api::{Method, MethodDetail, MethodType, ProblemCode, StartRegistration};
@@ -63,22 +64,22 @@ pub fn of(method_type: MethodType) -> Option<&'static dyn MethodUi> {
         MethodType::AuthenticatorApp => Some(&authenticator_app::AuthenticatorApp),
         MethodType::Email => Some(&email::Email),
         MethodType::SecurityKey => Some(&security_key::SecurityKey),
-        MethodType::Phone | MethodType::SecurityQuestions => None,
+        MethodType::SecurityQuestions => Some(&security_questions::SecurityQuestions),
+        MethodType::Phone => None,
     }
 }
 
 /// What identifies a method to its owner: the name they gave it, or its type's detail (the
-/// address, the number...).
-pub fn detail(method: &Method) -> String {
+/// address, the number of questions...), in the chosen language.
+pub fn detail(i18n: &I18n, method: &Method) -> String {
     if let Some(name) = &method.name {
         return name.clone();
     }
     match &method.detail {
         // Its name is all there is to show; one without a name (never made by this server)
         // shows as its type.
-        MethodDetail::AuthenticatorApp {}
-        | MethodDetail::SecurityKey { .. }
-        | MethodDetail::SecurityQuestions { .. } => String::new(),
+        MethodDetail::AuthenticatorApp {} | MethodDetail::SecurityKey { .. } => String::new(),
+        MethodDetail::SecurityQuestions { count } => security_questions::detail(i18n, *count),
         MethodDetail::Email { email_address } => email::detail(email_address),
     }
 }

@@ -51,7 +51,10 @@ pub fn SecurityInfo() -> impl IntoView {
     let on_added = move |method: Method| {
         adding.set(false);
         methods_changed(Change::Added, method.method_type);
-        status.say(i18n.tf(Key::MethodAdded, &[("detail", &methods::detail(&method))]));
+        status.say(i18n.tf(
+            Key::MethodAdded,
+            &[("detail", &methods::detail(&i18n, &method))],
+        ));
         version.update(|v| *v += 1);
     };
     let on_deleted = move |method: Method| {
@@ -62,7 +65,10 @@ pub fn SecurityInfo() -> impl IntoView {
                 list.methods.retain(|m| m.id != method.id);
             }
         });
-        status.say(i18n.tf(Key::MethodDeleted, &[("detail", &methods::detail(&method))]));
+        status.say(i18n.tf(
+            Key::MethodDeleted,
+            &[("detail", &methods::detail(&i18n, &method))],
+        ));
         version.update(|v| *v += 1);
         // The row and its Delete button are gone: keep focus on the page, not on <body>.
         set_timeout(focus_add_button, Duration::from_millis(0));
@@ -77,7 +83,10 @@ pub fn SecurityInfo() -> impl IntoView {
                 }
             }
         });
-        status.say(i18n.tf(Key::MethodRenamed, &[("detail", &methods::detail(&method))]));
+        status.say(i18n.tf(
+            Key::MethodRenamed,
+            &[("detail", &methods::detail(&i18n, &method))],
+        ));
     };
 
     view! {
