@@ -202,10 +202,7 @@ impl MethodStore for SqliteStore {
         if used == 0 {
             return Ok(false);
         }
-        sqlx::query("update method_check set succeeded = 1 where method_check_id = ?")
-            .bind(method_check_id)
-            .execute(&mut *tx)
-            .await?;
+        mark_check_succeeded(&mut tx, method_check_id).await?;
         tx.commit().await?;
         Ok(true)
     }
@@ -239,11 +236,20 @@ impl MethodStore for SqliteStore {
         if used == 0 {
             return Ok(false);
         }
-        sqlx::query("update method_check set succeeded = 1 where method_check_id = ?")
-            .bind(method_check_id)
-            .execute(&mut *tx)
-            .await?;
+        mark_check_succeeded(&mut tx, method_check_id).await?;
         tx.commit().await?;
         Ok(true)
     }
+}
+
+/// Marks a reserved method check succeeded (in the caller's transaction).
+async fn mark_check_succeeded(
+    conn: &mut sqlx::SqliteConnection,
+    method_check_id: &str,
+) -> anyhow::Result<()> {
+    sqlx::query("update method_check set succeeded = 1 where method_check_id = ?")
+        .bind(method_check_id)
+        .execute(conn)
+        .await?;
+    Ok(())
 }
