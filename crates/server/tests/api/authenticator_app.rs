@@ -313,23 +313,11 @@ async fn five_apps_at_most_each_named_by_the_first_free_ordinal_renamed_and_dele
         .await;
     assert_problem(response, 409, "method_limit_reached").await;
 
-    let rename = app
-        .client
-        .patch(app.api(&format!("/me/methods/{}", ids[1])))
-        .json(&json!({"name": "Work phone"}))
-        .send()
-        .await
-        .expect("request");
+    let rename = app.rename(&ids[1], "Work phone").await;
     assert_eq!(rename.status(), StatusCode::OK);
     let delete = app.delete(&format!("/me/methods/{}", ids[2])).await;
     assert_eq!(delete.status(), StatusCode::NO_CONTENT);
-    let names: Vec<String> = app
-        .get_json::<MethodList>("/me/methods")
-        .await
-        .methods
-        .into_iter()
-        .filter_map(|m| m.name)
-        .collect();
+    let names = app.method_names().await;
     assert_eq!(
         names,
         [

@@ -150,6 +150,26 @@ impl TestApp {
             .expect("request")
     }
 
+    /// Renames method `id`; the answer is not checked.
+    pub async fn rename(&self, id: &str, name: &str) -> Response {
+        self.client
+            .patch(self.api(&format!("/me/methods/{id}")))
+            .json(&json!({"name": name}))
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// The names of the signed-in user's methods that have one, oldest first.
+    pub async fn method_names(&self) -> Vec<String> {
+        self.get_json::<security_info_api::MethodList>("/me/methods")
+            .await
+            .methods
+            .into_iter()
+            .filter_map(|m| m.name)
+            .collect()
+    }
+
     /// Signs in as `username` with the demo password.
     pub async fn sign_in(&self, username: &str) -> Response {
         let response = self

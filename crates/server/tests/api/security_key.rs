@@ -299,23 +299,11 @@ async fn ten_keys_at_most_renamed_and_deleted_like_any_method() {
         .post("/me/registrations", json!({"type": "securityKey"}))
         .await;
     assert_problem(response, 409, "method_limit_reached").await;
-    let rename = app
-        .client
-        .patch(app.api(&format!("/me/methods/{}", ids[0])))
-        .json(&json!({"name": "YubiKey on my keyring"}))
-        .send()
-        .await
-        .expect("request");
+    let rename = app.rename(&ids[0], "YubiKey on my keyring").await;
     assert_eq!(rename.status(), StatusCode::OK);
     let delete = app.delete(&format!("/me/methods/{}", ids[1])).await;
     assert_eq!(delete.status(), StatusCode::NO_CONTENT);
-    let names: Vec<String> = app
-        .get_json::<MethodList>("/me/methods")
-        .await
-        .methods
-        .into_iter()
-        .filter_map(|m| m.name)
-        .collect();
+    let names = app.method_names().await;
     assert_eq!(names.len(), 9);
     assert_eq!(names[0], "YubiKey on my keyring");
     // A key can be added again.
