@@ -39,7 +39,11 @@ for (const { lang, user, address, subject } of runs) {
       'page',
     );
     await expect(page.getByTestId('methods-empty')).toHaveText(t.methods_empty);
-    await expect(page.getByRole('cell', { name: t.usage_password_reset_only_long })).toBeVisible();
+    // The article's table: email serves password reset only (as security questions would).
+    const emailRow = page
+      .getByRole('row')
+      .filter({ has: page.getByRole('rowheader', { name: t.method_type_email, exact: true }) });
+    await expect(emailRow.getByRole('cell', { name: t.usage_password_reset_only_long })).toBeVisible();
 
     // Add method -> Email -> address -> code (pasted with a space, as mail apps copy it).
     const code = await startAddingEmail(page, server.url, t, address);
