@@ -5,6 +5,7 @@ pub mod codes;
 pub mod language;
 pub mod mask;
 pub mod password;
+pub mod phone;
 pub mod policy;
 pub mod session_token;
 pub mod sign_in_throttle;
