@@ -24,6 +24,7 @@ pub mod routes;
 pub mod secret;
 pub mod security_headers;
 pub mod seed;
+pub mod sms;
 pub mod startup;
 pub mod state;
 pub mod static_files;

@@ -185,7 +185,11 @@ mod tests {
         }
         // Digits, but not a number of the Dutch plan: too short, too long, an unused range.
         for typed in ["06 1234", "+31 6 123456789012", "+31 00 1234567"] {
-            assert_eq!(parse(typed, "NL", &any()), Err(PhoneProblem::Invalid), "{typed}");
+            assert_eq!(
+                parse(typed, "NL", &any()),
+                Err(PhoneProblem::Invalid),
+                "{typed}"
+            );
         }
         assert_eq!(
             parse("0612345678", "XX", &any()),

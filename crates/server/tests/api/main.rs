@@ -27,5 +27,6 @@ mod security_key;
 mod security_questions;
 mod server_process;
 mod session;
+mod sms_gateway;
 mod smtp;
 mod tossed_cookies;
