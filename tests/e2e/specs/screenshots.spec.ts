@@ -1,5 +1,6 @@
 // Screenshots for the README (docs/screenshots/): the Security info page with methods, the code
-// dialog and the authenticator app's setup. Only with SECURITY_INFO_SCREENSHOTS=1, so test runs never rewrite tracked files.
+// dialog, the authenticator app's setup and naming a security key (Chromium's virtual
+// authenticator; the app is opened as localhost, the name WebAuthn accepts). Only with SECURITY_INFO_SCREENSHOTS=1, so test runs never rewrite tracked files.
 import { expect, test } from '../support/test';
 import * as OTPAuth from 'otpauth';
 import path from 'node:path';
@@ -22,7 +23,7 @@ test.afterAll(async () => {
 test('README screenshots', async ({ browser }) => {
   const context = await browser.newContext({ viewport: { width: 1100, height: 760 } });
   const page = await context.newPage();
-  const t = await signIn(page, server.url, ALAIN, 'en');
+  const t = await signIn(page, server.url.replace('127.0.0.1', 'localhost'), ALAIN, 'en');
   await openSecurityInfo(page, t);
   const code = await startAddingEmail(page, server.url, t, 'alain@gmail.com');
   const dialog = page.getByRole('dialog', { name: t.method_type_email });
@@ -47,6 +48,28 @@ test('README screenshots', async ({ browser }) => {
   await app.getByLabel(t.code_label, { exact: true }).fill(totp.generate());
   await app.getByRole('button', { name: t.next }).click();
   await expect(app).toBeHidden();
+
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('WebAuthn.enable', { enableUI: false });
+  await cdp.send('WebAuthn.addVirtualAuthenticator', {
+    options: {
+      protocol: 'ctap2',
+      transport: 'usb',
+      hasResidentKey: true,
+      hasUserVerification: true,
+      isUserVerified: true,
+      automaticPresenceSimulation: true,
+    },
+  });
+  await page.getByRole('button', { name: t.add_method }).click();
+  await choose.getByLabel(t.add_question).selectOption({ label: t.method_type_security_key });
+  await choose.getByRole('button', { name: t.add_submit }).click();
+  const key = page.getByRole('dialog', { name: t.method_type_security_key });
+  await key.getByRole('button', { name: t.next }).click();
+  await key.getByLabel(t.key_name_label).fill('YubiKey on my keyring');
+  await page.screenshot({ path: path.join(outDir, 'security-key.png') });
+  await key.getByRole('button', { name: t.done }).click();
+  await expect(key).toBeHidden();
   await expect(page.getByRole('list', { name: t.methods_label })).toBeVisible();
   await page.screenshot({ path: path.join(outDir, 'security-info.png'), fullPage: true });
   await context.close();
