@@ -5,6 +5,7 @@
 import * as OTPAuth from 'otpauth';
 import { type FrameLocator, type Locator, type Page } from '@playwright/test';
 import { expect, test } from '../support/test';
+import { plugKey } from '../support/webauthn';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -191,18 +192,7 @@ test("inside the frame, a security key is added in a window of the app's own, an
 
   // The window: the app on its own origin, top-level, with no session of its own.
   expect(new URL(popup.url()).origin).toBe(app.url);
-  const cdp = await page.context().newCDPSession(popup);
-  await cdp.send('WebAuthn.enable', { enableUI: false });
-  await cdp.send('WebAuthn.addVirtualAuthenticator', {
-    options: {
-      protocol: 'ctap2',
-      transport: 'usb',
-      hasResidentKey: true,
-      hasUserVerification: true,
-      isUserVerified: true,
-      automaticPresenceSimulation: true,
-    },
-  });
+  await plugKey(popup);
   await expect(popup.getByRole('heading', { level: 1, name: en.key_window_title })).toBeVisible();
   await expect(popup.getByText(fill(en.key_window_for, { account: 'dave@example.net' }))).toBeVisible();
   await expectAccessible(popup, 'security key window');

@@ -2,6 +2,7 @@
 // dialog, the authenticator app's setup and naming a security key (Chromium's virtual
 // authenticator; the app is opened as localhost, the name WebAuthn accepts). Only with SECURITY_INFO_SCREENSHOTS=1, so test runs never rewrite tracked files.
 import { expect, test } from '../support/test';
+import { plugKey } from '../support/webauthn';
 import * as OTPAuth from 'otpauth';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -49,18 +50,7 @@ test('README screenshots', async ({ browser }) => {
   await app.getByRole('button', { name: t.next }).click();
   await expect(app).toBeHidden();
 
-  const cdp = await context.newCDPSession(page);
-  await cdp.send('WebAuthn.enable', { enableUI: false });
-  await cdp.send('WebAuthn.addVirtualAuthenticator', {
-    options: {
-      protocol: 'ctap2',
-      transport: 'usb',
-      hasResidentKey: true,
-      hasUserVerification: true,
-      isUserVerified: true,
-      automaticPresenceSimulation: true,
-    },
-  });
+  await plugKey(page);
   await page.getByRole('button', { name: t.add_method }).click();
   await choose.getByLabel(t.add_question).selectOption({ label: t.method_type_security_key });
   await choose.getByRole('button', { name: t.add_submit }).click();

@@ -4,9 +4,10 @@
 // and a passkey on this device; the same key twice, a prompt that fails, a browser without
 // WebAuthn Level 3; rename and delete; axe in every new state. The app is opened as localhost:
 // WebAuthn refuses IP addresses.
-import { type CDPSession, type Locator, type Page } from '@playwright/test';
+import { type Locator, type Page } from '@playwright/test';
 import { expect, test } from '../support/test';
 import { startServer, ALAIN, MEGAN, type RunningServer } from '../support/server';
+import { credentialsOn, plugKey } from '../support/webauthn';
 import { exact, expectAccessible, fill, openSecurityInfo, signIn, type Lang, type Messages } from '../support/app';
 
 let server: RunningServer;
@@ -20,34 +21,6 @@ test.afterAll(async () => {
 /** The server by the name WebAuthn accepts. */
 function localUrl(): string {
   return server.url.replace('127.0.0.1', 'localhost');
-}
-
-interface VirtualKey {
-  cdp: CDPSession;
-  authenticatorId: string;
-}
-
-/** Plugs a virtual authenticator into the page's browser. */
-async function plugKey(page: Page, options: Record<string, unknown> = {}): Promise<VirtualKey> {
-  const cdp = await page.context().newCDPSession(page);
-  await cdp.send('WebAuthn.enable', { enableUI: false });
-  const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
-    options: {
-      protocol: 'ctap2',
-      transport: 'usb',
-      hasResidentKey: true,
-      hasUserVerification: true,
-      isUserVerified: true,
-      automaticPresenceSimulation: true,
-      ...options,
-    },
-  });
-  return { cdp, authenticatorId };
-}
-
-async function credentialsOn(key: VirtualKey): Promise<{ rpId: string; signCount: number }[]> {
-  const { credentials } = await key.cdp.send('WebAuthn.getCredentials', { authenticatorId: key.authenticatorId });
-  return credentials as { rpId: string; signCount: number }[];
 }
 
 /** Add method -> Security key or passkey; returns the type's dialog. */
