@@ -105,6 +105,19 @@ pub enum MethodDetail {
         /// How many questions were answered.
         count: u8,
     },
+    /// A phone: its number for reading, which phone it is, and whether it takes texts.
+    #[serde(rename_all = "camelCase")]
+    Phone {
+        /// Which of the user's phones.
+        kind: crate::PhoneKind,
+        /// The number in international form for reading (`+31 6 12345678`).
+        number: String,
+        /// An office phone's extension.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        extension: Option<String>,
+        /// Whether codes can be texted to it (otherwise they are spoken in a call).
+        texts: bool,
+    },
     /// An email method.
     #[serde(rename_all = "camelCase")]
     Email {
@@ -120,6 +133,7 @@ impl MethodDetail {
             MethodDetail::AuthenticatorApp {} => MethodType::AuthenticatorApp,
             MethodDetail::SecurityKey { .. } => MethodType::SecurityKey,
             MethodDetail::SecurityQuestions { .. } => MethodType::SecurityQuestions,
+            MethodDetail::Phone { .. } => MethodType::Phone,
             MethodDetail::Email { .. } => MethodType::Email,
         }
     }

@@ -59,6 +59,16 @@ pub enum ProblemCode {
     AnswerContainsName,
     /// Security questions: an answer that is part of its question.
     AnswerRepeatsQuestion,
+    /// Phone: not a phone number, or not a valid one in its region (too short, an unused range).
+    InvalidPhoneNumber,
+    /// Phone: a premium-rate, toll-free, shared-cost, company or short number, which no person answers.
+    PhoneNumberNotPersonal,
+    /// Phone: the number's country calling code is not one the organization allows.
+    PhoneRegionNotAllowed,
+    /// Phone: texts asked for a kind that takes calls only, or for a number that is not a mobile one; choose a call.
+    TextsNotPossible,
+    /// Phone: an extension that is not 1 to 10 digits, or one for a phone other than an office phone.
+    InvalidExtension,
     /// The organization's policy does not allow this method type.
     MethodNotAllowed,
     /// The Origin of a state-changing request is not allowed.
@@ -133,7 +143,12 @@ impl ProblemCode {
             | Self::AnswerTooLong
             | Self::AnswersAlike
             | Self::AnswerContainsName
-            | Self::AnswerRepeatsQuestion => 422,
+            | Self::AnswerRepeatsQuestion
+            | Self::InvalidPhoneNumber
+            | Self::PhoneNumberNotPersonal
+            | Self::PhoneRegionNotAllowed
+            | Self::TextsNotPossible
+            | Self::InvalidExtension => 422,
             Self::ResendTooSoon | Self::TooManyRequests => 429,
             Self::HeadersTooLarge => 431,
             Self::Internal => 500,
@@ -166,6 +181,11 @@ impl ProblemCode {
             Self::AnswersAlike => "Two answers alike",
             Self::AnswerContainsName => "Answer contains your name",
             Self::AnswerRepeatsQuestion => "Answer repeats the question",
+            Self::InvalidPhoneNumber => "Invalid phone number",
+            Self::PhoneNumberNotPersonal => "This kind of number cannot be used",
+            Self::PhoneRegionNotAllowed => "Numbers in this country or region are not allowed",
+            Self::TextsNotPossible => "This number cannot receive text messages",
+            Self::InvalidExtension => "Invalid extension",
             Self::MethodNotAllowed => "Method not allowed by your organization",
             Self::ForbiddenOrigin => "Request origin not allowed",
             Self::CodeIncorrect => "Incorrect code",
@@ -212,6 +232,11 @@ impl ProblemCode {
             Self::AnswersAlike => "answers_alike",
             Self::AnswerContainsName => "answer_contains_name",
             Self::AnswerRepeatsQuestion => "answer_repeats_question",
+            Self::InvalidPhoneNumber => "invalid_phone_number",
+            Self::PhoneNumberNotPersonal => "phone_number_not_personal",
+            Self::PhoneRegionNotAllowed => "phone_region_not_allowed",
+            Self::TextsNotPossible => "texts_not_possible",
+            Self::InvalidExtension => "invalid_extension",
             Self::MethodNotAllowed => "method_not_allowed",
             Self::ForbiddenOrigin => "forbidden_origin",
             Self::CodeIncorrect => "code_incorrect",
@@ -234,7 +259,7 @@ impl ProblemCode {
     }
 
     /// Every code, for exhaustive tests and documentation.
-    pub const ALL: [ProblemCode; 40] = [
+    pub const ALL: [ProblemCode; 45] = [
         Self::Unauthenticated,
         Self::InvalidCredentials,
         Self::ReauthenticationRequired,
@@ -257,6 +282,11 @@ impl ProblemCode {
         Self::AnswersAlike,
         Self::AnswerContainsName,
         Self::AnswerRepeatsQuestion,
+        Self::InvalidPhoneNumber,
+        Self::PhoneNumberNotPersonal,
+        Self::PhoneRegionNotAllowed,
+        Self::TextsNotPossible,
+        Self::InvalidExtension,
         Self::MethodNotAllowed,
         Self::ForbiddenOrigin,
         Self::CodeIncorrect,

@@ -24,6 +24,24 @@ pub enum StartRegistration {
     /// Security questions: the server answers with the questions to choose from
     /// ([`Challenge::Questions`]).
     SecurityQuestions {},
+    /// A phone: a code is texted to the number or spoken in a call.
+    #[serde(rename_all = "camelCase")]
+    Phone {
+        /// Which of the user's phones this is (one of each kind).
+        kind: PhoneKind,
+        /// The region the number is typed for (ISO 3166 alpha-2, `NL`); ignored when the
+        /// number starts with `+`.
+        #[serde(default)]
+        region: String,
+        /// The number as typed, national or international (parsed and checked on the server,
+        /// so a bad one is `invalid_phone_number`, not malformed).
+        number: String,
+        /// An office phone's extension (up to 10 digits), dialled after the call connects.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        extension: Option<String>,
+        /// Text or call; alternate mobile and office phones take calls only.
+        channel: PhoneChannel,
+    },
     /// An email address: a code is mailed to it.
     #[serde(rename_all = "camelCase")]
     Email {
@@ -40,7 +58,64 @@ impl StartRegistration {
             StartRegistration::AuthenticatorApp {} => MethodType::AuthenticatorApp,
             StartRegistration::SecurityKey {} => MethodType::SecurityKey,
             StartRegistration::SecurityQuestions {} => MethodType::SecurityQuestions,
+            StartRegistration::Phone { .. } => MethodType::Phone,
             StartRegistration::Email { .. } => MethodType::Email,
+        }
+    }
+}
+
+/// Which of a user's phones a phone method is (Microsoft's three: one of each).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub enum PhoneKind {
+    /// The user's mobile phone: texts or calls.
+    Mobile,
+    /// A second mobile phone: calls only.
+    AlternateMobile,
+    /// A desk phone, possibly behind an extension: calls only.
+    Office,
+}
+
+impl PhoneKind {
+    /// Every kind, in the order the app offers them.
+    pub const ALL: [PhoneKind; 3] = [
+        PhoneKind::Mobile,
+        PhoneKind::AlternateMobile,
+        PhoneKind::Office,
+    ];
+
+    /// Stable wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PhoneKind::Mobile => "mobile",
+            PhoneKind::AlternateMobile => "alternateMobile",
+            PhoneKind::Office => "office",
+        }
+    }
+
+    /// Whether codes may be texted to this kind (the others take calls only).
+    pub fn takes_texts(self) -> bool {
+        self == PhoneKind::Mobile
+    }
+}
+
+/// How a code reaches a phone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub enum PhoneChannel {
+    /// A text message.
+    Sms,
+    /// A call that speaks the code.
+    Voice,
+}
+
+impl From<PhoneChannel> for Channel {
+    fn from(channel: PhoneChannel) -> Self {
+        match channel {
+            PhoneChannel::Sms => Channel::Sms,
+            PhoneChannel::Voice => Channel::Voice,
         }
     }
 }
@@ -52,6 +127,10 @@ impl StartRegistration {
 pub enum Channel {
     /// A mail to an address.
     Email,
+    /// A text message to a phone.
+    Sms,
+    /// A call that speaks the code.
+    Voice,
 }
 
 impl Channel {
@@ -59,6 +138,8 @@ impl Channel {
     pub fn as_str(self) -> &'static str {
         match self {
             Channel::Email => "email",
+            Channel::Sms => "sms",
+            Channel::Voice => "voice",
         }
     }
 }
@@ -73,7 +154,8 @@ pub enum Challenge {
     Code {
         /// How it was sent.
         channel: Channel,
-        /// Where it was sent (the address as the user typed it, normalized).
+        /// Where it was sent (the address as the user typed it, normalized; a number in
+        /// international form).
         destination: String,
         /// How many digits the code has.
         code_length: u8,

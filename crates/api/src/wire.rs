@@ -124,16 +124,39 @@ pub struct ActivityList {
     pub events: Vec<ActivityEvent>,
 }
 
+/// One country or region a phone number may be in (`GET /phone-regions`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct PhoneRegion {
+    /// ISO 3166 alpha-2 code (`NL`); the app names it in the user's language.
+    pub region: String,
+    /// Its country calling code (`31`).
+    pub calling_code: u16,
+}
+
+/// `GET /phone-regions`: the regions whose numbers the organization accepts, by region code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct PhoneRegions {
+    /// Sorted by region code.
+    pub regions: Vec<PhoneRegion>,
+}
+
 /// One message of the development outbox (`GET /dev/mailbox`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct DevMailMessage {
-    /// Recipient address.
+    /// How it went: `email`, or `sms` and `voice` for texts and calls when no SMS gateway is
+    /// configured.
+    pub channel: crate::Channel,
+    /// Recipient address, or number (E.164).
     pub to: String,
-    /// Subject line.
+    /// Subject line (for a text or call: what it is, "Text message" or "Call").
     pub subject: String,
-    /// Plain-text body.
+    /// Plain-text body (for a call: what is spoken).
     pub text: String,
     /// When it was "sent" (RFC 3339).
     pub sent_at: String,

@@ -14,7 +14,7 @@ use time::Duration;
 use crate::{
     client_address::TrustedProxies,
     connections::ConnectionLimits,
-    domain::policy,
+    domain::{phone::AllowedRegions, policy},
     oidc::{OidcSettings, fetchable},
     secret::Secret,
 };
@@ -84,6 +84,47 @@ pub struct Config {
     #[arg(long, env = "SECURITY_INFO_OWN_QUESTIONS", default_value_t = false,
           action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
     pub own_questions: bool,
+
+    /// The organization's SMS and voice gateway: an http(s) URL that takes the signed JSON POSTs
+    /// of `docs/sms-gateway.md`. Unset: the phone method is available only with
+    /// `SECURITY_INFO_DEV_MAILBOX=true`, which keeps texts and calls at /dev/mailbox.
+    #[arg(long, env = "SECURITY_INFO_SMS_GATEWAY_URL", hide_env_values = true)]
+    pub sms_gateway_url: Option<String>,
+
+    /// The secret (at least 32 characters) the gateway's requests are signed with
+    /// (HMAC-SHA256); required with `SECURITY_INFO_SMS_GATEWAY_URL`.
+    #[arg(long, env = "SECURITY_INFO_SMS_GATEWAY_SECRET", hide_env_values = true)]
+    pub sms_gateway_secret: Option<Secret<String>>,
+
+    /// Country calling codes whose phone numbers may be registered (comma-separated, `31,32`).
+    /// Unset or empty: every country.
+    #[arg(long, env = "SECURITY_INFO_PHONE_REGIONS", value_delimiter = ',')]
+    pub phone_regions: Vec<String>,
+
+    /// Phone codes (texts and calls) to one number per hour.
+    #[arg(long, env = "SECURITY_INFO_PHONE_CODES_PER_NUMBER_PER_HOUR",
+          default_value_t = policy::PHONE_CODES_PER_NUMBER_PER_HOUR)]
+    pub phone_codes_per_number_per_hour: u32,
+
+    /// Phone codes to one number per day.
+    #[arg(long, env = "SECURITY_INFO_PHONE_CODES_PER_NUMBER_PER_DAY",
+          default_value_t = policy::PHONE_CODES_PER_NUMBER_PER_DAY)]
+    pub phone_codes_per_number_per_day: u32,
+
+    /// Codes per account per hour (any channel) when the new one is a phone code.
+    #[arg(long, env = "SECURITY_INFO_PHONE_CODES_PER_ACCOUNT_PER_HOUR",
+          default_value_t = policy::PHONE_CODES_PER_ACCOUNT_PER_HOUR)]
+    pub phone_codes_per_account_per_hour: u32,
+
+    /// Phone codes asked for from one client address per hour.
+    #[arg(long, env = "SECURITY_INFO_PHONE_CODES_PER_ADDRESS_PER_HOUR",
+          default_value_t = policy::PHONE_CODES_PER_ADDRESS_PER_HOUR)]
+    pub phone_codes_per_address_per_hour: u32,
+
+    /// Phone codes the whole server sends per hour.
+    #[arg(long, env = "SECURITY_INFO_PHONE_CODES_PER_HOUR",
+          default_value_t = policy::PHONE_CODES_PER_HOUR)]
+    pub phone_codes_per_hour: u32,
 
     /// Number of digits in verification codes (6 to 10).
     #[arg(long, env = "SECURITY_INFO_CODE_LENGTH", default_value_t = 6,
@@ -226,6 +267,30 @@ pub enum EmbedCookie {
     Lax,
 }
 
+/// Where texts and calls go.
+#[derive(Debug, Clone)]
+pub struct SmsGateway {
+    /// The http(s) endpoint.
+    pub url: String,
+    /// The signing secret.
+    pub secret: Secret<String>,
+}
+
+/// The abuse limits on phone codes (see the `SECURITY_INFO_PHONE_CODES_*` settings).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PhoneCodeLimits {
+    /// To one number per hour.
+    pub per_number_per_hour: u32,
+    /// To one number per day.
+    pub per_number_per_day: u32,
+    /// Per account per hour (codes of any channel).
+    pub per_account_per_hour: u32,
+    /// From one client address per hour.
+    pub per_address_per_hour: u32,
+    /// By the whole server per hour.
+    pub per_hour: u32,
+}
+
 /// The checked, ready-to-use form of [`Config`].
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -253,6 +318,14 @@ pub struct Settings {
     pub questions_to_answer: u8,
     /// Whether users may write their own security questions.
     pub own_questions: bool,
+    /// The SMS and voice gateway, if configured.
+    pub sms_gateway: Option<SmsGateway>,
+    /// Whether texts and calls go to the development mailbox (no gateway, and asked for).
+    pub dev_phone_outbox: bool,
+    /// Calling codes whose numbers may be registered.
+    pub phone_regions: AllowedRegions,
+    /// The limits on phone codes.
+    pub phone_limits: PhoneCodeLimits,
     /// Digits per code.
     pub code_length: u8,
     /// Configured code secret, if any.
@@ -429,6 +502,56 @@ impl Config {
             }
             _ => None,
         };
+        let sms_gateway = match (self.sms_gateway_url, self.sms_gateway_secret) {
+            (Some(url), secret) if !url.trim().is_empty() => {
+                let secret = secret.filter(|s| s.expose().chars().count() >= 32).context(
+                    "SECURITY_INFO_SMS_GATEWAY_SECRET must be set, at least 32 characters, \
+                     with SECURITY_INFO_SMS_GATEWAY_URL",
+                )?;
+                crate::sms::gateway::HttpGateway::new(url.trim(), secret.clone())?;
+                Some(SmsGateway {
+                    url: url.trim().to_owned(),
+                    secret,
+                })
+            }
+            _ => None,
+        };
+        let dev_phone_outbox = sms_gateway.is_none() && self.dev_mailbox;
+        let allowed_methods = match &self.allowed_methods {
+            // Unset: phones only where their codes can go somewhere.
+            None if sms_gateway.is_none() && !dev_phone_outbox => allowed_methods
+                .into_iter()
+                .filter(|t| *t != MethodType::Phone)
+                .collect(),
+            _ => allowed_methods,
+        };
+        if allowed_methods.contains(&MethodType::Phone) && sms_gateway.is_none() && !dev_phone_outbox
+        {
+            bail!(
+                "SECURITY_INFO_ALLOWED_METHODS has `phone` but there is no SECURITY_INFO_SMS_GATEWAY_URL \
+                 to send its texts and calls (or, on a development machine, SECURITY_INFO_DEV_MAILBOX=true)"
+            );
+        }
+        let phone_regions = AllowedRegions::parse(&self.phone_regions, "SECURITY_INFO_PHONE_REGIONS")?;
+        let phone_limits = PhoneCodeLimits {
+            per_number_per_hour: limit_setting(
+                self.phone_codes_per_number_per_hour,
+                "SECURITY_INFO_PHONE_CODES_PER_NUMBER_PER_HOUR",
+            )?,
+            per_number_per_day: limit_setting(
+                self.phone_codes_per_number_per_day,
+                "SECURITY_INFO_PHONE_CODES_PER_NUMBER_PER_DAY",
+            )?,
+            per_account_per_hour: limit_setting(
+                self.phone_codes_per_account_per_hour,
+                "SECURITY_INFO_PHONE_CODES_PER_ACCOUNT_PER_HOUR",
+            )?,
+            per_address_per_hour: limit_setting(
+                self.phone_codes_per_address_per_hour,
+                "SECURITY_INFO_PHONE_CODES_PER_ADDRESS_PER_HOUR",
+            )?,
+            per_hour: limit_setting(self.phone_codes_per_hour, "SECURITY_INFO_PHONE_CODES_PER_HOUR")?,
+        };
         // Last, so a wrong setting is reported first: without SMTP, mail (and its codes) would
         // go nowhere a user sees, so the development mailbox must be asked for explicitly.
         if self.smtp_url.is_none() && !self.dev_mailbox {
@@ -450,6 +573,10 @@ impl Config {
             questions_to_register: self.questions_to_register,
             questions_to_answer: self.questions_to_answer,
             own_questions: self.own_questions,
+            sms_gateway,
+            dev_phone_outbox,
+            phone_regions,
+            phone_limits,
             code_length: self.code_length,
             code_secret: self.code_secret,
             code_validity,
@@ -480,6 +607,17 @@ fn duration_setting(seconds: i64, variable: &str, max: Duration) -> anyhow::Resu
         );
     }
     Ok(Duration::seconds(seconds))
+}
+
+/// A count limit from 1 to [`policy::MAX_PHONE_CODE_LIMIT`] (0 would refuse every code).
+fn limit_setting(value: u32, variable: &str) -> anyhow::Result<u32> {
+    if !(1..=policy::MAX_PHONE_CODE_LIMIT).contains(&value) {
+        bail!(
+            "{variable} must be a number from 1 to {} (got {value})",
+            policy::MAX_PHONE_CODE_LIMIT
+        );
+    }
+    Ok(value)
 }
 
 /// The most connections `SECURITY_INFO_MAX_CONNECTIONS` may allow.
@@ -611,10 +749,14 @@ mod tests {
             settings.allowed_methods,
             vec![
                 MethodType::AuthenticatorApp,
+                MethodType::Phone,
                 MethodType::SecurityKey,
                 MethodType::Email
             ]
         );
+        assert!(settings.dev_phone_outbox, "no gateway: texts in the dev mailbox");
+        assert!(settings.phone_regions.allows(44));
+        assert_eq!(settings.phone_limits.per_number_per_hour, 3);
         assert!(settings.webauthn_aaguids.is_empty());
         assert_eq!(settings.webauthn_rp_id, None);
         assert_eq!(settings.mail_from, "Contoso <no-reply@contoso.example>");
@@ -860,6 +1002,67 @@ mod tests {
         }
     }
 
+    /// Parses without the development mailbox, with SMTP.
+    fn parse_with_smtp(args: &[&str]) -> anyhow::Result<Settings> {
+        let mut all = vec!["security-info-server", "--smtp-url", "smtp://127.0.0.1:2525"];
+        all.extend_from_slice(args);
+        Config::try_parse_from(all)?.validate()
+    }
+
+    #[test]
+    fn phones_need_a_gateway_or_the_development_mailbox() {
+        const SECRET: &str = "a-gateway-secret-of-32-characters!";
+        // With SMTP but no gateway, phones are left out by default and refused when asked for.
+        let settings = parse_with_smtp(&[]).expect("valid");
+        assert!(!settings.allowed_methods.contains(&MethodType::Phone));
+        assert!(!settings.dev_phone_outbox);
+        let error = parse_with_smtp(&["--allowed-methods", "email,phone"])
+            .expect_err("no gateway")
+            .to_string();
+        assert!(error.contains("SECURITY_INFO_SMS_GATEWAY_URL"), "{error}");
+        // With a gateway, they are on by default.
+        let gateway = ["--sms-gateway-url", "https://sms.contoso.example/send"];
+        let with_secret = [gateway[0], gateway[1], "--sms-gateway-secret", SECRET];
+        let settings = parse_with_smtp(&with_secret).expect("valid");
+        assert!(settings.allowed_methods.contains(&MethodType::Phone));
+        assert!(settings.sms_gateway.is_some());
+        // The gateway's secret is required and long; its URL is http(s).
+        for (args, names) in [
+            (&gateway[..], "SECURITY_INFO_SMS_GATEWAY_SECRET"),
+            (
+                &[gateway[0], gateway[1], "--sms-gateway-secret", "short"][..],
+                "SECURITY_INFO_SMS_GATEWAY_SECRET",
+            ),
+            (
+                &["--sms-gateway-url", "ftp://sms.contoso.example", "--sms-gateway-secret", SECRET][..],
+                "SECURITY_INFO_SMS_GATEWAY_URL",
+            ),
+        ] {
+            let error = parse_with_smtp(args).expect_err(names).to_string();
+            assert!(error.contains(names), "{error}");
+        }
+    }
+
+    #[test]
+    fn phone_limits_and_regions_are_checked() {
+        for variable in [
+            "--phone-codes-per-number-per-hour",
+            "--phone-codes-per-number-per-day",
+            "--phone-codes-per-account-per-hour",
+            "--phone-codes-per-address-per-hour",
+            "--phone-codes-per-hour",
+        ] {
+            let error = parse(&[variable, "0"]).expect_err(variable).to_string();
+            let name = variable.trim_start_matches("--").replace('-', "_").to_uppercase();
+            assert!(error.contains(&name), "{error}");
+            assert!(parse(&[variable, "2"]).is_ok());
+        }
+        let settings = parse(&["--phone-regions", "31,+32"]).expect("valid");
+        assert!(settings.phone_regions.allows(32) && !settings.phone_regions.allows(44));
+        let error = parse(&["--phone-regions", "NL"]).expect_err("not a code").to_string();
+        assert!(error.contains("SECURITY_INFO_PHONE_REGIONS"), "{error}");
+    }
+
     #[test]
     fn method_types_are_named_as_on_the_wire_and_must_be_implemented() {
         let settings = parse(&["--allowed-methods", " Email ,email"]).expect("valid");
@@ -873,12 +1076,6 @@ mod tests {
             .expect_err("unknown type")
             .to_string();
         assert!(unknown.contains("carrierPigeon") && unknown.contains("securityQuestions"));
-        assert!(
-            parse(&["--allowed-methods", "phone"])
-                .expect_err("not implemented yet")
-                .to_string()
-                .contains("not available in this version")
-        );
         // Security questions exist, but only when asked for.
         assert!(
             !parse(&[])

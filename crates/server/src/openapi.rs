@@ -6,7 +6,9 @@ use utoipa::{
     openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme},
 };
 
-use crate::routes::{activity, embedding, key_hand_off, me, methods, registrations, session};
+use crate::routes::{
+    activity, embedding, key_hand_off, me, methods, phone_regions, registrations, session,
+};
 
 /// The document.
 #[derive(OpenApi)]
@@ -41,6 +43,7 @@ use crate::routes::{activity, embedding, key_hand_off, me, methods, registration
         key_hand_off::verify_handed_off_key,
         activity::list_activity,
         embedding::get_embedding,
+        phone_regions::list_phone_regions,
         get_openapi,
     ),
     components(schemas(security_info_api::ProblemCode, security_info_api::ActivityKind)),

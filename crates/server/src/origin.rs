@@ -53,6 +53,17 @@ impl AllowedOrigins {
         }
     }
 
+    /// The public origin's host name (no port): what a text message's WebOTP line names.
+    pub fn public_host(&self) -> Option<&str> {
+        let authority = self.public.split_once("://")?.1;
+        // `[::1]:8080` keeps its brackets; a name or IPv4 address loses only its port.
+        let host = match authority.rsplit_once(':') {
+            Some((host, port)) if !port.contains(']') => host,
+            _ => authority,
+        };
+        Some(host).filter(|h| !h.is_empty())
+    }
+
     /// Whether a request with this `Origin` may change state.
     pub fn allows(&self, origin: &str) -> bool {
         let origin = origin.trim().trim_end_matches('/').to_ascii_lowercase();
@@ -73,6 +84,22 @@ impl AllowedOrigins {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_public_host_is_the_origin_without_scheme_and_port() {
+        let bound: SocketAddr = "127.0.0.1:8080".parse().expect("address");
+        let host = |public: Option<&str>| {
+            AllowedOrigins::new(public, bound, vec![])
+                .public_host()
+                .map(str::to_owned)
+        };
+        assert_eq!(host(None).as_deref(), Some("localhost"));
+        assert_eq!(
+            host(Some("https://security.contoso.example")).as_deref(),
+            Some("security.contoso.example")
+        );
+        assert_eq!(host(Some("http://[::1]:9000")).as_deref(), Some("[::1]"));
+    }
 
     fn address(text: &str) -> SocketAddr {
         text.parse().expect("an address")

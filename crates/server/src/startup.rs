@@ -22,6 +22,7 @@ use crate::{
     routes::{self, dev_mailbox, health},
     security_headers::{self, SecurityHeaders},
     seed,
+    sms::{PhoneSender, gateway::HttpGateway},
     state::{AppState, CookieSettings},
     static_files,
     store::{CachedMethods, MethodStore, Store, sqlite::SqliteStore},
@@ -72,16 +73,32 @@ impl Application {
             settings.embed_origins.clone(),
         );
         let hosts = AllowedHosts::new(settings.public_origin.as_deref(), local_addr);
-        // `validate` guarantees SMTP or the development mailbox asked for.
-        let (mailer, dev_outbox): (Arc<dyn Mailer>, _) = match &settings.smtp_url {
-            Some(url) => (Arc::new(SmtpMailer::new(url, &settings.mail_from)?), None),
-            None => {
+        // `validate` guarantees SMTP or the development mailbox asked for, and a gateway or
+        // the development mailbox for an allowed phone method.
+        let dev_outbox = (settings.dev_mailbox || settings.dev_phone_outbox)
+            .then(|| Arc::new(DevOutbox::default()));
+        let mailer: Arc<dyn Mailer> = match (&settings.smtp_url, &dev_outbox) {
+            (Some(url), _) => Arc::new(SmtpMailer::new(url, &settings.mail_from)?),
+            (None, Some(outbox)) => {
                 tracing::warn!(
                     "SECURITY_INFO_DEV_MAILBOX: mail, codes included, is kept at GET /dev/mailbox for this machine; never in production"
                 );
-                let outbox = Arc::new(DevOutbox::default());
-                (outbox.clone() as Arc<dyn Mailer>, Some(outbox))
+                outbox.clone()
             }
+            (None, None) => anyhow::bail!("no SMTP server and no development mailbox"),
+        };
+        let phones: Option<Arc<dyn PhoneSender>> = match (&settings.sms_gateway, &dev_outbox) {
+            (Some(gateway), _) => Some(Arc::new(HttpGateway::new(
+                &gateway.url,
+                gateway.secret.clone(),
+            )?)),
+            (None, Some(outbox)) if settings.dev_phone_outbox => {
+                tracing::warn!(
+                    "no SECURITY_INFO_SMS_GATEWAY_URL: texts and calls, codes included, are kept at GET /dev/mailbox for this machine; never in production"
+                );
+                Some(outbox.clone())
+            }
+            _ => None,
         };
         let outbox_wakeup = Arc::new(Notify::new());
         let oidc = settings
@@ -130,6 +147,7 @@ impl Application {
         let worker = OutboxWorker {
             store,
             mailer,
+            phones,
             keys: code_keys,
             wakeup: outbox_wakeup,
         };

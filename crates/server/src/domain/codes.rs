@@ -22,6 +22,12 @@ impl PlainCode {
     pub fn expose(&self) -> &str {
         &self.0
     }
+
+    /// A known code, for tests of what renders one.
+    #[cfg(test)]
+    pub(crate) fn known(digits: &str) -> Self {
+        Self(digits.to_owned())
+    }
 }
 
 impl std::fmt::Debug for PlainCode {

@@ -7,6 +7,7 @@
 //! numbers that can receive them (mobile, or mobile-or-fixed where the plan does not tell).
 
 use phonenumber::{Mode, Type, country, metadata::DATABASE};
+use security_info_api::PhoneRegion;
 
 /// A checked number.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -84,6 +85,25 @@ impl AllowedRegions {
     pub fn allows(&self, calling_code: u16) -> bool {
         self.0.is_empty() || self.0.contains(&calling_code)
     }
+}
+
+/// The regions whose numbers `allowed` lets in, with their calling codes, by region code
+/// (the non-geographic entities of the metadata, such as `+800`, are no region to pick).
+pub fn regions(allowed: &AllowedRegions) -> Vec<PhoneRegion> {
+    let mut regions: Vec<PhoneRegion> = DATABASE
+        .iter()
+        .filter(|metadata| {
+            let id = metadata.id();
+            id.len() == 2 && id.bytes().all(|b| b.is_ascii_uppercase())
+        })
+        .filter(|metadata| allowed.allows(metadata.country_code()))
+        .map(|metadata| PhoneRegion {
+            region: metadata.id().to_owned(),
+            calling_code: metadata.country_code(),
+        })
+        .collect();
+    regions.sort_by(|a, b| a.region.cmp(&b.region));
+    regions
 }
 
 /// Parses `typed` (national form for `region`, an ISO 3166 code such as `NL`, or international
@@ -195,6 +215,20 @@ mod tests {
             parse("0612345678", "XX", &any()),
             Err(PhoneProblem::Unreadable)
         );
+    }
+
+    #[test]
+    fn the_region_list_has_every_country_or_only_the_allowed_ones() {
+        let all = regions(&any());
+        assert!(all.len() > 200, "{}", all.len());
+        let nl = all.iter().find(|r| r.region == "NL").expect("NL");
+        assert_eq!(nl.calling_code, 31);
+        assert!(all.windows(2).all(|w| w[0].region < w[1].region), "sorted");
+        assert!(all.iter().all(|r| r.region != "001"), "no non-geographic entities");
+        let benelux = AllowedRegions::parse(&["31".into(), "32".into()], "X").expect("valid");
+        let listed: Vec<_> = regions(&benelux).into_iter().map(|r| r.region).collect();
+        assert!(listed.contains(&"NL".to_owned()) && listed.contains(&"BE".to_owned()));
+        assert!(!listed.contains(&"GB".to_owned()), "{listed:?}");
     }
 
     #[test]

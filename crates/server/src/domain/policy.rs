@@ -19,6 +19,24 @@ pub const MAX_RESEND_COOLDOWN: Duration = Duration::minutes(10);
 pub const CODES_PER_ACCOUNT_PER_HOUR: u32 = 5;
 /// Codes per destination (address or number, over any channel) per day.
 pub const CODES_PER_DESTINATION_PER_DAY: u32 = 10;
+/// Phone codes to one number per hour, unless `SECURITY_INFO_PHONE_CODES_PER_NUMBER_PER_HOUR`
+/// says otherwise: enough for a first try, a resend and a call.
+pub const PHONE_CODES_PER_NUMBER_PER_HOUR: u32 = 3;
+/// Phone codes to one number per day (`SECURITY_INFO_PHONE_CODES_PER_NUMBER_PER_DAY`).
+pub const PHONE_CODES_PER_NUMBER_PER_DAY: u32 = 6;
+/// Codes of any channel per account per hour when the new one is a phone code
+/// (`SECURITY_INFO_PHONE_CODES_PER_ACCOUNT_PER_HOUR`).
+pub const PHONE_CODES_PER_ACCOUNT_PER_HOUR: u32 = 5;
+/// Phone codes asked for from one client address per hour
+/// (`SECURITY_INFO_PHONE_CODES_PER_ADDRESS_PER_HOUR`): a building behind one NAT address
+/// shares it, hence more than one person's worth.
+pub const PHONE_CODES_PER_ADDRESS_PER_HOUR: u32 = 20;
+/// Phone codes the whole server sends per hour (`SECURITY_INFO_PHONE_CODES_PER_HOUR`): the
+/// ceiling on what an SMS-pumping attack can cost in an hour.
+pub const PHONE_CODES_PER_HOUR: u32 = 500;
+/// The highest any of the phone code limits may be set to (a typo guard).
+pub const MAX_PHONE_CODE_LIMIT: u32 = 1_000_000;
+
 /// A registration not finished this long after it started is over, whatever its codes say:
 /// resending cannot keep one alive forever.
 pub const REGISTRATION_LIFETIME: Duration = Duration::hours(1);

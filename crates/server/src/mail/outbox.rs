@@ -14,6 +14,14 @@ use crate::{
     store::{AccountRecord, NewOutboxMessage},
 };
 
+/// How many minutes a code sent `now` works, rounded up, so a short validity never reads as
+/// "0 minutes".
+pub fn valid_minutes(expires_at: OffsetDateTime, now: OffsetDateTime) -> i64 {
+    ((expires_at - now).whole_seconds() + 59)
+        .div_euclid(60)
+        .max(1)
+}
+
 /// The code mail for `recipient`.
 pub fn code_mail(
     keys: &CodeKeys,
@@ -28,10 +36,7 @@ pub fn code_mail(
     let params = CodeParams {
         org_name: org_name.to_owned(),
         expires_at: clock::format(expires_at),
-        // Rounded up, so a short validity never reads as "0 minutes".
-        valid_minutes: ((expires_at - now).whole_seconds() + 59)
-            .div_euclid(60)
-            .max(1),
+        valid_minutes: valid_minutes(expires_at, now),
     };
     Ok(NewOutboxMessage {
         sealed_secret: Some(keys.seal(&outbox_message_id, code.expose().as_bytes())?),

@@ -1,5 +1,5 @@
-//! Delivers the outbox: renders each due message, hands it to the [`Mailer`], and on failure
-//! retries with exponential backoff (2 s doubling to 10 min, giving up after a day). Pending
+//! Delivers the outbox: renders each due message, hands it to the [`Mailer`] (mail) or the
+//! [`PhoneSender`] (texts and calls), and on failure retries with exponential backoff (2 s doubling to 10 min, giving up after a day). Pending
 //! mail is picked up again after a restart because the outbox lives in the database.
 //!
 //! Delivered means recorded: each message is marked sent right after the mailer took it, and
@@ -16,6 +16,10 @@ use super::{Mailer, OutgoingMail, templates};
 use crate::{
     clock,
     domain::codes::CodeKeys,
+    sms::{
+        PhoneChannel, PhoneMessage, PhoneSender,
+        texts::{self, PhoneCodeParams},
+    },
     store::{OutboxRecord, Store},
 };
 
@@ -39,6 +43,8 @@ pub struct OutboxWorker {
     pub store: Arc<dyn Store>,
     /// Where mail goes.
     pub mailer: Arc<dyn Mailer>,
+    /// Where texts and calls go (`None`: the phone method is off, nothing to send).
+    pub phones: Option<Arc<dyn PhoneSender>>,
     /// Opens sealed codes.
     pub keys: CodeKeys,
     /// Signalled when a message was queued.
@@ -111,7 +117,12 @@ impl OutboxWorker {
     async fn deliver(&self, message: &OutboxRecord) -> bool {
         let now = clock::now();
         let outcome = match self.render(message) {
-            Ok(mail) => self.mailer.send(&mail).await,
+            Ok(Outgoing::Mail(mail)) => self.mailer.send(&mail).await,
+            Ok(Outgoing::Phone(text)) => match &self.phones {
+                Some(phones) => phones.send(&text).await,
+                // Queued while a gateway was configured: kept for when it is again.
+                None => Err(anyhow::anyhow!("no SMS gateway is configured")),
+            },
             Err(error) => {
                 // Cannot ever render (e.g. the code secret changed): give up at once.
                 tracing::error!(error = %error, "outbox message cannot be rendered; giving up");
@@ -124,7 +135,7 @@ impl OutboxWorker {
         };
         let result = match outcome {
             Ok(()) => {
-                tracing::info!(attempt = message.attempts + 1, "mail delivered");
+                tracing::info!(attempt = message.attempts + 1, "message delivered");
                 return true;
             }
             Err(error) => {
@@ -134,7 +145,7 @@ impl OutboxWorker {
                     error = %error,
                     attempt = message.attempts + 1,
                     retry_at = ?retry_at.map(clock::format),
-                    "mail delivery failed"
+                    "message delivery failed"
                 );
                 self.store
                     .mark_outbox_failed(
@@ -152,34 +163,68 @@ impl OutboxWorker {
         false
     }
 
-    fn render(&self, message: &OutboxRecord) -> anyhow::Result<OutgoingMail> {
+    fn render(&self, message: &OutboxRecord) -> anyhow::Result<Outgoing> {
         match message.template.as_str() {
             templates::VERIFICATION_CODE => {
                 let params = serde_json::from_str(&message.params)?;
-                let sealed = message
-                    .sealed_secret
-                    .as_deref()
-                    .ok_or_else(|| anyhow::anyhow!("the code is missing"))?;
-                let code = self.keys.open(&message.outbox_message_id, sealed)?;
-                Ok(templates::verification_code(
+                let code = self.open_code(message)?;
+                Ok(Outgoing::Mail(templates::verification_code(
                     &message.recipient,
                     &message.language,
                     &params,
                     &code,
-                ))
+                )))
             }
             templates::METHOD_ADDED | templates::METHOD_DELETED => {
                 let params = serde_json::from_str(&message.params)?;
-                Ok(templates::change_notice(
+                Ok(Outgoing::Mail(templates::change_notice(
                     &message.recipient,
                     &message.language,
                     message.template == templates::METHOD_ADDED,
                     &params,
-                ))
+                )))
+            }
+            texts::SMS_CODE | texts::VOICE_CODE => {
+                let params: PhoneCodeParams = serde_json::from_str(&message.params)?;
+                let code = self.open_code(message)?;
+                let (channel, text) = if message.template == texts::SMS_CODE {
+                    (PhoneChannel::Sms, texts::sms(&message.language, &params, &code))
+                } else {
+                    (
+                        PhoneChannel::Voice,
+                        texts::voice(&message.language, &params, &code),
+                    )
+                };
+                Ok(Outgoing::Phone(PhoneMessage {
+                    // The outbox id: the same on every retry, so the gateway can drop a repeat.
+                    message_id: message.outbox_message_id.clone(),
+                    channel,
+                    to: message.recipient.clone(),
+                    text,
+                    language: message.language.clone(),
+                    extension: params.extension,
+                }))
             }
             other => anyhow::bail!("unknown template {other:?}"),
         }
     }
+
+    /// The message's code, sealed for it when it was queued.
+    fn open_code(&self, message: &OutboxRecord) -> anyhow::Result<crate::domain::codes::PlainCode> {
+        let sealed = message
+            .sealed_secret
+            .as_deref()
+            .ok_or_else(|| anyhow::anyhow!("the code is missing"))?;
+        self.keys.open(&message.outbox_message_id, sealed)
+    }
+}
+
+/// A rendered outbox message, for the channel that delivers it.
+enum Outgoing {
+    /// A mail.
+    Mail(OutgoingMail),
+    /// A text or call.
+    Phone(PhoneMessage),
 }
 
 #[cfg(test)]

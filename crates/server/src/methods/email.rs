@@ -50,6 +50,7 @@ impl Pending {
     fn destination<'a>(&'a self, normalized: &'a str) -> Destination<'a> {
         Destination {
             channel: Channel::Email,
+            extension: None,
             address: &self.email_address,
             normalized,
             language: &self.language,

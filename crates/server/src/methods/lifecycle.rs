@@ -85,7 +85,12 @@ pub async fn start(
             &started.registration,
             started.first_code.as_ref(),
             &event,
-            &super::one_time_code::limits(&state.settings),
+            // Without a code to send, no code limit applies.
+            &started
+                .first_code
+                .as_ref()
+                .map(|sent| super::one_time_code::limits(&state.settings, sent.code.channel))
+                .unwrap_or_default(),
         )
         .await?
         .map_err(|hit| super::one_time_code::limit_error(hit, attempt.now))?;
@@ -205,7 +210,7 @@ pub async fn resend(
         .add_code(
             &resent.code,
             &event,
-            &super::one_time_code::limits(&state.settings),
+            &super::one_time_code::limits(&state.settings, resent.code.code.channel),
         )
         .await?
         .map_err(|hit| super::one_time_code::limit_error(hit, now))?;

@@ -3,14 +3,15 @@
 //! check the answer, add the method) call the type's module for the type's own work and never
 //! match on a type. Adding a type means writing its module and listing it in [`Methods::new`].
 //!
-//! Shared parts the modules plug into: [`one_time_code`] for codes sent over a channel (email
-//! today; text messages and calls next), [`wrong_answer`] for counting wrong answers, the
+//! Shared parts the modules plug into: [`one_time_code`] for codes sent over a channel (email,
+//! text messages and calls), [`wrong_answer`] for counting wrong answers, the
 //! registration lifecycle and its limits in [`lifecycle`], the method-list cache in the store.
 
 pub mod authenticator_app;
 pub mod email;
 pub mod lifecycle;
 pub mod one_time_code;
+pub mod phone;
 pub mod security_key;
 pub mod security_questions;
 pub mod wrong_answer;
@@ -140,9 +141,10 @@ pub struct Methods {
 impl Methods {
     /// Every type this build implements.
     pub fn new() -> Self {
-        let kinds: [Arc<dyn MethodKind>; 4] = [
+        let kinds: [Arc<dyn MethodKind>; 5] = [
             Arc::new(authenticator_app::AuthenticatorApp),
             Arc::new(email::Email),
+            Arc::new(phone::Phone),
             Arc::new(security_key::SecurityKey),
             Arc::new(security_questions::SecurityQuestions),
         ];

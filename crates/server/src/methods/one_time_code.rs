@@ -1,11 +1,11 @@
-//! Codes sent over a channel, shared by every type that proves a destination that way (email
-//! today; text messages and calls next): drawn from the OS CSPRNG, stored as a keyed hash bound
+//! Codes sent over a channel, shared by every type that proves a destination that way (email,
+//! text messages and calls): drawn from the OS CSPRNG, stored as a keyed hash bound
 //! to their registration, sent through the outbox, valid `SECURITY_INFO_CODE_TTL_SECONDS`, only
 //! the newest one works, a resend waits for the cooldown, the limits per account and per
 //! destination hold, and [`policy::MAX_FAILED_ATTEMPTS`] wrong codes void the registration.
 
-use security_info_api::{Challenge, Channel, ProblemCode, VerificationCode};
-use time::OffsetDateTime;
+use security_info_api::{Challenge, Channel, PhoneChannel, ProblemCode, VerificationCode};
+use time::{Duration, OffsetDateTime};
 
 use super::{
     Attempt,
@@ -18,7 +18,11 @@ use crate::{
     error::{ApiError, ApiResult},
     mail::outbox,
     random,
-    store::{CodeLimits, LimitHit, NewCode, RegistrationId, RegistrationRecord, SentCode},
+    sms::{self, outbox::PhoneRecipient},
+    store::{
+        CodeLimits, CodeQuota, LimitHit, NewCode, QuotaScope, RegistrationId, RegistrationRecord,
+        SentCode,
+    },
 };
 
 /// Where a code goes.
@@ -26,6 +30,8 @@ use crate::{
 pub struct Destination<'a> {
     /// How.
     pub channel: Channel,
+    /// For a call to an office phone, the extension to dial.
+    pub extension: Option<&'a str>,
     /// The address or number to send to, as it will be shown back to the user.
     pub address: &'a str,
     /// The same in the one form the per-destination limit counts (e.g. a mapped domain).
@@ -34,14 +40,60 @@ pub struct Destination<'a> {
     pub language: &'a str,
 }
 
-/// The code limits of the configuration.
-pub fn limits(settings: &Settings) -> CodeLimits {
+/// The code limits of the configuration for a code sent over `channel`: for mail, per account
+/// and per address; for texts and calls, which cost money and are what SMS pumping abuses,
+/// the phone limits (per number per hour and per day, per account, per client address, and a
+/// cap on the whole server's).
+pub fn limits(settings: &Settings, channel: Channel) -> CodeLimits {
+    let quota = |scope, window, limit| CodeQuota {
+        scope,
+        window,
+        limit,
+    };
+    let quotas = match channel {
+        Channel::Email => vec![
+            quota(
+                QuotaScope::Account,
+                Duration::HOUR,
+                policy::CODES_PER_ACCOUNT_PER_HOUR,
+            ),
+            quota(
+                QuotaScope::Destination,
+                Duration::DAY,
+                policy::CODES_PER_DESTINATION_PER_DAY,
+            ),
+        ],
+        Channel::Sms | Channel::Voice => {
+            let phone = &settings.phone_limits;
+            vec![
+                quota(QuotaScope::Channels(PHONE_CHANNELS), Duration::HOUR, phone.per_hour),
+                quota(
+                    QuotaScope::RequestedFrom,
+                    Duration::HOUR,
+                    phone.per_address_per_hour,
+                ),
+                quota(QuotaScope::Account, Duration::HOUR, phone.per_account_per_hour),
+                quota(
+                    QuotaScope::Destination,
+                    Duration::HOUR,
+                    phone.per_number_per_hour,
+                ),
+                quota(
+                    QuotaScope::Destination,
+                    Duration::DAY,
+                    phone.per_number_per_day,
+                ),
+            ]
+        }
+    };
     CodeLimits {
         resend_cooldown: settings.resend_cooldown,
-        per_account_per_hour: policy::CODES_PER_ACCOUNT_PER_HOUR,
-        per_destination_per_day: policy::CODES_PER_DESTINATION_PER_DAY,
+        quotas,
     }
 }
+
+/// The channels whose codes the server-wide phone cap counts.
+const PHONE_CHANNELS: &[Channel] = &[Channel::Sms, Channel::Voice];
 
 /// The answer to a code limit: when to try again.
 pub fn limit_error(hit: LimitHit, now: OffsetDateTime) -> ApiError {
@@ -77,6 +129,24 @@ pub fn issue(
             expires_at,
             attempt.now,
         )?,
+        Channel::Sms | Channel::Voice => sms::outbox::code_message(
+            &state.code_keys,
+            PhoneRecipient {
+                number: destination.normalized,
+                channel: if destination.channel == Channel::Sms {
+                    PhoneChannel::Sms
+                } else {
+                    PhoneChannel::Voice
+                },
+                extension: destination.extension,
+                language: destination.language,
+            },
+            &state.settings.org_name,
+            state.origins.public_host(),
+            &plain,
+            expires_at,
+            attempt.now,
+        )?,
     };
     let code = NewCode {
         code_id: random::id()?,
@@ -84,6 +154,7 @@ pub fn issue(
         account_id: attempt.account.account_id.clone(),
         channel: destination.channel,
         destination: destination.normalized.to_owned(),
+        requested_from: attempt.context.ip_address.clone(),
         code_hash: state
             .code_keys
             .hash(registration_id.as_str(), plain.expose()),

@@ -8,6 +8,7 @@ pub mod health;
 pub mod key_hand_off;
 pub mod me;
 pub mod methods;
+pub mod phone_regions;
 pub mod registrations;
 pub mod session;
 
@@ -68,6 +69,7 @@ pub fn api_router(state: &AppState) -> Router<AppState> {
         )
         .route("/me/activity", get(activity::list_activity))
         .route("/embedding", get(embedding::get_embedding))
+        .route("/phone-regions", get(phone_regions::list_phone_regions))
         .route("/openapi.json", get(openapi::get_openapi))
         // Only for requests that reach a route: an unknown path or a method the resource
         // lacks is a 404 or a 405 (with `Allow`), whatever its body or origin.

@@ -1,22 +1,15 @@
 //! Outgoing text messages and voice calls: the organization's HTTP gateway
-//! ([`gateway::HttpGateway`], the contract in `docs/sms-gateway.md`). Each message is one
-//! signed JSON POST; the phone method's codes will go through the durable outbox with it, as
-//! mail's do.
+//! ([`gateway::HttpGateway`], the contract in `docs/sms-gateway.md`), one signed JSON POST per
+//! message; their texts in English and Dutch ([`texts`]). The phone method's codes go through
+//! the durable outbox, as mail's do (the worker renders and hands them to a [`PhoneSender`]).
 
 pub mod gateway;
+pub mod outbox;
+pub mod texts;
 
 use async_trait::async_trait;
+pub use security_info_api::PhoneChannel;
 use serde::Serialize;
-
-/// How a message reaches the phone.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub enum PhoneChannel {
-    /// A text message.
-    Sms,
-    /// A call that speaks the text.
-    Voice,
-}
 
 /// One message for the gateway.
 #[derive(Clone, Serialize)]
@@ -32,6 +25,9 @@ pub struct PhoneMessage {
     pub text: String,
     /// The language to speak it in (`en`, `nl`).
     pub language: String,
+    /// For a call to an office phone: the extension to dial once the call connects.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub extension: Option<String>,
 }
 
 /// Never prints the text: it holds a code.

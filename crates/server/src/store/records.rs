@@ -236,6 +236,8 @@ pub struct NewCode {
     pub channel: Channel,
     /// Where it is sent, normalized (per-destination limit).
     pub destination: String,
+    /// The client address that asked for it, if known (per-address limit).
+    pub requested_from: Option<String>,
     /// HMAC-SHA256 of the code.
     pub code_hash: Vec<u8>,
     /// Digits.
@@ -259,15 +261,39 @@ pub struct CodeRecord {
     pub created_at: OffsetDateTime,
 }
 
-/// Limits on sending codes.
-#[derive(Debug, Clone)]
+/// Limits on sending codes: a cooldown between two codes of one registration, and quotas
+/// over the codes sent recently. With no code to send, [`CodeLimits::default`] (none) will do.
+#[derive(Debug, Clone, Default)]
 pub struct CodeLimits {
     /// Minimum time between two codes of one registration.
     pub resend_cooldown: Duration,
-    /// Codes per account per hour.
-    pub per_account_per_hour: u32,
-    /// Codes per destination per day.
-    pub per_destination_per_day: u32,
+    /// At most so many codes in a window, each counted its own way.
+    pub quotas: Vec<CodeQuota>,
+}
+
+/// At most `limit` codes in the last `window` that share a [`QuotaScope`] with the new one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CodeQuota {
+    /// Which codes count.
+    pub scope: QuotaScope,
+    /// How far back they count.
+    pub window: Duration,
+    /// How many may have been sent in it.
+    pub limit: u32,
+}
+
+/// Which earlier codes a quota counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QuotaScope {
+    /// The same account's.
+    Account,
+    /// Those to the same (normalized) destination, whoever asked.
+    Destination,
+    /// Those asked for from the same client address (no limit when the address is unknown).
+    RequestedFrom,
+    /// Every code sent over one of these channels, whoever asked: a cap on what the whole
+    /// server sends (text messages and calls cost money per message).
+    Channels(&'static [Channel]),
 }
 
 /// Which code limit said no, and when it lets go.

@@ -251,7 +251,8 @@ mod tests {
         ] {
             run(
                 &mut db,
-                "insert into one_time_code values (?, ?, 'a', 'email', 'x@gmail.com', x'00', 6, ?, ?)",
+                "insert into one_time_code (one_time_code_id, registration_id, account_id, channel, destination, code_hash, code_length, expires_at, created_at)
+                 values (?, ?, 'a', 'email', 'x@gmail.com', x'00', 6, ?, ?)",
                 &[id, registration, &ago(age), &ago(age)],
             )
             .await;

@@ -67,11 +67,7 @@ pub async fn store_with_registration(
         .expect("account");
     let registration_id = RegistrationId::generate().expect("id");
     let now = clock::now();
-    let limits = CodeLimits {
-        resend_cooldown: time::Duration::MINUTE,
-        per_account_per_hour: 5,
-        per_destination_per_day: 10,
-    };
+    let limits = CodeLimits::default();
     store
         .start_registration(
             &NewRegistration {

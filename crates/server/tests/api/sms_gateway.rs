@@ -74,6 +74,7 @@ fn message() -> PhoneMessage {
         to: "+31612345678".into(),
         text: "Your code is 1 2 3 4 5 6.".into(),
         language: "nl".into(),
+        extension: None,
     }
 }
 

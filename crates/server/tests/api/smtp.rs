@@ -149,7 +149,7 @@ async fn mail_accepted_before_a_crash_is_delivered_after_the_restart() {
     tokio::time::sleep(Duration::from_millis(300)).await;
     let log = server.kill().await;
     assert!(
-        log.contains("mail delivery failed"),
+        log.contains("message delivery failed"),
         "the first attempt failed:\n{log}"
     );
 
@@ -227,7 +227,7 @@ async fn the_plaintext_code_is_in_neither_the_logs_nor_the_database() {
     let _ = sink.next_to(ALAIN, Duration::from_secs(60)).await;
     let log = server.kill().await;
     assert!(
-        log.contains("mail delivered"),
+        log.contains("message delivered"),
         "the log is captured:\n{log}"
     );
     assert!(!log.contains(&code), "the code is in the log");

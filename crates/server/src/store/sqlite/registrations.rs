@@ -3,20 +3,20 @@
 
 use async_trait::async_trait;
 use sqlx::{Connection, Row, SqliteConnection};
-use time::Duration;
 
 use super::{SqliteStore, rows::*};
 use crate::{
     clock,
     store::{
         AccountId, CodeLimits, CodeRecord, LimitHit, NewAuditEvent, NewCode, NewRegistration,
-        RegistrationId, RegistrationRecord, RegistrationStatus, RegistrationStore, SentCode,
+        QuotaScope, RegistrationId, RegistrationRecord, RegistrationStatus, RegistrationStore,
+        SentCode,
     },
 };
 
 const INSERT_CODE: &str = "insert into one_time_code (one_time_code_id, registration_id, account_id, channel, destination,
-                                code_hash, code_length, expires_at, created_at)
-     values (?, ?, ?, ?, ?, ?, ?, ?, ?)";
+                                requested_from, code_hash, code_length, expires_at, created_at)
+     values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
 fn bind_code<'q>(query: BoundQuery<'q>, code: &'q NewCode) -> BoundQuery<'q> {
     query
@@ -25,6 +25,7 @@ fn bind_code<'q>(query: BoundQuery<'q>, code: &'q NewCode) -> BoundQuery<'q> {
         .bind(&code.account_id)
         .bind(code.channel.as_str())
         .bind(&code.destination)
+        .bind(&code.requested_from)
         .bind(&code.code_hash)
         .bind(i64::from(code.code_length))
         .bind(ts(code.expires_at))
@@ -47,43 +48,55 @@ async fn insert_code_message_and_audit(
     Ok(())
 }
 
-/// Checks the per-account and per-destination quotas for a code about to be sent.
+/// Checks the quotas for a code about to be sent; the first one it would break, with when it
+/// lets go (when the oldest code it counts leaves its window).
 async fn check_quota(
     conn: &mut SqliteConnection,
     code: &NewCode,
     limits: &CodeLimits,
 ) -> anyhow::Result<Option<LimitHit>> {
     let now = code.created_at;
-    let checks = [
-        (
+    for quota in &limits.quotas {
+        let since = ts(now - quota.window);
+        let (filter, mut values): (String, Vec<&str>) = match quota.scope {
+            QuotaScope::Account => ("account_id = ?".into(), vec![code.account_id.as_str()]),
+            QuotaScope::Destination => ("destination = ?".into(), vec![code.destination.as_str()]),
+            QuotaScope::RequestedFrom => match &code.requested_from {
+                Some(address) => ("requested_from = ?".into(), vec![address.as_str()]),
+                None => continue,
+            },
+            // One placeholder per channel: the names are bound, never spliced in.
+            QuotaScope::Channels(channels) => (
+                format!("channel in ({})", vec!["?"; channels.len()].join(", ")),
+                channels.iter().map(|c| c.as_str()).collect(),
+            ),
+        };
+        values.push(since.as_str());
+        let sql = format!(
             "select count(*) as n, min(created_at) as oldest from one_time_code
-             where account_id = ? and created_at > ?",
-            code.account_id.as_str(),
-            Duration::HOUR,
-            limits.per_account_per_hour,
-        ),
-        (
-            "select count(*) as n, min(created_at) as oldest from one_time_code
-             where destination = ? and created_at > ?",
-            code.destination.as_str(),
-            Duration::DAY,
-            limits.per_destination_per_day,
-        ),
-    ];
-    for (sql, key, window, limit) in checks {
-        let row = sqlx::query(sql)
-            .bind(key)
-            .bind(ts(now - window))
-            .fetch_one(&mut *conn)
-            .await?;
-        if get_count(&row, "n")? >= limit {
+             where {filter} and created_at > ?"
+        );
+        let query = sqlx::query_with(&sql, args(values));
+        let row = query.fetch_one(&mut *conn).await?;
+        if get_count(&row, "n")? >= quota.limit {
             let oldest = get_optional_ts(&row, "oldest")?.unwrap_or(now);
             return Ok(Some(LimitHit::Quota {
-                until: oldest + window,
+                until: oldest + quota.window,
             }));
         }
     }
     Ok(None)
+}
+
+/// Text arguments for a query built at run time.
+fn args<'q>(values: impl IntoIterator<Item = &'q str>) -> sqlx::sqlite::SqliteArguments<'q> {
+    use sqlx::Arguments;
+    let mut arguments = sqlx::sqlite::SqliteArguments::default();
+    for value in values {
+        // Binding a `&str` to SQLite arguments cannot fail.
+        let _ = arguments.add(value);
+    }
+    arguments
 }
 
 #[async_trait]
