@@ -86,8 +86,8 @@ pub struct Config {
     pub own_questions: bool,
 
     /// The organization's SMS and voice gateway: an http(s) URL that takes the signed JSON POSTs
-    /// of `docs/sms-gateway.md`. Unset: the phone method is available only with
-    /// `SECURITY_INFO_DEV_MAILBOX=true`, which keeps texts and calls at /dev/mailbox.
+    /// of `docs/sms-gateway.md`. Unset: the phone method is available only with the
+    /// development mailbox (no SMTP), which then keeps texts and calls at /dev/mailbox too.
     #[arg(long, env = "SECURITY_INFO_SMS_GATEWAY_URL", hide_env_values = true)]
     pub sms_gateway_url: Option<String>,
 
@@ -504,10 +504,12 @@ impl Config {
         };
         let sms_gateway = match (self.sms_gateway_url, self.sms_gateway_secret) {
             (Some(url), secret) if !url.trim().is_empty() => {
-                let secret = secret.filter(|s| s.expose().chars().count() >= 32).context(
-                    "SECURITY_INFO_SMS_GATEWAY_SECRET must be set, at least 32 characters, \
+                let secret = secret
+                    .filter(|s| s.expose().chars().count() >= 32)
+                    .context(
+                        "SECURITY_INFO_SMS_GATEWAY_SECRET must be set, at least 32 characters, \
                      with SECURITY_INFO_SMS_GATEWAY_URL",
-                )?;
+                    )?;
                 crate::sms::gateway::HttpGateway::new(url.trim(), secret.clone())?;
                 Some(SmsGateway {
                     url: url.trim().to_owned(),
@@ -516,7 +518,9 @@ impl Config {
             }
             _ => None,
         };
-        let dev_phone_outbox = sms_gateway.is_none() && self.dev_mailbox;
+        // Only where mail goes to the development mailbox too: a production server with SMTP
+        // never starts keeping codes in memory because a development flag was left on.
+        let dev_phone_outbox = sms_gateway.is_none() && self.smtp_url.is_none() && self.dev_mailbox;
         let allowed_methods = match &self.allowed_methods {
             // Unset: phones only where their codes can go somewhere.
             None if sms_gateway.is_none() && !dev_phone_outbox => allowed_methods
@@ -525,14 +529,17 @@ impl Config {
                 .collect(),
             _ => allowed_methods,
         };
-        if allowed_methods.contains(&MethodType::Phone) && sms_gateway.is_none() && !dev_phone_outbox
+        if allowed_methods.contains(&MethodType::Phone)
+            && sms_gateway.is_none()
+            && !dev_phone_outbox
         {
             bail!(
                 "SECURITY_INFO_ALLOWED_METHODS has `phone` but there is no SECURITY_INFO_SMS_GATEWAY_URL \
                  to send its texts and calls (or, on a development machine, SECURITY_INFO_DEV_MAILBOX=true)"
             );
         }
-        let phone_regions = AllowedRegions::parse(&self.phone_regions, "SECURITY_INFO_PHONE_REGIONS")?;
+        let phone_regions =
+            AllowedRegions::parse(&self.phone_regions, "SECURITY_INFO_PHONE_REGIONS")?;
         let phone_limits = PhoneCodeLimits {
             per_number_per_hour: limit_setting(
                 self.phone_codes_per_number_per_hour,
@@ -550,7 +557,10 @@ impl Config {
                 self.phone_codes_per_address_per_hour,
                 "SECURITY_INFO_PHONE_CODES_PER_ADDRESS_PER_HOUR",
             )?,
-            per_hour: limit_setting(self.phone_codes_per_hour, "SECURITY_INFO_PHONE_CODES_PER_HOUR")?,
+            per_hour: limit_setting(
+                self.phone_codes_per_hour,
+                "SECURITY_INFO_PHONE_CODES_PER_HOUR",
+            )?,
         };
         // Last, so a wrong setting is reported first: without SMTP, mail (and its codes) would
         // go nowhere a user sees, so the development mailbox must be asked for explicitly.
@@ -754,7 +764,10 @@ mod tests {
                 MethodType::Email
             ]
         );
-        assert!(settings.dev_phone_outbox, "no gateway: texts in the dev mailbox");
+        assert!(
+            settings.dev_phone_outbox,
+            "no gateway: texts in the dev mailbox"
+        );
         assert!(settings.phone_regions.allows(44));
         assert_eq!(settings.phone_limits.per_number_per_hour, 3);
         assert!(settings.webauthn_aaguids.is_empty());
@@ -1004,7 +1017,11 @@ mod tests {
 
     /// Parses without the development mailbox, with SMTP.
     fn parse_with_smtp(args: &[&str]) -> anyhow::Result<Settings> {
-        let mut all = vec!["security-info-server", "--smtp-url", "smtp://127.0.0.1:2525"];
+        let mut all = vec![
+            "security-info-server",
+            "--smtp-url",
+            "smtp://127.0.0.1:2525",
+        ];
         all.extend_from_slice(args);
         Config::try_parse_from(all)?.validate()
     }
@@ -1034,7 +1051,12 @@ mod tests {
                 "SECURITY_INFO_SMS_GATEWAY_SECRET",
             ),
             (
-                &["--sms-gateway-url", "ftp://sms.contoso.example", "--sms-gateway-secret", SECRET][..],
+                &[
+                    "--sms-gateway-url",
+                    "ftp://sms.contoso.example",
+                    "--sms-gateway-secret",
+                    SECRET,
+                ][..],
                 "SECURITY_INFO_SMS_GATEWAY_URL",
             ),
         ] {
@@ -1053,13 +1075,18 @@ mod tests {
             "--phone-codes-per-hour",
         ] {
             let error = parse(&[variable, "0"]).expect_err(variable).to_string();
-            let name = variable.trim_start_matches("--").replace('-', "_").to_uppercase();
+            let name = variable
+                .trim_start_matches("--")
+                .replace('-', "_")
+                .to_uppercase();
             assert!(error.contains(&name), "{error}");
             assert!(parse(&[variable, "2"]).is_ok());
         }
         let settings = parse(&["--phone-regions", "31,+32"]).expect("valid");
         assert!(settings.phone_regions.allows(32) && !settings.phone_regions.allows(44));
-        let error = parse(&["--phone-regions", "NL"]).expect_err("not a code").to_string();
+        let error = parse(&["--phone-regions", "NL"])
+            .expect_err("not a code")
+            .to_string();
         assert!(error.contains("SECURITY_INFO_PHONE_REGIONS"), "{error}");
     }
 

@@ -14,9 +14,7 @@ pub fn email(address: &str) -> String {
 /// `+31 6 12345678` -> `+31 • ••••••78`: the country and the last two digits.
 pub fn phone(international: &str) -> String {
     let digits = international.chars().filter(char::is_ascii_digit).count();
-    let (country, rest) = international
-        .split_once(' ')
-        .unwrap_or(("", international));
+    let (country, rest) = international.split_once(' ').unwrap_or(("", international));
     let mut seen = 0;
     let masked: String = rest
         .chars()
@@ -26,7 +24,11 @@ pub fn phone(international: &str) -> String {
             }
             seen += 1;
             let country_digits = country.chars().filter(char::is_ascii_digit).count();
-            if country_digits + seen + 2 > digits { c } else { '•' }
+            if country_digits + seen + 2 > digits {
+                c
+            } else {
+                '•'
+            }
         })
         .collect();
     if country.is_empty() {

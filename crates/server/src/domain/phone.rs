@@ -224,7 +224,10 @@ mod tests {
         let nl = all.iter().find(|r| r.region == "NL").expect("NL");
         assert_eq!(nl.calling_code, 31);
         assert!(all.windows(2).all(|w| w[0].region < w[1].region), "sorted");
-        assert!(all.iter().all(|r| r.region != "001"), "no non-geographic entities");
+        assert!(
+            all.iter().all(|r| r.region != "001"),
+            "no non-geographic entities"
+        );
         let benelux = AllowedRegions::parse(&["31".into(), "32".into()], "X").expect("valid");
         let listed: Vec<_> = regions(&benelux).into_iter().map(|r| r.region).collect();
         assert!(listed.contains(&"NL".to_owned()) && listed.contains(&"BE".to_owned()));

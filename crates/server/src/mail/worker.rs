@@ -188,7 +188,10 @@ impl OutboxWorker {
                 let params: PhoneCodeParams = serde_json::from_str(&message.params)?;
                 let code = self.open_code(message)?;
                 let (channel, text) = if message.template == texts::SMS_CODE {
-                    (PhoneChannel::Sms, texts::sms(&message.language, &params, &code))
+                    (
+                        PhoneChannel::Sms,
+                        texts::sms(&message.language, &params, &code),
+                    )
                 } else {
                     (
                         PhoneChannel::Voice,

@@ -66,13 +66,21 @@ pub fn limits(settings: &Settings, channel: Channel) -> CodeLimits {
         Channel::Sms | Channel::Voice => {
             let phone = &settings.phone_limits;
             vec![
-                quota(QuotaScope::Channels(PHONE_CHANNELS), Duration::HOUR, phone.per_hour),
+                quota(
+                    QuotaScope::Channels(PHONE_CHANNELS),
+                    Duration::HOUR,
+                    phone.per_hour,
+                ),
                 quota(
                     QuotaScope::RequestedFrom,
                     Duration::HOUR,
                     phone.per_address_per_hour,
                 ),
-                quota(QuotaScope::Account, Duration::HOUR, phone.per_account_per_hour),
+                quota(
+                    QuotaScope::Account,
+                    Duration::HOUR,
+                    phone.per_account_per_hour,
+                ),
                 quota(
                     QuotaScope::Destination,
                     Duration::HOUR,

@@ -88,9 +88,7 @@ fn number_error(problem: PhoneProblem) -> ApiError {
 
 /// An office phone's extension: 1 to [`MAX_EXTENSION_DIGITS`] digits; the other kinds have none.
 fn checked_extension(kind: PhoneKind, typed: Option<String>) -> ApiResult<Option<String>> {
-    let typed = typed
-        .map(|e| e.trim().to_owned())
-        .filter(|e| !e.is_empty());
+    let typed = typed.map(|e| e.trim().to_owned()).filter(|e| !e.is_empty());
     match typed {
         None => Ok(None),
         Some(extension)
@@ -247,12 +245,18 @@ mod tests {
         let office = |typed: &str| checked_extension(PhoneKind::Office, Some(typed.to_owned()));
         assert_eq!(office(" 1234 ").expect("digits"), Some("1234".to_owned()));
         assert_eq!(office("").expect("none"), None);
-        assert_eq!(office("0123456789").expect("ten"), Some("0123456789".into()));
+        assert_eq!(
+            office("0123456789").expect("ten"),
+            Some("0123456789".into())
+        );
         for bad in ["12a", "#12", "01234567890", "١٢٣"] {
             assert!(office(bad).is_err(), "{bad}");
         }
         assert!(checked_extension(PhoneKind::Mobile, Some("12".into())).is_err());
-        assert_eq!(checked_extension(PhoneKind::Mobile, None).expect("none"), None);
+        assert_eq!(
+            checked_extension(PhoneKind::Mobile, None).expect("none"),
+            None
+        );
     }
 
     #[test]

@@ -92,11 +92,20 @@ mod tests {
     fn a_text_leads_with_the_code_and_ends_with_the_webotp_line() {
         let code = PlainCode::known("123456");
         let text = sms("en", &params(Some("security.contoso.example")), &code);
-        assert!(text.starts_with("123456 is your Contoso verification code."), "{text}");
+        assert!(
+            text.starts_with("123456 is your Contoso verification code."),
+            "{text}"
+        );
         assert!(text.contains("10 minutes"));
-        assert!(text.ends_with("\n\n@security.contoso.example #123456"), "{text}");
+        assert!(
+            text.ends_with("\n\n@security.contoso.example #123456"),
+            "{text}"
+        );
         let dutch = sms("nl", &params(None), &code);
-        assert!(dutch.starts_with("123456 is uw verificatiecode voor Contoso."), "{dutch}");
+        assert!(
+            dutch.starts_with("123456 is uw verificatiecode voor Contoso."),
+            "{dutch}"
+        );
         assert!(!dutch.contains('@'), "no host, no WebOTP line");
     }
 

@@ -34,6 +34,7 @@ async fn a_new_user_has_no_methods_and_may_add_an_email_address() {
         names,
         [
             "authenticatorApp",
+            "phone",
             "securityKey",
             "email",
             "securityQuestions"

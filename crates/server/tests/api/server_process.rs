@@ -82,6 +82,11 @@ impl ServerProcess {
         format!("{}/api/v1{path}", self.address)
     }
 
+    /// What the server has logged so far.
+    pub fn log(&self) -> String {
+        self.log.lock().expect("log").clone()
+    }
+
     /// SIGKILL: no graceful shutdown, nothing flushed on purpose.
     pub async fn kill(mut self) -> String {
         self.child.start_kill().expect("kill");

@@ -3,7 +3,8 @@
 // "delivers" the message by printing it. Plain Node.js, no packages.
 //
 // Environment: SMS_GATEWAY_SECRET (the shared secret), SMS_GATEWAY_PORT (default 0: any free
-// port), SMS_GATEWAY_FAIL (answer 503 to the first N requests, for retry tests).
+// port), SMS_GATEWAY_FAIL (answer SMS_GATEWAY_FAIL_STATUS, default 500, to the first N
+// requests, for retry tests).
 // Prints {"port": N} first, then one JSON line per request:
 // {"verified": true|false, "status": 202|401|..., "message": {...}}.
 import { createHmac, timingSafeEqual } from "node:crypto";
@@ -11,6 +12,7 @@ import { createServer } from "node:http";
 
 const secret = process.env.SMS_GATEWAY_SECRET ?? "";
 let failures = Number(process.env.SMS_GATEWAY_FAIL ?? 0);
+const failStatus = Number(process.env.SMS_GATEWAY_FAIL_STATUS ?? 500);
 const MAX_AGE_SECONDS = 300;
 
 function verified(timestamp, signature, body) {
@@ -31,7 +33,7 @@ const server = createServer((request, response) => {
     let status = ok ? 202 : 401;
     if (ok && failures > 0) {
       failures -= 1;
-      status = 503;
+      status = failStatus;
     }
     let message = null;
     try {
