@@ -270,8 +270,8 @@ pub enum EmbedCookie {
 /// Where texts and calls go.
 #[derive(Debug, Clone)]
 pub struct SmsGateway {
-    /// The http(s) endpoint.
-    pub url: String,
+    /// The http(s) endpoint (it may carry credentials, so it never prints).
+    pub url: Secret<String>,
     /// The signing secret.
     pub secret: Secret<String>,
 }
@@ -512,7 +512,7 @@ impl Config {
                     )?;
                 crate::sms::gateway::HttpGateway::new(url.trim(), secret.clone())?;
                 Some(SmsGateway {
-                    url: url.trim().to_owned(),
+                    url: Secret::new(url.trim().to_owned()),
                     secret,
                 })
             }

@@ -89,7 +89,7 @@ impl Application {
         };
         let phones: Option<Arc<dyn PhoneSender>> = match (&settings.sms_gateway, &dev_outbox) {
             (Some(gateway), _) => Some(Arc::new(HttpGateway::new(
-                &gateway.url,
+                gateway.url.expose(),
                 gateway.secret.clone(),
             )?)),
             (None, Some(outbox)) if settings.dev_phone_outbox => {
