@@ -100,6 +100,10 @@ pub fn test() -> Result {
                     "wasm-bindgen-test-runner",
                 )
                 .env("WASM_BINDGEN_TEST_TIMEOUT", "120")
+                // The runner gives chromedriver 5 s to bind its port by default; its first
+                // start on a busy 2-core machine (a cold disk, builds running) took longer and
+                // the run failed without a test having run.
+                .env("WASM_BINDGEN_TEST_DRIVER_TIMEOUT", "60")
                 .env("TMPDIR", &browser_temp),
         );
         let _ = std::fs::remove_dir_all(&browser_temp);
