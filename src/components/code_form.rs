@@ -1,12 +1,13 @@
 //! **Code**: "We just sent a code to ...", the answer to every challenge that is a code sent
 //! over a channel (whatever the type). Takes a typed or pasted code (`123 456` works), shows
 //! when the code expires and when a new one may be asked for, and says how many tries are left
-//! after a wrong code.
+//! after a wrong code. Only its sentences depend on the channel (a mail, a text, a call): see
+//! [`sent_text`].
 
 use leptos::html;
 use leptos::prelude::*;
 use security_info_api::{
-    CodeError, Method, MethodCreated, ProblemCode, Registration, RegistrationAnswer,
+    Channel, CodeError, Method, MethodCreated, ProblemCode, Registration, RegistrationAnswer,
     VerificationCode,
 };
 
@@ -100,9 +101,12 @@ pub fn CodeForm(
         if let Some(result) = resend.value().get() {
             match result.map(|fresh| (CodeChallenge::of(&fresh), fresh)) {
                 Ok((Some(renewed), fresh)) => {
-                    let args = vec![("destination", renewed.destination.clone())];
-                    status.say(Shown::Filled(Key::CodeResent, args.clone()).text(&i18n));
-                    notice.set(Some(Shown::Filled(Key::CodeResent, args)));
+                    let resent = Shown::Filled(
+                        resent_text(renewed.channel),
+                        vec![("destination", renewed.destination.clone())],
+                    );
+                    status.say(resent.text(&i18n));
+                    notice.set(Some(resent));
                     challenge.set(renewed);
                     server_expired.set(false);
                     error.set(None);
@@ -163,10 +167,16 @@ pub fn CodeForm(
         <form novalidate on:submit=submit>
             <p id="code-sent">
                 {move || {
-                    i18n.tf(
-                        Key::CodeSent,
-                        &[("destination", &challenge.with(|c| c.destination.clone()))],
-                    )
+                    challenge
+                        .with(|c| {
+                            i18n.tf(
+                                sent_text(c.channel),
+                                &[
+                                    ("destination", &c.destination),
+                                    ("length", &c.code_length.to_string()),
+                                ],
+                            )
+                        })
                 }}
             </p>
             <div class="field">
@@ -228,6 +238,26 @@ pub fn CodeForm(
             </div>
             <ChallengeActions verifying=verifying void=void on_back=on_back on_void=on_void />
         </form>
+    }
+}
+
+/// What the form says first: where the code went and how (`{destination}`; a text also
+/// says `{length}`): "We just sent a code to ...", "We just texted a 6-digit code to ...",
+/// "We're calling ... now".
+pub fn sent_text(channel: Channel) -> Key {
+    match channel {
+        Channel::Email => Key::CodeSent,
+        Channel::Sms => Key::CodeSentSms,
+        Channel::Voice => Key::CodeSentVoice,
+    }
+}
+
+/// What the form says after **Resend code** sent a new one (`{destination}`).
+pub fn resent_text(channel: Channel) -> Key {
+    match channel {
+        Channel::Email => Key::CodeResent,
+        Channel::Sms => Key::CodeResentSms,
+        Channel::Voice => Key::CodeResentVoice,
     }
 }
 
@@ -350,4 +380,34 @@ pub fn voids_registration(error: &ApiError) -> bool {
         error.code(),
         Some(ProblemCode::VerificationLocked | ProblemCode::NotFound)
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::i18n::{Lang, fill};
+
+    fn sent(channel: Channel, lang: Lang) -> String {
+        let args = [("destination", "+31 6 12345678"), ("length", "6")];
+        fill(sent_text(channel).text(lang), &args)
+    }
+
+    #[test]
+    fn the_code_step_says_how_the_code_came() {
+        assert_eq!(
+            sent(Channel::Sms, Lang::En),
+            "We just texted a 6-digit code to +31 6 12345678."
+        );
+        assert_eq!(
+            sent(Channel::Voice, Lang::En),
+            "We're calling +31 6 12345678 now. Enter the code you hear."
+        );
+        assert_eq!(
+            sent(Channel::Voice, Lang::Nl),
+            "We bellen nu +31 6 12345678. Voer de code in die u hoort."
+        );
+        assert_eq!(sent_text(Channel::Email), Key::CodeSent);
+        assert_eq!(resent_text(Channel::Email), Key::CodeResent);
+        assert_ne!(resent_text(Channel::Sms), resent_text(Channel::Voice));
+    }
 }
