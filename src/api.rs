@@ -17,9 +17,9 @@ use std::rc::Rc;
 use gloo_net::http::{Method as HttpMethod, Request, RequestBuilder, Response};
 use security_info_api::{
     API_PREFIX, ActivityList, EmbeddingInfo, HandOff, HandedOffCredential, KeyPrompt, Method,
-    MethodCreated, MethodList, MethodTypeList, Problem, ProblemCode, ReauthenticateRequest,
-    Registration, RegistrationAnswer, RegistrationProgress, RenameMethod, SessionResponse,
-    SignInRequest, StartRegistration, User,
+    MethodCreated, MethodList, MethodTypeList, PhoneRegions, Problem, ProblemCode,
+    ReauthenticateRequest, Registration, RegistrationAnswer, RegistrationProgress, RenameMethod,
+    SessionResponse, SignInRequest, StartRegistration, User,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -254,6 +254,12 @@ pub async fn methods() -> ApiResult<MethodList> {
 /// user may add one now.
 pub async fn method_types() -> ApiResult<MethodTypeList> {
     get("/me/method-types").await
+}
+
+/// `GET /phone-regions`: the countries and regions whose phone numbers the organization
+/// accepts, with their calling codes (the app names them in the page's language).
+pub async fn phone_regions() -> ApiResult<PhoneRegions> {
+    get("/phone-regions").await
 }
 
 /// `POST /me/registrations`: starts adding a method of a type (for a code, sends it) and

@@ -1,9 +1,12 @@
-//! Dates and times: shown in the page's language by the browser's `Intl` (no date crate in the
-//! bundle), and the plain arithmetic the countdowns need (RFC 3339 timestamps to epoch
-//! milliseconds, seconds left, `m:ss`), which is tested natively.
+//! Dates, times and the names of countries and regions: shown in the page's language by the
+//! browser's `Intl` (no date crate and no country names in the bundle), and the plain
+//! arithmetic the countdowns need (RFC 3339 timestamps to epoch milliseconds, seconds left,
+//! `m:ss`), which is tested natively.
 
-use js_sys::{Date, Object, Reflect};
-use wasm_bindgen::JsValue;
+use std::cmp::Ordering;
+
+use js_sys::{Array, Date, Function, JsString, Object, Reflect};
+use wasm_bindgen::{JsCast, JsValue};
 
 use crate::i18n::Lang;
 
@@ -49,6 +52,46 @@ pub fn time_of_day(epoch_ms: f64, lang: Lang) -> String {
     String::from(
         d.to_locale_time_string_with_options(lang.code(), &options(&[("timeStyle", "short")])),
     )
+}
+
+/// Names regions (ISO 3166 `NL`) in `lang` with `Intl.DisplayNames`: "Netherlands",
+/// "Nederland". Reached through `Reflect` so that a browser without it (or a code it does not
+/// know) shows the code itself instead of failing.
+pub fn region_namer(lang: Lang) -> impl Fn(&str) -> String {
+    let display_names = || -> Option<(JsValue, Function)> {
+        let intl = Reflect::get(&js_sys::global(), &"Intl".into()).ok()?;
+        let class = Reflect::get(&intl, &"DisplayNames".into())
+            .ok()?
+            .dyn_into::<Function>()
+            .ok()?;
+        let arguments = Array::of2(&lang.code().into(), &options(&[("type", "region")]));
+        let names = Reflect::construct(&class, &arguments).ok()?;
+        let of = Reflect::get(&names, &"of".into())
+            .ok()?
+            .dyn_into::<Function>()
+            .ok()?;
+        Some((names, of))
+    };
+    let names = display_names();
+    move |code: &str| {
+        names
+            .as_ref()
+            .and_then(|(names, of)| of.call1(names, &code.into()).ok())
+            .and_then(|name| name.as_string())
+            .unwrap_or_else(|| code.to_owned())
+    }
+}
+
+/// Compares texts as a dictionary of `lang` orders them (`Intl` collation: "Åland" with the
+/// A's, "Österreich" with the O's), for lists sorted by a translated name.
+pub fn text_order(lang: Lang) -> impl Fn(&str, &str) -> Ordering {
+    let locales = Array::of1(&lang.code().into());
+    let options = Object::new();
+    move |a: &str, b: &str| {
+        JsString::from(a)
+            .locale_compare(b, &locales, &options)
+            .cmp(&0)
+    }
 }
 
 /// Milliseconds since the epoch, now.

@@ -57,6 +57,9 @@ pub fn MethodList(
         .map(|method| {
             let detail = methods::detail(&i18n, &method);
             let method_type = method.method_type;
+            // Its listed name can depend on the method ("Mobile phone", "Office phone").
+            let kind = StoredValue::new(method.detail.clone());
+            let listed = move || kind.with_value(|detail| methods::listed_name(&i18n, detail));
             let usable_for = method.usable_for.clone();
             let created_at = method.created_at.clone();
             let last_used_at = method.last_used_at.clone();
@@ -73,7 +76,7 @@ pub fn MethodList(
                             i18n.tf(
                                 Key::RenameLinkLabel,
                                 &[
-                                    ("method", methods::listed_name(&i18n, method_type)),
+                                    ("method", listed()),
                                     ("detail", &rename_detail),
                                 ],
                             )
@@ -88,7 +91,7 @@ pub fn MethodList(
                 <li class="method" data-method-id=method_id>
                     <MethodIcon method_type=method_type />
                     <div class="method-text">
-                        <span class="method-type">{move || methods::listed_name(&i18n, method_type)}</span>
+                        <span class="method-type">{listed}</span>
                         <span class="method-detail">{detail}</span>
                         <span class="method-usage">{move || usage_text(&i18n, &usable_for)}</span>
                         <span class="method-date">
@@ -121,7 +124,7 @@ pub fn MethodList(
                             i18n.tf(
                                 Key::DeleteLinkLabel,
                                 &[
-                                    ("method", methods::listed_name(&i18n, method_type)),
+                                    ("method", listed()),
                                     ("detail", &label_detail),
                                 ],
                             )

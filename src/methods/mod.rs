@@ -8,6 +8,7 @@
 
 pub mod authenticator_app;
 pub mod email;
+pub mod phone;
 pub mod security_key;
 pub mod security_questions;
 
@@ -39,8 +40,10 @@ pub trait MethodUi: Sync {
     /// The type's name ("Email").
     fn name(&self) -> Key;
 
-    /// The type's name in the list of registered methods, where it can be shorter.
-    fn listed_name(&self) -> Key {
+    /// The name a method of this type has in the list of registered methods, where it can be
+    /// shorter than the type's, or say which one it is ("Mobile phone", "Office phone").
+    fn listed_name(&self, detail: &MethodDetail) -> Key {
+        let _ = detail;
         self.name()
     }
 
@@ -65,7 +68,7 @@ pub fn of(method_type: MethodType) -> Option<&'static dyn MethodUi> {
         MethodType::Email => Some(&email::Email),
         MethodType::SecurityKey => Some(&security_key::SecurityKey),
         MethodType::SecurityQuestions => Some(&security_questions::SecurityQuestions),
-        MethodType::Phone => None,
+        MethodType::Phone => Some(&phone::Phone),
     }
 }
 
@@ -80,6 +83,9 @@ pub fn detail(i18n: &I18n, method: &Method) -> String {
         // shows as its type.
         MethodDetail::AuthenticatorApp {} | MethodDetail::SecurityKey { .. } => String::new(),
         MethodDetail::SecurityQuestions { count } => security_questions::detail(i18n, *count),
+        MethodDetail::Phone {
+            number, extension, ..
+        } => phone::detail(i18n, number, extension.as_deref()),
         MethodDetail::Email { email_address } => email::detail(email_address),
     }
 }
@@ -90,9 +96,10 @@ pub fn name(i18n: &I18n, method_type: MethodType) -> &'static str {
     of(method_type).map_or(method_type.as_str(), |ui| i18n.t(ui.name()))
 }
 
-/// The type's name in the list of registered methods (see [`MethodUi::listed_name`]).
-pub fn listed_name(i18n: &I18n, method_type: MethodType) -> &'static str {
-    of(method_type).map_or(method_type.as_str(), |ui| i18n.t(ui.listed_name()))
+/// The method's name in the list of registered methods (see [`MethodUi::listed_name`]).
+pub fn listed_name(i18n: &I18n, detail: &MethodDetail) -> &'static str {
+    let method_type = detail.method_type();
+    of(method_type).map_or(method_type.as_str(), |ui| i18n.t(ui.listed_name(detail)))
 }
 
 /// Generic icon of a type this app does not know: a shield.

@@ -15,8 +15,8 @@ use std::time::Duration;
 use leptos::html;
 use leptos::prelude::*;
 use security_info_api::{
-    Challenge, HandOff, HandedOffCredential, Method, MethodType, ProblemCode, RegistrationAnswer,
-    RegistrationStage, StartRegistration,
+    Challenge, HandOff, HandedOffCredential, Method, MethodDetail, MethodType, ProblemCode,
+    RegistrationAnswer, RegistrationStage, StartRegistration,
 };
 
 use super::{FormContext, MethodUi};
@@ -39,7 +39,7 @@ impl MethodUi for SecurityKey {
         Key::MethodTypeSecurityKey
     }
 
-    fn listed_name(&self) -> Key {
+    fn listed_name(&self, _: &MethodDetail) -> Key {
         Key::MethodTypeSecurityKeyListed
     }
 
