@@ -139,6 +139,6 @@ pub fn MethodIcon(
     }
 }
 
-/// Examples of the type the tests of generic code use (the contract has one type today).
+/// Examples of one type (email) for the tests of generic code.
 #[cfg(test)]
 pub(crate) use email::examples;
