@@ -60,6 +60,20 @@ pub fn use_step_up() -> StepUp {
     use_context::<StepUp>().expect("provide_step_up() runs in App")
 }
 
+/// Starts adding a method with `start`, after the password dialog when the server asks for a
+/// recent sign-in: the one way every type's form starts its registration.
+pub async fn start_registration(
+    step_up: StepUp,
+    start: security_info_api::StartRegistration,
+) -> ApiResult<crate::add_method::Started> {
+    let registration =
+        with_step_up(step_up, || crate::api::start_registration(start.clone())).await?;
+    Ok(crate::add_method::Started {
+        sent: start,
+        registration,
+    })
+}
+
 /// Runs `call`; when it needs a fresh sign-in, asks for the password and runs it again.
 /// If the user cancels, the original `reauthentication_required` error is returned.
 pub async fn with_step_up<T, F, Fut>(step_up: StepUp, call: F) -> ApiResult<T>

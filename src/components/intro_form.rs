@@ -8,13 +8,12 @@ use leptos::prelude::*;
 use security_info_api::StartRegistration;
 
 use crate::add_method::Started;
-use crate::api;
 use crate::components::field_error::FieldError;
 use crate::components::modal::focus_on_mount;
 use crate::components::submit_button::SubmitButton;
 use crate::errors::Shown;
 use crate::i18n::{Key, use_i18n};
-use crate::step_up::{use_step_up, with_step_up};
+use crate::step_up::{start_registration, use_step_up};
 
 /// The explanation and its two buttons, as a form.
 #[component]
@@ -96,17 +95,7 @@ pub fn StartForm(
     let error = RwSignal::new(None::<Shown>);
     let next_ref = NodeRef::<html::Button>::new();
     focus_on_mount(next_ref);
-    let send = Action::new_local(move |(): &()| {
-        let start = start.clone();
-        async move {
-            let registration =
-                with_step_up(step_up, || api::start_registration(start.clone())).await?;
-            Ok(Started {
-                sent: start,
-                registration,
-            })
-        }
-    });
+    let send = Action::new_local(move |(): &()| start_registration(step_up, start.clone()));
     Effect::new(move |_| {
         if let Some(result) = send.value().get() {
             match result {

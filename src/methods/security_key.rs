@@ -28,7 +28,7 @@ use crate::components::submit_button::SubmitButton;
 use crate::embed::host::is_framed;
 use crate::errors::Shown;
 use crate::i18n::{Key, use_i18n};
-use crate::step_up::{StepUp, use_step_up, with_step_up};
+use crate::step_up::{StepUp, start_registration, use_step_up};
 use crate::webauthn::{self, KeyError, KeyKind};
 
 /// The security key type.
@@ -87,11 +87,10 @@ impl Source {
     async fn prompt(self) -> ApiResult<(String, serde_json::Value)> {
         match self {
             Source::SignedIn(step_up) => {
-                let start = StartRegistration::SecurityKey {};
-                let registration =
-                    with_step_up(step_up, || api::start_registration(start.clone())).await?;
-                match registration.challenge {
-                    Challenge::WebAuthn { options, .. } => Ok((registration.id, options)),
+                let started =
+                    start_registration(step_up, StartRegistration::SecurityKey {}).await?;
+                match started.registration.challenge {
+                    Challenge::WebAuthn { options, .. } => Ok((started.registration.id, options)),
                     _ => Err(ApiError::Decode),
                 }
             }
@@ -405,10 +404,9 @@ fn KeyInFrame(
     focus_on_mount(continue_ref);
 
     let start = Action::new_local(move |(): &()| async move {
-        let start = StartRegistration::SecurityKey {};
-        let registration = with_step_up(step_up, || api::start_registration(start.clone())).await?;
-        match registration.challenge {
-            Challenge::WebAuthn { continue_url, .. } => Ok((registration.id, continue_url)),
+        let started = start_registration(step_up, StartRegistration::SecurityKey {}).await?;
+        match started.registration.challenge {
+            Challenge::WebAuthn { continue_url, .. } => Ok((started.registration.id, continue_url)),
             _ => Err(ApiError::Decode),
         }
     });
