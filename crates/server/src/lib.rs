@@ -19,6 +19,8 @@ pub mod methods;
 pub mod oidc;
 pub mod openapi;
 pub mod origin;
+#[cfg(test)]
+mod parser_properties;
 pub mod random;
 pub mod routes;
 pub mod secret;
