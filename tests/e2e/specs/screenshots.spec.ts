@@ -1,5 +1,6 @@
 // Screenshots for the README (docs/screenshots/): the Security info page with methods, the code
-// dialog, the authenticator app's setup and naming a security key (Chromium's virtual
+// dialog, the authenticator app's setup, the phone form (its text kept in the development
+// mailbox) and naming a security key (Chromium's virtual
 // authenticator; the app is opened as localhost, the name WebAuthn accepts). Only with SECURITY_INFO_SCREENSHOTS=1, so test runs never rewrite tracked files.
 import { expect, test } from '../support/test';
 import { plugKey } from '../support/webauthn';
@@ -7,7 +8,7 @@ import * as OTPAuth from 'otpauth';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startServer, ALAIN, type RunningServer } from '../support/server';
-import { openSecurityInfo, signIn, startAddingEmail } from '../support/app';
+import { nextMail, openSecurityInfo, signIn, startAddingEmail } from '../support/app';
 
 const outDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../docs/screenshots');
 
@@ -49,6 +50,22 @@ test('README screenshots', async ({ browser }) => {
   await app.getByLabel(t.code_label, { exact: true }).fill(totp.generate());
   await app.getByRole('button', { name: t.next }).click();
   await expect(app).toBeHidden();
+
+  const textedAfter = new Date(Date.now() - 1000).toISOString();
+  await page.getByRole('button', { name: t.add_method }).click();
+  await choose.getByLabel(t.add_question).selectOption({ label: t.method_type_phone });
+  await choose.getByRole('button', { name: t.add_submit }).click();
+  const phone = page.getByRole('dialog', { name: t.method_type_phone });
+  await phone.getByLabel(t.phone_region_label).selectOption('NL');
+  await phone.getByLabel(t.phone_number_label).fill('06 12345678');
+  await page.screenshot({ path: path.join(outDir, 'phone.png') });
+  await phone.getByRole('button', { name: t.next }).click();
+  const text = await nextMail(server.url, '+31612345678', textedAfter);
+  const texted = text.text.match(/^(\d{6,10}) /);
+  if (!texted) throw new Error(`no code in the text: ${text.text}`);
+  await phone.getByLabel(t.code_label, { exact: true }).fill(texted[1]);
+  await phone.getByRole('button', { name: t.next }).click();
+  await expect(phone).toBeHidden();
 
   await plugKey(page);
   await page.getByRole('button', { name: t.add_method }).click();
