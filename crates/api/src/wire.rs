@@ -72,6 +72,8 @@ pub enum ActivityKind {
     SignInFailed,
     /// Signed out.
     SignOut,
+    /// Signed out everywhere: every session of the account ended at once.
+    SignOutEverywhere,
     /// Password confirmed for a change (step-up).
     Reauthentication,
     /// A code was sent to a new address.

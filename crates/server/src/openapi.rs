@@ -29,6 +29,7 @@ use crate::routes::{
         session::create_session,
         session::delete_session,
         session::reauthenticate_session,
+        session::delete_all_sessions,
         me::get_me,
         methods::list_methods,
         methods::list_method_types,

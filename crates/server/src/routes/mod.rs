@@ -33,6 +33,7 @@ pub fn api_router(state: &AppState) -> Router<AppState> {
             post(session::reauthenticate_session),
         )
         .route("/me", get(me::get_me))
+        .route("/me/sessions", delete(session::delete_all_sessions))
         .route("/me/methods", get(methods::list_methods))
         .route(
             "/me/methods/{id}",

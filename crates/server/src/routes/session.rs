@@ -15,7 +15,7 @@ use crate::{
     clock,
     domain::{audit, policy, session_token, sign_in_throttle},
     error::{ApiError, ApiResult},
-    extract::{ApiJson, ClientContext, CurrentSession, session_tokens},
+    extract::{ApiJson, ClientContext, CurrentSession, CurrentUser, session_tokens},
     random,
     routes::me::user_of,
     secret::Secret,
@@ -173,6 +173,41 @@ pub async fn delete_session(
         Err(ApiError::Internal(error)) => return Err(ApiError::Internal(error)),
         Err(ApiError::Client(_)) => {}
     }
+    Ok((
+        StatusCode::NO_CONTENT,
+        [(header::SET_COOKIE, state.cookie.clear())],
+    )
+        .into_response())
+}
+
+/// Sign out everywhere (OWASP ASVS 7.4.3): every session of the signed-in account ends, this
+/// one too, and the cookie is cleared; for when a device was lost or someone else may have
+/// signed in. No step-up: it only takes access away. A portal's bearer token stays valid until
+/// it expires (it is the provider's to revoke), but no session made with it survives.
+#[utoipa::path(delete, path = "/me/sessions", tag = "session",
+    responses(
+        (status = 204, description = "Every session of the account ended; the cookie is cleared"),
+        (status = 401, description = "`unauthenticated`", body = Problem, content_type = "application/problem+json"),
+    ))]
+#[tracing::instrument(skip_all)]
+pub async fn delete_all_sessions(
+    State(state): State<AppState>,
+    context: ClientContext,
+    current: CurrentUser,
+) -> ApiResult<Response> {
+    let account_id = &current.account.account_id;
+    let event = audit::event(
+        ActivityKind::SignOutEverywhere,
+        Some(account_id),
+        &context,
+        None,
+        clock::now(),
+    )?;
+    let ended = state
+        .store
+        .delete_account_sessions(account_id, &event)
+        .await?;
+    tracing::info!(sessions = ended, "signed out everywhere");
     Ok((
         StatusCode::NO_CONTENT,
         [(header::SET_COOKIE, state.cookie.clear())],

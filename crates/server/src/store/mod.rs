@@ -133,6 +133,14 @@ pub trait SessionStore: Send + Sync {
         session_id: &SessionId,
         audit: Option<&NewAuditEvent>,
     ) -> anyhow::Result<()>;
+
+    /// Ends every session of the account and records `audit`, in one transaction; returns how
+    /// many there were.
+    async fn delete_account_sessions(
+        &self,
+        account_id: &AccountId,
+        audit: &NewAuditEvent,
+    ) -> anyhow::Result<u64>;
 }
 
 /// A code about to be sent for a registration: the code's row and the message carrying it.

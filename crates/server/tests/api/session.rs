@@ -326,3 +326,76 @@ async fn reauthentication_issues_a_new_session_token_and_the_old_one_stops_worki
     // The browser's jar took the new cookie: the step-up holds for it.
     app.start_registration("alain@gmail.com").await;
 }
+
+#[tokio::test]
+async fn signing_out_everywhere_ends_every_session_of_the_account_and_no_other() {
+    let app = TestApp::spawn().await;
+    app.sign_in(ALAIN).await;
+    // Alain on a second device, and Megan.
+    let elsewhere = client();
+    let response = elsewhere
+        .post(app.api("/session"))
+        .json(&json!({"username": ALAIN, "password": PASSWORD}))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), StatusCode::OK);
+    let megan = TestAppClient::new(&app).await;
+
+    // Refused from another site's page (CSRF) and without a session, ending nothing.
+    let response = app
+        .client
+        .delete(app.api("/me/sessions"))
+        .header(header::ORIGIN, "https://evil.example")
+        .send()
+        .await
+        .expect("request");
+    assert_problem(response, 403, "forbidden_origin").await;
+    let response = client()
+        .delete(app.api("/me/sessions"))
+        .send()
+        .await
+        .expect("request");
+    assert_problem(response, 401, "unauthenticated").await;
+    assert_eq!(app.get("/me").await.status(), StatusCode::OK);
+
+    let response = app.delete("/me/sessions").await;
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    let cleared = response
+        .headers()
+        .get(header::SET_COOKIE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    assert!(cleared.contains("Max-Age=0"), "{cleared}");
+    assert_eq!(app.get("/me").await.status(), StatusCode::UNAUTHORIZED);
+    let response = elsewhere.get(app.api("/me")).send().await.expect("request");
+    assert_eq!(
+        response.status(),
+        StatusCode::UNAUTHORIZED,
+        "the other device is signed out too"
+    );
+    assert_eq!(megan.get("/me").await.status(), StatusCode::OK);
+
+    let pool = app.db().await;
+    let left: i64 = sqlx::query_scalar(
+        "select count(*) from session join account using (account_id)
+         where user_principal_name = ?",
+    )
+    .bind(ALAIN)
+    .fetch_one(&pool)
+    .await
+    .expect("count");
+    assert_eq!(left, 0);
+    pool.close().await;
+    app.sign_in(ALAIN).await;
+    let activity: serde_json::Value = app.get_json("/me/activity").await;
+    assert!(
+        activity["events"]
+            .as_array()
+            .expect("events")
+            .iter()
+            .any(|e| e["kind"] == "sign_out_everywhere"),
+        "{activity}"
+    );
+}

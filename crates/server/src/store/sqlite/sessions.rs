@@ -6,8 +6,8 @@ use time::OffsetDateTime;
 
 use super::{SqliteStore, rows::*, sign_in_attempt};
 use crate::store::{
-    AccountRecord, NewAuditEvent, NewSession, NewSignInAttempt, SessionId, SessionRecord,
-    SessionStore, SignInCounts, SignInLimits, Throttled,
+    AccountId, AccountRecord, NewAuditEvent, NewSession, NewSignInAttempt, SessionId,
+    SessionRecord, SessionStore, SignInCounts, SignInLimits, Throttled,
 };
 
 #[async_trait]
@@ -171,5 +171,22 @@ impl SessionStore for SqliteStore {
         }
         tx.commit().await?;
         Ok(())
+    }
+
+    async fn delete_account_sessions(
+        &self,
+        account_id: &AccountId,
+        audit: &NewAuditEvent,
+    ) -> anyhow::Result<u64> {
+        let mut writer = self.writer.lock().await;
+        let mut tx = writer.begin_with("BEGIN IMMEDIATE").await?;
+        let ended = sqlx::query("delete from session where account_id = ?")
+            .bind(account_id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        insert_audit(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(ended)
     }
 }
