@@ -48,7 +48,7 @@ use crate::routes::{
         get_openapi,
     ),
     components(schemas(security_info_api::ProblemCode, security_info_api::ActivityKind)),
-    modifiers(&SessionCookie),
+    modifiers(&SessionCookie, &CommonAnswers),
     security(("session" = []), ("bearer" = [])),
     tags(
         (name = "session", description = "Sign-in, sign-out, step-up"),
@@ -88,6 +88,103 @@ impl Modify for SessionCookie {
                     .build(),
             ),
         );
+    }
+}
+
+/// Adds to every operation the answers the guards in front of the handlers give, so the
+/// document lists every status an operation can return, not only its handler's: 415 and 400
+/// for a body that is not JSON or not well-formed, 413 and 408 for one too large or too slow,
+/// 403 for a state-changing request from a foreign origin, 401 where a session or token is
+/// needed, and 421, 431, 500 and 503 for any request. An answer the handler documents itself
+/// is kept as it wrote it.
+struct CommonAnswers;
+
+impl CommonAnswers {
+    /// `(status, problem codes)` for an operation with or without a body, changing state or
+    /// not, needing a session or not.
+    fn answers(
+        has_body: bool,
+        changes: bool,
+        signed_in: bool,
+    ) -> Vec<(&'static str, &'static str)> {
+        let mut answers = Vec::new();
+        if has_body {
+            answers.extend([
+                (
+                    "400",
+                    "`malformed_request`: not JSON, unknown fields or wrong types",
+                ),
+                ("408", "`request_timeout`: the body did not arrive in time"),
+                ("413", "`payload_too_large`: a body over 16 KiB"),
+                (
+                    "415",
+                    "`unsupported_media_type`: a body that is not `application/json`",
+                ),
+            ]);
+        }
+        if changes {
+            answers.push((
+                "403",
+                "`forbidden_origin`: a state-changing request from a foreign `Origin`",
+            ));
+        }
+        if signed_in {
+            answers.push(("401", "`unauthenticated`: no valid session or bearer token"));
+        }
+        answers.extend([
+            ("421", "`misdirected_request`: a `Host` this server does not answer for"),
+            ("431", "`headers_too_large`: too many or too large request headers"),
+            ("500", "`internal`, with a `correlationId` to find in the logs"),
+            ("503", "`service_unavailable`, with `Retry-After`: the database is busy or a dependency is down"),
+        ]);
+        answers
+    }
+}
+
+impl Modify for CommonAnswers {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+        for item in openapi.paths.paths.values_mut() {
+            // (operation, whether it changes state, whether the JSON guard reads a body: every
+            // POST, whose empty body counts as `{}`, and any with a declared body).
+            let operations = [
+                (&mut item.get, false, false),
+                (&mut item.post, true, true),
+                (&mut item.patch, true, false),
+                (&mut item.put, true, false),
+                (&mut item.delete, true, false),
+            ];
+            for (operation, changes, posted) in operations {
+                let Some(operation) = operation.as_mut() else {
+                    continue;
+                };
+                // `security(())` is one empty requirement: the call needs no session.
+                let public = operation.security.as_ref().is_some_and(|requirements| {
+                    requirements.iter().any(|requirement| {
+                        serde_json::to_value(requirement).is_ok_and(|v| v == serde_json::json!({}))
+                    })
+                });
+                let has_body = posted || operation.request_body.is_some();
+                for (status, description) in Self::answers(has_body, changes, !public) {
+                    operation
+                        .responses
+                        .responses
+                        .entry(status.to_owned())
+                        .or_insert_with(|| {
+                            ResponseBuilder::new()
+                                .description(description)
+                                .content(
+                                    security_info_api::problem::PROBLEM_CONTENT_TYPE,
+                                    ContentBuilder::new()
+                                        .schema(Some(Ref::from_schema_name("Problem")))
+                                        .build(),
+                                )
+                                .build()
+                                .into()
+                        });
+                }
+            }
+        }
     }
 }
 

@@ -56,7 +56,7 @@ async fn reserve_attempt(
 
 /// Sign in with the organization account. Answers the same, in the same time, whether or not
 /// the user exists; a new session token every time.
-#[utoipa::path(post, path = "/session", tag = "session",
+#[utoipa::path(post, path = "/session", tag = "session", security(()),
     request_body = SignInRequest,
     responses(
         (status = 200, description = "Signed in; the session cookie is set", body = SessionResponse,
@@ -148,8 +148,9 @@ pub async fn create_session(
 
 /// Sign out: the session is destroyed on the server and the cookie cleared. Succeeds also when
 /// the session had already ended.
-#[utoipa::path(delete, path = "/session", tag = "session",
-    responses((status = 204, description = "Signed out; the cookie is cleared")))]
+#[utoipa::path(delete, path = "/session", tag = "session", security(()),
+    responses((status = 204, description = "Signed out; the cookie is cleared. Also 204 without \
+        a session (already signed out): signing out never fails")))]
 #[tracing::instrument(skip_all)]
 pub async fn delete_session(
     State(state): State<AppState>,

@@ -46,6 +46,26 @@ async fn the_openapi_document_is_3_1_and_describes_every_call() {
             "{method} {path}"
         );
     }
+    // Every operation lists what the guards in front of the handlers answer too.
+    for (path, item) in paths {
+        for (method, operation) in item.as_object().expect("path item") {
+            let answers = operation["responses"].as_object().expect("responses");
+            let has = |status: &str| answers.contains_key(status);
+            assert!(has("500") && has("503") && has("421"), "{method} {path}");
+            if method == "post" {
+                assert!(has("400") && has("413") && has("415"), "{method} {path}");
+            }
+            if method != "get" {
+                assert!(has("403"), "{method} {path}");
+            }
+            let public = operation["security"] == serde_json::json!([{}]);
+            assert_eq!(
+                has("401"),
+                !public || path == "/session" && method == "post",
+                "{method} {path}"
+            );
+        }
+    }
     let codes = &document["components"]["schemas"]["ProblemCode"]["enum"];
     for code in security_info_api::ProblemCode::ALL {
         assert!(
