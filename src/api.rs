@@ -223,6 +223,13 @@ pub async fn sign_out() -> ApiResult<()> {
         .map(drop)
 }
 
+/// `DELETE /me/sessions`: ends every session of the account, this browser's included.
+pub async fn sign_out_everywhere() -> ApiResult<()> {
+    request(HttpMethod::DELETE, "/me/sessions", None)
+        .await
+        .map(drop)
+}
+
 /// `POST /session/reauthenticate`: confirms the password before a change.
 pub async fn reauthenticate(password: String) -> ApiResult<()> {
     let body = ReauthenticateRequest { password };

@@ -16,6 +16,7 @@ pub mod questions_form;
 pub mod reauthenticate_dialog;
 pub mod rename_dialog;
 pub mod shell;
+pub mod sign_out_everywhere_dialog;
 pub mod status;
 pub mod submit_button;
 pub mod top_bar;

@@ -15,6 +15,7 @@ pub fn kind_key(kind: ActivityKind) -> Key {
         ActivityKind::SignIn => Key::ActivityKindSignIn,
         ActivityKind::SignInFailed => Key::ActivityKindSignInFailed,
         ActivityKind::SignOut => Key::ActivityKindSignOut,
+        ActivityKind::SignOutEverywhere => Key::ActivityKindSignOutEverywhere,
         ActivityKind::Reauthentication => Key::ActivityKindReauthentication,
         ActivityKind::RegistrationStarted => Key::ActivityKindRegistrationStarted,
         ActivityKind::CodeResent => Key::ActivityKindCodeResent,

@@ -1,5 +1,6 @@
 //! **Security info** (`/security-info`): the methods, **Add method**, **Rename**, **Delete**,
-//! and which method serves what.
+//! which method serves what, and **Sign out everywhere** (offered again right after a delete:
+//! a method is often deleted because its device was lost, OWASP ASVS 7.4.3).
 
 use std::time::Duration;
 
@@ -14,9 +15,10 @@ use crate::components::load_error::{LoadError, Loading};
 use crate::components::method_list::MethodList;
 use crate::components::rename_dialog::RenameDialog;
 use crate::components::shell::use_current_user;
+use crate::components::sign_out_everywhere_dialog::SignOutEverywhereDialog;
 use crate::components::status::use_status;
 use crate::embed::messages::Change;
-use crate::embed::methods_changed;
+use crate::embed::{methods_changed, use_embed};
 use crate::i18n::{Key, use_i18n};
 use crate::methods;
 use crate::pages::use_page_title;
@@ -47,9 +49,15 @@ pub fn SecurityInfo() -> impl IntoView {
     let adding = RwSignal::new(false);
     let deleting = RwSignal::new(None::<Method>);
     let renaming = RwSignal::new(None::<Method>);
+    let signing_out_everywhere = RwSignal::new(false);
+    // Shown after a delete until the next change; the status region itself stays text only.
+    let offer_after_delete = RwSignal::new(false);
+    // Inside a portal, signing in and out is the portal's business (no Sign out either).
+    let embed = use_embed();
 
     let on_added = move |method: Method| {
         adding.set(false);
+        offer_after_delete.set(false);
         methods_changed(Change::Added, method.method_type);
         status.say(i18n.tf(
             Key::MethodAdded,
@@ -59,6 +67,7 @@ pub fn SecurityInfo() -> impl IntoView {
     };
     let on_deleted = move |method: Method| {
         deleting.set(None);
+        offer_after_delete.set(true);
         methods_changed(Change::Deleted, method.method_type);
         methods.update(|loaded| {
             if let Some(Ok(list)) = loaded {
@@ -76,6 +85,7 @@ pub fn SecurityInfo() -> impl IntoView {
 
     let on_renamed = move |method: Method| {
         renaming.set(None);
+        offer_after_delete.set(false);
         methods.update(|loaded| {
             if let Some(Ok(list)) = loaded {
                 for listed in list.methods.iter_mut().filter(|m| m.id == method.id) {
@@ -105,6 +115,18 @@ pub fn SecurityInfo() -> impl IntoView {
                 <span>{i18n.text(Key::AddMethod)}</span>
             </button>
         </div>
+        <Show when=move || offer_after_delete.get() && !embed.is_embedded()>
+            <div class="notice everywhere-offer">
+                <p>{i18n.text(Key::EverywhereAfterDelete)}</p>
+                <button
+                    type="button"
+                    class="button"
+                    on:click=move |_| signing_out_everywhere.set(true)
+                >
+                    {i18n.text(Key::SignOutEverywhere)}
+                </button>
+            </div>
+        </Show>
         <section class="card" aria-labelledby="methods-heading">
             <h2 id="methods-heading" class="visually-hidden">
                 {i18n.text(Key::MethodsLabel)}
@@ -149,6 +171,19 @@ pub fn SecurityInfo() -> impl IntoView {
                 }}
             </Transition>
         </section>
+        <Show when=move || !embed.is_embedded()>
+            <section class="everywhere" aria-labelledby="everywhere-heading">
+                <h2 id="everywhere-heading">{i18n.text(Key::EverywhereHeading)}</h2>
+                <p>{i18n.text(Key::EverywhereText)}</p>
+                <button
+                    type="button"
+                    class="button"
+                    on:click=move |_| signing_out_everywhere.set(true)
+                >
+                    {i18n.text(Key::SignOutEverywhere)}
+                </button>
+            </section>
+        </Show>
         <AddMethodDialog
             open=adding
             on_close=move |()| adding.set(false)
@@ -164,6 +199,10 @@ pub fn SecurityInfo() -> impl IntoView {
             method=deleting
             on_close=move |()| deleting.set(None)
             on_deleted=on_deleted
+        />
+        <SignOutEverywhereDialog
+            open=signing_out_everywhere
+            on_close=move |()| signing_out_everywhere.set(false)
         />
     }
 }
