@@ -209,6 +209,7 @@ pub struct MethodCreated {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RenameMethod {
     /// The new name (1 to [`MAX_METHOD_NAME_CHARS`] characters once trimmed).
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 64))]
     pub name: String,
 }
 

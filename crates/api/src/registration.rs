@@ -32,12 +32,15 @@ pub enum StartRegistration {
         /// The region the number is typed for (ISO 3166 alpha-2, `NL`); ignored when the
         /// number starts with `+`.
         #[serde(default)]
+        #[cfg_attr(feature = "openapi", schema(pattern = "^([A-Za-z]{2})?$"))]
         region: String,
         /// The number as typed, national or international (parsed and checked on the server,
         /// so a bad one is `invalid_phone_number`, not malformed).
+        #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 40))]
         number: String,
         /// An office phone's extension (up to 10 digits), dialled after the call connects.
         #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(feature = "openapi", schema(pattern = "^\\s*[0-9]{0,10}\\s*$"))]
         extension: Option<String>,
         /// Text or call; alternate mobile and office phones take calls only.
         channel: PhoneChannel,
@@ -46,7 +49,8 @@ pub enum StartRegistration {
     #[serde(rename_all = "camelCase")]
     Email {
         /// The address to verify (not parsed here, so a bad one is `invalid_email`, not
-        /// malformed).
+        /// malformed): `local@domain`, at most 254 characters once trimmed.
+        #[cfg_attr(feature = "openapi", schema(min_length = 3, max_length = 254))]
         email_address: String,
     },
 }
@@ -339,6 +343,10 @@ pub enum RegistrationAnswer {
     /// The code that was sent (not parsed here, so a mistyped one is `code_incorrect`).
     Code {
         /// As typed.
+        #[cfg_attr(
+            feature = "openapi",
+            schema(min_length = 1, max_length = 64, pattern = "^[0-9\\s-]+$")
+        )]
         code: String,
     },
     /// The chosen security questions and their answers, as many as the challenge's `count`.

@@ -1,5 +1,5 @@
 use reqwest::StatusCode;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::helpers::*;
 
@@ -58,13 +58,27 @@ async fn the_openapi_document_is_3_1_and_describes_every_call() {
             if method != "get" {
                 assert!(has("403"), "{method} {path}");
             }
-            let public = operation["security"] == serde_json::json!([{}]);
+            let public = operation["security"] == json!([{}]);
             assert_eq!(
                 has("401"),
                 !public || path == "/session" && method == "post",
                 "{method} {path}"
             );
         }
+    }
+    // The constraints the server enforces are in the schemas, so a client can know them.
+    for (property, constraint, value) in [
+        ("emailAddress", "maxLength", json!(254)),
+        ("emailAddress", "minLength", json!(3)),
+        ("number", "maxLength", json!(40)),
+        ("region", "pattern", json!("^([A-Za-z]{2})?$")),
+        ("code", "pattern", json!("^[0-9\\s-]+$")),
+        ("name", "maxLength", json!(64)),
+    ] {
+        assert!(
+            property_has(&document["components"], property, constraint, &value),
+            "{property}: {constraint} {value}"
+        );
     }
     let codes = &document["components"]["schemas"]["ProblemCode"]["enum"];
     for code in security_info_api::ProblemCode::ALL {
@@ -108,4 +122,22 @@ async fn the_dev_mailbox_exists_only_without_smtp() {
     let with_smtp = TestApp::spawn_with(&["--smtp-url", "smtp://127.0.0.1:9"]).await;
     let response = with_smtp.get_page("/dev/mailbox").await;
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
+}
+
+/// Whether some schema under `node` has `property` with `constraint` equal to `value`.
+fn property_has(node: &Value, property: &str, constraint: &str, value: &Value) -> bool {
+    match node {
+        Value::Object(map) => {
+            map.get("properties")
+                .and_then(|p| p.get(property))
+                .is_some_and(|p| p.get(constraint) == Some(value))
+                || map
+                    .values()
+                    .any(|child| property_has(child, property, constraint, value))
+        }
+        Value::Array(items) => items
+            .iter()
+            .any(|child| property_has(child, property, constraint, value)),
+        _ => false,
+    }
 }
