@@ -1,6 +1,7 @@
 //! Property tests of every parser that takes outside input: whatever the string, no panic (a
 //! panic in a handler drops the connection instead of answering a problem), and what a parser
-//! accepts it accepts again in the form it gives back (normalizing twice changes nothing).
+//! accepts it accepts again in the form it gives back (normalizing twice changes nothing). A
+//! bearer token, whatever its header and claims, is refused unless a provider's key signed it.
 
 use std::net::{IpAddr, Ipv4Addr};
 
@@ -11,6 +12,7 @@ use crate::{
     client_address::{IpRange, TrustedProxies},
     config::parse_origin,
     domain::{mask, phone},
+    oidc::{OidcSettings, OidcVerifier},
 };
 
 /// Strings made of what phone numbers are typed with, and numbers shaped like real ones
@@ -34,6 +36,71 @@ fn region() -> impl Strategy<Value = String> {
         Just(String::new()),
         "[A-Za-z0-9]{0,4}",
     ]
+}
+
+/// A compact JWS: a header with an algorithm (accepted or not), a key id and other members,
+/// claims of any shape, and a signature of random bytes, each part base64url (or not quite).
+fn token() -> impl Strategy<Value = String> {
+    use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+    let alg = prop_oneof![
+        Just("RS256"),
+        Just("ES256"),
+        Just("EdDSA"),
+        Just("HS256"),
+        Just("none"),
+        Just("RS256 "),
+    ];
+    let header = (alg, ".{0,12}", any::<bool>()).prop_map(|(alg, kid, jku)| {
+        let mut header = serde_json::json!({"alg": alg, "kid": kid, "typ": "JWT"});
+        if jku {
+            header["jku"] = "https://evil.example/keys".into();
+        }
+        header.to_string()
+    });
+    let claims = prop_oneof![
+        Just(
+            r#"{"iss":"http://127.0.0.1:9","aud":"security-info","sub":"u","exp":4102444800}"#
+                .to_owned()
+        ),
+        any::<String>(),
+        "\\{.{0,40}\\}",
+    ];
+    let signature = proptest::collection::vec(any::<u8>(), 0..80);
+    prop_oneof![
+        3 => (header, claims, signature).prop_map(|(header, claims, signature)| {
+            format!(
+                "{}.{}.{}",
+                URL_SAFE_NO_PAD.encode(header),
+                URL_SAFE_NO_PAD.encode(claims),
+                URL_SAFE_NO_PAD.encode(signature)
+            )
+        }),
+        1 => any::<String>(),
+        1 => "[A-Za-z0-9_.=-]{0,60}",
+    ]
+}
+
+// Fewer cases here: each verification goes as far as asking the (absent) provider for keys.
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(128))]
+
+    #[test]
+    fn a_bearer_token_no_provider_key_signed_is_refused(tokens in proptest::collection::vec(token(), 1..8)) {
+        // A provider that is not there (a closed loopback port): no key can be found, so every
+        // token must fail, by its shape, its algorithm or the missing key, without a panic.
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let verifier = OidcVerifier::new(OidcSettings {
+            issuer: "http://127.0.0.1:9".into(),
+            audience: "security-info".into(),
+        })
+        .expect("verifier");
+        for token in tokens {
+            prop_assert!(runtime.block_on(verifier.verify(&token)).is_err(), "{token}");
+        }
+    }
 }
 
 proptest! {
