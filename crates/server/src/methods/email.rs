@@ -9,8 +9,8 @@ use security_info_api::{
 use serde::{Deserialize, Serialize};
 
 use super::{
-    Attempt, Checked, Earned, MethodKind, Resent, Started,
-    one_time_code::{self, CodeCheck, Destination},
+    Attempt, Checked, MethodKind, Resent, Started,
+    one_time_code::{self, Destination, Reward},
     registration_of,
 };
 use crate::{
@@ -142,26 +142,16 @@ impl MethodKind for Email {
         registration: &RegistrationRecord,
         answer: RegistrationAnswer,
     ) -> ApiResult<Checked> {
-        let RegistrationAnswer::Code { code } = answer else {
-            return Err(ApiError::code(ProblemCode::MalformedRequest));
-        };
         let pending = Pending::of(registration)?;
-        let description = mask::email(&pending.email_address);
-        Ok(
-            match one_time_code::check(attempt, registration, &code, &description).await? {
-                CodeCheck::Raced => Checked::Raced,
-                CodeCheck::Right => Checked::Right(Earned {
-                    // One email method per account.
-                    slot: String::new(),
-                    name: None,
-                    detail: serde_json::to_string(&Stored {
-                        email_address: pending.email_address,
-                    })
-                    .map_err(anyhow::Error::from)?,
-                    credential: None,
-                    counter: None,
-                }),
-            },
-        )
+        let stored = Stored {
+            email_address: pending.email_address,
+        };
+        let description = mask::email(&stored.email_address);
+        // One email method per account: the empty slot.
+        let reward = Reward {
+            slot: "",
+            detail: &stored,
+        };
+        one_time_code::earn(attempt, registration, answer, &description, reward).await
     }
 }

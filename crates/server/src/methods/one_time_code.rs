@@ -4,11 +4,13 @@
 //! the newest one works, a resend waits for the cooldown, the limits per account and per
 //! destination hold, and [`policy::MAX_FAILED_ATTEMPTS`] wrong codes void the registration.
 
-use security_info_api::{Challenge, Channel, PhoneChannel, ProblemCode, VerificationCode};
+use security_info_api::{
+    Challenge, Channel, PhoneChannel, ProblemCode, RegistrationAnswer, VerificationCode,
+};
 use time::{Duration, OffsetDateTime};
 
 use super::{
-    Attempt,
+    Attempt, Checked, Earned,
     wrong_answer::{self, WrongAnswer},
 };
 use crate::{
@@ -191,6 +193,41 @@ pub enum CodeCheck {
     Right,
     /// Another request counted an attempt first: read the registration again.
     Raced,
+}
+
+/// What a right code earns, for [`earn`]: the method's slot and what it shows.
+pub struct Reward<'a, T: serde::Serialize> {
+    /// See [`crate::store::NewMethod::slot`].
+    pub slot: &'a str,
+    /// The type's stored detail.
+    pub detail: &'a T,
+}
+
+/// Checks the answer to a code challenge and, when the code is right, the method it earns: the
+/// whole `check` of a type whose methods are proven by a code sent to them (email, phone).
+/// Anything but a code is malformed.
+pub async fn earn<T: serde::Serialize>(
+    attempt: &Attempt<'_>,
+    registration: &RegistrationRecord,
+    answer: RegistrationAnswer,
+    description: &str,
+    reward: Reward<'_, T>,
+) -> ApiResult<Checked> {
+    let RegistrationAnswer::Code { code } = answer else {
+        return Err(ApiError::code(ProblemCode::MalformedRequest));
+    };
+    Ok(
+        match check(attempt, registration, &code, description).await? {
+            CodeCheck::Raced => Checked::Raced,
+            CodeCheck::Right => Checked::Right(Earned {
+                slot: reward.slot.to_owned(),
+                name: None,
+                detail: serde_json::to_string(reward.detail).map_err(anyhow::Error::from)?,
+                credential: None,
+                counter: None,
+            }),
+        },
+    )
 }
 
 /// Checks a typed code against the registration's newest one. A wrong code of the right shape

@@ -12,8 +12,8 @@ use security_info_api::{
 use serde::{Deserialize, Serialize};
 
 use super::{
-    Attempt, Checked, Earned, MethodKind, Resent, Started,
-    one_time_code::{self, CodeCheck, Destination},
+    Attempt, Checked, MethodKind, Resent, Started,
+    one_time_code::{self, Destination, Reward},
     registration_of,
 };
 use crate::{
@@ -215,24 +215,14 @@ impl MethodKind for Phone {
         registration: &RegistrationRecord,
         answer: RegistrationAnswer,
     ) -> ApiResult<Checked> {
-        let RegistrationAnswer::Code { code } = answer else {
-            return Err(ApiError::code(ProblemCode::MalformedRequest));
-        };
         let pending = Pending::of(registration)?;
+        // One phone of each kind per account: the kind is the slot.
+        let reward = Reward {
+            slot: pending.phone.kind.as_str(),
+            detail: &pending.phone,
+        };
         let description = pending.description();
-        Ok(
-            match one_time_code::check(attempt, registration, &code, &description).await? {
-                CodeCheck::Raced => Checked::Raced,
-                CodeCheck::Right => Checked::Right(Earned {
-                    // One phone of each kind per account.
-                    slot: pending.phone.kind.as_str().to_owned(),
-                    name: None,
-                    detail: serde_json::to_string(&pending.phone).map_err(anyhow::Error::from)?,
-                    credential: None,
-                    counter: None,
-                }),
-            },
-        )
+        one_time_code::earn(attempt, registration, answer, &description, reward).await
     }
 }
 
