@@ -419,3 +419,79 @@ mod tests {
         assert_eq!(format!("{:?}", Incoming::Token(TOKEN.into())), "token");
     }
 }
+
+/// Whatever a host posts, the parser answers without a panic, and what it accepts keeps the
+/// documented limits: a theme only known tokens with safe values, a token only a JWS's shape.
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod properties {
+    use proptest::prelude::*;
+    use serde_json::{Value, json};
+
+    use super::*;
+
+    /// Theme values as a hostile host might send them: safe ones and ways out of a declaration.
+    fn theme_value() -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just("#0b5cad".to_owned()),
+            Just("red; background: url(https://evil.example)".to_owned()),
+            Just("expression(alert(1))".to_owned()),
+            Just("</style><script>".to_owned()),
+            ".{0,120}",
+        ]
+    }
+
+    /// Messages shaped like the contract's, each part right or a little wrong.
+    fn message() -> impl Strategy<Value = Value> {
+        let protocol = prop_oneof![Just(PROTOCOL.to_owned()), ".{0,16}"];
+        let version = prop_oneof![Just(json!(VERSION)), Just(json!(2)), Just(json!("1"))];
+        let kind = prop_oneof![Just("token"), Just("locale"), Just("theme"), Just("other")];
+        let names = prop_oneof![
+            proptest::sample::select(THEME_TOKENS.to_vec()).prop_map(str::to_owned),
+            "[a-z-]{1,20}",
+        ];
+        let tokens = proptest::collection::btree_map(names, theme_value(), 0..4);
+        let text = prop_oneof![
+            "[A-Za-z0-9_-]{1,20}\\.[A-Za-z0-9_-]{1,20}\\.[A-Za-z0-9_-]{1,20}",
+            ".{0,40}"
+        ];
+        (protocol, version, kind, tokens, text, any::<bool>()).prop_map(
+            |(protocol, version, kind, tokens, text, extra)| {
+                let mut message = json!({"protocol": protocol, "version": version, "type": kind});
+                match kind {
+                    "token" => message["token"] = json!(text),
+                    "locale" => message["locale"] = json!(text),
+                    _ => message["tokens"] = json!(tokens),
+                }
+                if extra {
+                    message["extra"] = json!(true);
+                }
+                message
+            },
+        )
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(1024))]
+
+        #[test]
+        fn what_is_accepted_keeps_the_documented_limits(
+            message in prop_oneof![message(), any::<String>().prop_map(Value::String)],
+        ) {
+            match parse_incoming(&message) {
+                None => {}
+                Some(Incoming::Token(token)) => prop_assert!(valid_token(&token)),
+                Some(Incoming::Locale(tag)) => prop_assert!(valid_tag(&tag)),
+                Some(Incoming::Theme(tokens)) => {
+                    for (name, value) in tokens {
+                        prop_assert!(THEME_TOKENS.contains(&name.as_str()), "{name}");
+                        prop_assert!(safe_theme_value(&value), "{value}");
+                        prop_assert!(!value.contains(';') && !value.to_ascii_lowercase().contains("url("));
+                    }
+                }
+            }
+            if message.get("extra").is_some() {
+                prop_assert!(parse_incoming(&message).is_none(), "an extra field is refused");
+            }
+        }
+    }
+}
