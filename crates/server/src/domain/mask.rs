@@ -15,7 +15,9 @@ pub fn email(address: &str) -> String {
 pub fn phone(international: &str) -> String {
     let digits = international.chars().filter(char::is_ascii_digit).count();
     let (country, rest) = international.split_once(' ').unwrap_or(("", international));
-    let mut seen = 0;
+    // Digits are counted from the start of the whole number; all but the last two are hidden.
+    let hidden = digits.saturating_sub(2);
+    let mut seen = country.chars().filter(char::is_ascii_digit).count();
     let masked: String = rest
         .chars()
         .map(|c| {
@@ -23,12 +25,7 @@ pub fn phone(international: &str) -> String {
                 return c;
             }
             seen += 1;
-            let country_digits = country.chars().filter(char::is_ascii_digit).count();
-            if country_digits + seen + 2 > digits {
-                c
-            } else {
-                '•'
-            }
+            if seen > hidden { c } else { '•' }
         })
         .collect();
     if country.is_empty() {

@@ -15,7 +15,7 @@ use tokio::sync::Notify;
 use super::{Mailer, OutgoingMail, templates};
 use crate::{
     clock,
-    domain::codes::CodeKeys,
+    domain::codes::{CodeKeys, PlainCode},
     sms::{
         PhoneChannel, PhoneMessage, PhoneSender,
         texts::{self, PhoneCodeParams},
@@ -184,36 +184,35 @@ impl OutboxWorker {
                     &params,
                 )))
             }
-            texts::SMS_CODE | texts::VOICE_CODE => {
-                let params: PhoneCodeParams = serde_json::from_str(&message.params)?;
-                let code = self.open_code(message)?;
-                let (channel, text) = if message.template == texts::SMS_CODE {
-                    (
-                        PhoneChannel::Sms,
-                        texts::sms(&message.language, &params, &code),
-                    )
-                } else {
-                    (
-                        PhoneChannel::Voice,
-                        texts::voice(&message.language, &params, &code),
-                    )
-                };
-                Ok(Outgoing::Phone(PhoneMessage {
-                    // The outbox id: the same on every retry, so the gateway can drop a repeat.
-                    message_id: message.outbox_message_id.clone(),
-                    channel,
-                    to: message.recipient.clone(),
-                    text,
-                    language: message.language.clone(),
-                    extension: params.extension,
-                }))
-            }
+            texts::SMS_CODE => self.phone_message(message, PhoneChannel::Sms, texts::sms),
+            texts::VOICE_CODE => self.phone_message(message, PhoneChannel::Voice, texts::voice),
             other => anyhow::bail!("unknown template {other:?}"),
         }
     }
 
+    /// A text or call with the message's code, worded by `words` (what a text says or a call
+    /// speaks).
+    fn phone_message(
+        &self,
+        message: &OutboxRecord,
+        channel: PhoneChannel,
+        words: fn(&str, &PhoneCodeParams, &PlainCode) -> String,
+    ) -> anyhow::Result<Outgoing> {
+        let params: PhoneCodeParams = serde_json::from_str(&message.params)?;
+        let code = self.open_code(message)?;
+        Ok(Outgoing::Phone(PhoneMessage {
+            // The outbox id: the same on every retry, so the gateway can drop a repeat.
+            message_id: message.outbox_message_id.clone(),
+            channel,
+            to: message.recipient.clone(),
+            text: words(&message.language, &params, &code),
+            language: message.language.clone(),
+            extension: params.extension,
+        }))
+    }
+
     /// The message's code, sealed for it when it was queued.
-    fn open_code(&self, message: &OutboxRecord) -> anyhow::Result<crate::domain::codes::PlainCode> {
+    fn open_code(&self, message: &OutboxRecord) -> anyhow::Result<PlainCode> {
         let sealed = message
             .sealed_secret
             .as_deref()

@@ -129,6 +129,22 @@ pub fn issue(
     let length = state.settings.code_length;
     let plain = state.code_keys.generate(length)?;
     let expires_at = attempt.now + state.settings.code_validity;
+    let phone_message = |channel| {
+        sms::outbox::code_message(
+            &state.code_keys,
+            PhoneRecipient {
+                number: destination.normalized,
+                channel,
+                extension: destination.extension,
+                language: destination.language,
+            },
+            &state.settings.org_name,
+            state.origins.public_host(),
+            &plain,
+            expires_at,
+            attempt.now,
+        )
+    };
     let message = match destination.channel {
         Channel::Email => outbox::code_mail(
             &state.code_keys,
@@ -139,24 +155,8 @@ pub fn issue(
             expires_at,
             attempt.now,
         )?,
-        Channel::Sms | Channel::Voice => sms::outbox::code_message(
-            &state.code_keys,
-            PhoneRecipient {
-                number: destination.normalized,
-                channel: if destination.channel == Channel::Sms {
-                    PhoneChannel::Sms
-                } else {
-                    PhoneChannel::Voice
-                },
-                extension: destination.extension,
-                language: destination.language,
-            },
-            &state.settings.org_name,
-            state.origins.public_host(),
-            &plain,
-            expires_at,
-            attempt.now,
-        )?,
+        Channel::Sms => phone_message(PhoneChannel::Sms)?,
+        Channel::Voice => phone_message(PhoneChannel::Voice)?,
     };
     let code = NewCode {
         code_id: random::id()?,
