@@ -11,6 +11,7 @@ pub mod email;
 pub mod method;
 pub mod problem;
 pub mod registration;
+pub mod two_step;
 pub mod wire;
 
 pub use code::{CodeError, VerificationCode};
@@ -18,6 +19,7 @@ pub use email::{EmailAddress, EmailError};
 pub use method::*;
 pub use problem::{Problem, ProblemCode};
 pub use registration::*;
+pub use two_step::*;
 pub use wire::*;
 
 /// Path prefix of every versioned API call.

@@ -192,6 +192,11 @@ impl Method {
 pub struct MethodList {
     /// The user's methods, oldest first.
     pub methods: Vec<Method>,
+    /// The method offered first in the second step of a sign-in: the one the user chose, or
+    /// else the strongest (security key, then authenticator app, then phone; oldest first).
+    /// Absent when no method is usable for two-step verification.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_method_id: Option<String>,
 }
 
 /// Answer to a completed registration: the new method.

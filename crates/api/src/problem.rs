@@ -81,6 +81,16 @@ pub enum ProblemCode {
     VerificationLocked,
     /// The registration was not finished in time; start again.
     RegistrationExpired,
+    /// The second step of a sign-in or step-up was not finished in time, failed too often or
+    /// is not there: sign in (or confirm the password) again.
+    SignInExpired,
+    /// A code was sent to the second step before a way was picked (or for another way).
+    NoChallenge,
+    /// The method cannot be the default sign-in method: it is not usable for two-step
+    /// verification (email, security questions).
+    NotATwoStepMethod,
+    /// Recovery codes need a method usable for two-step verification first.
+    NoTwoStepMethod,
     /// A new code was asked for too soon; `retryAfterSeconds` says when.
     ResendTooSoon,
     /// A rate limit was hit; `retryAfterSeconds` says when to try again.
@@ -112,9 +122,10 @@ impl ProblemCode {
     pub fn status(self) -> u16 {
         match self {
             Self::MalformedRequest => 400,
-            Self::Unauthenticated | Self::InvalidCredentials | Self::ReauthenticationRequired => {
-                401
-            }
+            Self::Unauthenticated
+            | Self::InvalidCredentials
+            | Self::ReauthenticationRequired
+            | Self::SignInExpired => 401,
             Self::MethodNotAllowed | Self::ForbiddenOrigin | Self::SecurityKeyModelNotAllowed => {
                 403
             }
@@ -124,7 +135,9 @@ impl ProblemCode {
             Self::MethodAlreadyRegistered
             | Self::MethodLimitReached
             | Self::MethodNotRenamable
-            | Self::NoCodeToResend => 409,
+            | Self::NoCodeToResend
+            | Self::NoChallenge
+            | Self::NoTwoStepMethod => 409,
             Self::CodeExpired | Self::VerificationLocked | Self::RegistrationExpired => 410,
             Self::PayloadTooLarge => 413,
             Self::UnsupportedMediaType => 415,
@@ -148,7 +161,8 @@ impl ProblemCode {
             | Self::PhoneNumberNotPersonal
             | Self::PhoneRegionNotAllowed
             | Self::TextsNotPossible
-            | Self::InvalidExtension => 422,
+            | Self::InvalidExtension
+            | Self::NotATwoStepMethod => 422,
             Self::ResendTooSoon | Self::TooManyRequests => 429,
             Self::HeadersTooLarge => 431,
             Self::Internal => 500,
@@ -192,6 +206,10 @@ impl ProblemCode {
             Self::CodeExpired => "Code expired",
             Self::VerificationLocked => "Too many incorrect codes",
             Self::RegistrationExpired => "The registration expired",
+            Self::SignInExpired => "Sign in again",
+            Self::NoChallenge => "Choose a way to verify first",
+            Self::NotATwoStepMethod => "This method cannot be used for two-step verification",
+            Self::NoTwoStepMethod => "Add a method for two-step verification first",
             Self::ResendTooSoon => "Please wait before asking for a new code",
             Self::TooManyRequests => "Too many requests",
             Self::NotFound => "Not found",
@@ -243,6 +261,10 @@ impl ProblemCode {
             Self::CodeExpired => "code_expired",
             Self::VerificationLocked => "verification_locked",
             Self::RegistrationExpired => "registration_expired",
+            Self::SignInExpired => "sign_in_expired",
+            Self::NoChallenge => "no_challenge",
+            Self::NotATwoStepMethod => "not_a_two_step_method",
+            Self::NoTwoStepMethod => "no_two_step_method",
             Self::ResendTooSoon => "resend_too_soon",
             Self::TooManyRequests => "too_many_requests",
             Self::NotFound => "not_found",
@@ -259,7 +281,7 @@ impl ProblemCode {
     }
 
     /// Every code, for exhaustive tests and documentation.
-    pub const ALL: [ProblemCode; 45] = [
+    pub const ALL: [ProblemCode; 49] = [
         Self::Unauthenticated,
         Self::InvalidCredentials,
         Self::ReauthenticationRequired,
@@ -293,6 +315,10 @@ impl ProblemCode {
         Self::CodeExpired,
         Self::VerificationLocked,
         Self::RegistrationExpired,
+        Self::SignInExpired,
+        Self::NoChallenge,
+        Self::NotATwoStepMethod,
+        Self::NoTwoStepMethod,
         Self::ResendTooSoon,
         Self::TooManyRequests,
         Self::NotFound,

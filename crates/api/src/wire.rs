@@ -48,6 +48,10 @@ pub struct User {
     pub user_principal_name: String,
     /// The user's organization.
     pub organization: Organization,
+    /// The organization requires two-step verification (`SECURITY_INFO_TWO_STEP=required`) and
+    /// the user has no method for it yet: the app sends them to add one.
+    #[serde(default)]
+    pub needs_two_step_method: bool,
 }
 
 /// The organization the user belongs to.
@@ -76,6 +80,14 @@ pub enum ActivityKind {
     SignOutEverywhere,
     /// Password confirmed for a change (step-up).
     Reauthentication,
+    /// A wrong answer in the second step of a sign-in or step-up (a code, a key's answer).
+    SecondStepFailed,
+    /// A recovery code passed the second step (the detail says how many are left).
+    RecoveryCodeUsed,
+    /// A new set of recovery codes was made; the old one stopped working.
+    RecoveryCodesCreated,
+    /// Another method became the default sign-in method.
+    DefaultMethodChanged,
     /// A code was sent to a new address.
     RegistrationStarted,
     /// A new code was sent.

@@ -194,6 +194,12 @@ pub struct Config {
     #[arg(long, env = "SECURITY_INFO_EMBED_COOKIE", value_enum, default_value_t = EmbedCookie::Partitioned)]
     pub embed_cookie: EmbedCookie,
 
+    /// When password accounts pass a second step at sign-in: `when-registered` (users who have
+    /// an authenticator app, security key or phone must use one) or `required` (and users
+    /// without one are sent to add one right after signing in).
+    #[arg(long, env = "SECURITY_INFO_TWO_STEP", value_enum, default_value_t = TwoStep::WhenRegistered)]
+    pub two_step: TwoStep,
+
     /// OpenID Connect issuer whose tokens the API accepts as `Authorization: Bearer` (exactly
     /// as in the tokens' `iss`, e.g. `https://login.contoso.example/realms/staff`). Its keys
     /// are found through `<issuer>/.well-known/openid-configuration`. Needs https (http only
@@ -265,6 +271,15 @@ pub enum EmbedCookie {
     Partitioned,
     /// `SameSite=Lax`, as without portals.
     Lax,
+}
+
+/// When password accounts pass a second step at sign-in (`SECURITY_INFO_TWO_STEP`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum TwoStep {
+    /// Users who have a method usable for two-step verification must use one.
+    WhenRegistered,
+    /// The same, and users without one are sent to add one right after signing in.
+    Required,
 }
 
 /// Where texts and calls go.
@@ -348,6 +363,8 @@ pub struct Settings {
     pub embed_origins: Vec<String>,
     /// Session cookie mode when embedded over https.
     pub embed_cookie: EmbedCookie,
+    /// When password accounts pass a second step.
+    pub two_step: TwoStep,
     /// Proxies whose `X-Forwarded-For` is believed.
     pub trusted_proxies: TrustedProxies,
     /// The OpenID Connect provider whose bearer tokens are accepted, if any.
@@ -598,6 +615,7 @@ impl Config {
             webauthn_aaguids,
             embed_origins,
             embed_cookie: self.embed_cookie,
+            two_step: self.two_step,
             trusted_proxies,
             oidc,
             connections,

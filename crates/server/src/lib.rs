@@ -23,6 +23,7 @@ pub mod origin;
 mod parser_properties;
 pub mod random;
 pub mod routes;
+pub mod second_step;
 pub mod secret;
 pub mod security_headers;
 pub mod seed;

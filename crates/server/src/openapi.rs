@@ -7,7 +7,8 @@ use utoipa::{
 };
 
 use crate::routes::{
-    activity, embedding, key_hand_off, me, methods, phone_regions, registrations, session,
+    activity, default_method, embedding, key_hand_off, me, methods, phone_regions, recovery_codes,
+    registrations, second_step, session,
 };
 
 /// The document.
@@ -30,11 +31,16 @@ use crate::routes::{
         session::delete_session,
         session::reauthenticate_session,
         session::delete_all_sessions,
+        second_step::create_second_step_challenge,
+        second_step::pass_second_step,
         me::get_me,
         methods::list_methods,
         methods::list_method_types,
         methods::delete_method,
         methods::rename_method,
+        default_method::set_default_method,
+        recovery_codes::get_recovery_codes,
+        recovery_codes::create_recovery_codes,
         registrations::create_registration,
         registrations::get_registration,
         registrations::resend_registration,
@@ -54,6 +60,7 @@ use crate::routes::{
         (name = "session", description = "Sign-in, sign-out, step-up"),
         (name = "me", description = "The signed-in user"),
         (name = "methods", description = "Registered methods"),
+        (name = "recovery codes", description = "Single-use codes that pass a sign-in's second step when the user's methods are out of reach"),
         (name = "registrations", description = "Adding a method of any type: start, answer the challenge"),
     )
 )]

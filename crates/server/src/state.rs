@@ -62,6 +62,8 @@ pub struct AppState {
 pub struct CookieSettings {
     /// `si_session`, or `__Host-si_session` over HTTPS.
     pub name: String,
+    /// The pending second step's cookie: `si_second_step`, or `__Host-si_second_step`.
+    pub second_step_name: String,
     /// Whether to add `Secure`.
     pub secure: bool,
     /// Whether the cookie is `SameSite=None; Partitioned` (embedded cross-site), else `Lax`.
@@ -72,21 +74,39 @@ impl CookieSettings {
     /// Cookie settings for a public origin; `embedded` when portal origins are configured.
     pub fn for_origin(origin: &str, embedded: bool) -> Self {
         let secure = origin.starts_with("https://");
+        let prefix = if secure { "__Host-" } else { "" };
         Self {
-            name: if secure {
-                "__Host-si_session"
-            } else {
-                "si_session"
-            }
-            .to_owned(),
+            name: format!("{prefix}si_session"),
+            second_step_name: format!("{prefix}si_second_step"),
             secure,
             // `SameSite=None` without `Secure` is rejected by browsers: plain http keeps `Lax`.
             cross_site: secure && embedded,
         }
     }
 
-    /// `Set-Cookie` value carrying `token` for `max_age_seconds`.
+    /// `Set-Cookie` value carrying the session `token` for `max_age_seconds`.
     pub fn set(&self, token: &str, max_age_seconds: i64) -> String {
+        self.write(&self.name, token, max_age_seconds)
+    }
+
+    /// `Set-Cookie` value removing the session cookie.
+    pub fn clear(&self) -> String {
+        self.set("", 0)
+    }
+
+    /// `Set-Cookie` value carrying a pending second step's `token` for `max_age_seconds`,
+    /// with the session cookie's attributes (so it works in the same frames).
+    pub fn set_second_step(&self, token: &str, max_age_seconds: i64) -> String {
+        self.write(&self.second_step_name, token, max_age_seconds)
+    }
+
+    /// `Set-Cookie` value removing the second step's cookie.
+    pub fn clear_second_step(&self) -> String {
+        self.set_second_step("", 0)
+    }
+
+    /// `Set-Cookie` value of cookie `name`.
+    fn write(&self, name: &str, token: &str, max_age_seconds: i64) -> String {
         let same_site = if self.cross_site {
             "SameSite=None; Secure; Partitioned"
         } else if self.secure {
@@ -94,15 +114,7 @@ impl CookieSettings {
         } else {
             "SameSite=Lax"
         };
-        format!(
-            "{}={token}; Path=/; HttpOnly; {same_site}; Max-Age={max_age_seconds}",
-            self.name
-        )
-    }
-
-    /// `Set-Cookie` value removing the cookie.
-    pub fn clear(&self) -> String {
-        self.set("", 0)
+        format!("{name}={token}; Path=/; HttpOnly; {same_site}; Max-Age={max_age_seconds}")
     }
 }
 

@@ -87,3 +87,5 @@ pub const METHOD_CHECK_FAILURES: u32 = 10;
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
 /// Events shown by `GET /me/activity`.
 pub const ACTIVITY_LIMIT: u32 = 100;
+/// How long a second step (after a right password) waits for its answer.
+pub const SECOND_STEP_LIFETIME: Duration = Duration::minutes(10);

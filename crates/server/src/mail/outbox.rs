@@ -5,7 +5,7 @@
 use security_info_api::MethodType;
 use time::OffsetDateTime;
 
-use super::templates::{self, ChangeParams, CodeParams};
+use super::templates::{self, ChangeParams, CodeParams, SignInEvent, SignInEventParams};
 use crate::{
     clock,
     domain::codes::{CodeKeys, PlainCode},
@@ -85,6 +85,34 @@ pub fn change_notice(
             Change::Deleted => templates::METHOD_DELETED,
         }
         .to_owned(),
+        params: serde_json::to_string(&params)?,
+        sealed_secret: None,
+        created_at: now,
+    })
+}
+
+/// The notice of a sign-in security event to the account's work address, in its language.
+pub fn sign_in_event_notice(
+    account: &AccountRecord,
+    org_name: &str,
+    event: SignInEvent,
+    detail: String,
+    context: &ClientContext,
+    now: OffsetDateTime,
+) -> anyhow::Result<NewOutboxMessage> {
+    let params = SignInEventParams {
+        org_name: org_name.to_owned(),
+        event,
+        detail,
+        occurred_at: clock::format(now),
+        ip_address: context.ip_address.clone(),
+        browser: templates::browser_name(context.user_agent.as_deref()),
+    };
+    Ok(NewOutboxMessage {
+        outbox_message_id: random::id()?,
+        recipient: account.user_principal_name.clone(),
+        language: account.language.clone(),
+        template: templates::SIGN_IN_EVENT.to_owned(),
         params: serde_json::to_string(&params)?,
         sealed_secret: None,
         created_at: now,

@@ -13,6 +13,39 @@ pub const VERIFICATION_CODE: &str = "verification_code";
 pub const METHOD_ADDED: &str = "method_added";
 /// Template of the "method deleted" notice.
 pub const METHOD_DELETED: &str = "method_deleted";
+/// Template of the notices of sign-in security events (a recovery code used, new recovery
+/// codes, another default sign-in method).
+pub const SIGN_IN_EVENT: &str = "sign_in_event";
+
+/// A sign-in security event a notice reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SignInEvent {
+    /// A recovery code passed a second step; the detail is how many are left.
+    RecoveryCodeUsed,
+    /// A new set of recovery codes replaced the old one.
+    RecoveryCodesCreated,
+    /// Another method is the default sign-in method; the detail describes it.
+    DefaultMethodChanged,
+}
+
+/// Parameters of a sign-in event notice.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SignInEventParams {
+    /// Organization name.
+    pub org_name: String,
+    /// What happened.
+    pub event: SignInEvent,
+    /// The event's detail: codes left, the new default method (masked).
+    pub detail: String,
+    /// When, RFC 3339.
+    pub occurred_at: String,
+    /// From which IP address.
+    pub ip_address: Option<String>,
+    /// With which browser.
+    pub browser: Option<String>,
+}
 
 /// Parameters of the code mail (the code itself travels sealed).
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -158,15 +191,7 @@ pub fn change_notice(to: &str, language: &str, added: bool, params: &ChangeParam
         params.method
     );
     let method = method.trim_end();
-    let when = human_time(&params.occurred_at);
-    let unknown = if language == "nl" {
-        "onbekend"
-    } else {
-        "unknown"
-    };
-    let ip = params.ip_address.as_deref().unwrap_or(unknown);
-    let browser = params.browser.as_deref().unwrap_or(unknown);
-    let (subject, lines): (String, Vec<String>) = if language == "nl" {
+    let (subject, first) = if language == "nl" {
         let what = if added {
             "toegevoegd aan"
         } else {
@@ -174,22 +199,105 @@ pub fn change_notice(to: &str, language: &str, added: bool, params: &ChangeParam
         };
         (
             format!("Er is een beveiligingsmethode {what} uw {org}-account"),
-            vec![
-                format!("{method} is {what} de beveiligingsgegevens van uw {org}-account."),
-                format!("Wanneer: {when}\nIP-adres: {ip}\nBrowser: {browser}"),
-                "Hebt u dit zelf gedaan? Dan hoeft u niets te doen. Zo niet, neem dan direct contact op met uw helpdesk.".to_owned(),
-            ],
+            format!("{method} is {what} de beveiligingsgegevens van uw {org}-account."),
         )
     } else {
         let what = if added { "added to" } else { "deleted from" };
         (
             format!("A security info method was {what} your {org} account"),
-            vec![
-                format!("{method} was {what} the security info of your {org} account."),
-                format!("When: {when}\nIP address: {ip}\nBrowser: {browser}"),
-                "If this was you, there is nothing to do. If it wasn't, contact your helpdesk right away.".to_owned(),
-            ],
+            format!("{method} was {what} the security info of your {org} account."),
         )
+    };
+    let origin = Origin {
+        occurred_at: &params.occurred_at,
+        ip_address: params.ip_address.as_deref(),
+        browser: params.browser.as_deref(),
+    };
+    notice(to, language, subject, first, &origin)
+}
+
+/// Renders a sign-in event notice.
+pub fn sign_in_event_notice(to: &str, language: &str, params: &SignInEventParams) -> OutgoingMail {
+    let org = &params.org_name;
+    let detail = &params.detail;
+    let (subject, first) = match (params.event, language == "nl") {
+        (SignInEvent::RecoveryCodeUsed, false) => (
+            format!("A recovery code was used to sign in to your {org} account"),
+            format!(
+                "A recovery code was used to sign in to your {org} account. Recovery codes left: {detail}."
+            ),
+        ),
+        (SignInEvent::RecoveryCodeUsed, true) => (
+            format!("Er is een herstelcode gebruikt om u aan te melden bij uw {org}-account"),
+            format!(
+                "Er is een herstelcode gebruikt om u aan te melden bij uw {org}-account. Resterende herstelcodes: {detail}."
+            ),
+        ),
+        (SignInEvent::RecoveryCodesCreated, false) => (
+            format!("New recovery codes were made for your {org} account"),
+            format!(
+                "New recovery codes were made for your {org} account. The earlier codes no longer work."
+            ),
+        ),
+        (SignInEvent::RecoveryCodesCreated, true) => (
+            format!("Er zijn nieuwe herstelcodes gemaakt voor uw {org}-account"),
+            format!(
+                "Er zijn nieuwe herstelcodes gemaakt voor uw {org}-account. De eerdere codes werken niet meer."
+            ),
+        ),
+        (SignInEvent::DefaultMethodChanged, false) => (
+            format!("The default sign-in method of your {org} account changed"),
+            format!("The default sign-in method of your {org} account is now: {detail}."),
+        ),
+        (SignInEvent::DefaultMethodChanged, true) => (
+            format!("De standaardaanmeldmethode van uw {org}-account is gewijzigd"),
+            format!("De standaardaanmeldmethode van uw {org}-account is nu: {detail}."),
+        ),
+    };
+    let origin = Origin {
+        occurred_at: &params.occurred_at,
+        ip_address: params.ip_address.as_deref(),
+        browser: params.browser.as_deref(),
+    };
+    notice(to, language, subject, first, &origin)
+}
+
+/// When, from where and with what a change was made.
+struct Origin<'a> {
+    occurred_at: &'a str,
+    ip_address: Option<&'a str>,
+    browser: Option<&'a str>,
+}
+
+/// A notice: what happened (`first`), when and from where, and what to do if it wasn't the
+/// user.
+fn notice(
+    to: &str,
+    language: &str,
+    subject: String,
+    first: String,
+    origin: &Origin<'_>,
+) -> OutgoingMail {
+    let when = human_time(origin.occurred_at);
+    let unknown = if language == "nl" {
+        "onbekend"
+    } else {
+        "unknown"
+    };
+    let ip = origin.ip_address.unwrap_or(unknown);
+    let browser = origin.browser.unwrap_or(unknown);
+    let lines = if language == "nl" {
+        [
+            first,
+            format!("Wanneer: {when}\nIP-adres: {ip}\nBrowser: {browser}"),
+            "Hebt u dit zelf gedaan? Dan hoeft u niets te doen. Zo niet, neem dan direct contact op met uw helpdesk.".to_owned(),
+        ]
+    } else {
+        [
+            first,
+            format!("When: {when}\nIP address: {ip}\nBrowser: {browser}"),
+            "If this was you, there is nothing to do. If it wasn't, contact your helpdesk right away.".to_owned(),
+        ]
     };
     let text = format!("{}\n\n{}\n\n{}\n", lines[0], lines[1], lines[2]);
     let html = html_page(

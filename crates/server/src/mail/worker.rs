@@ -184,6 +184,14 @@ impl OutboxWorker {
                     &params,
                 )))
             }
+            templates::SIGN_IN_EVENT => {
+                let params = serde_json::from_str(&message.params)?;
+                Ok(Outgoing::Mail(templates::sign_in_event_notice(
+                    &message.recipient,
+                    &message.language,
+                    &params,
+                )))
+            }
             texts::SMS_CODE => self.phone_message(message, PhoneChannel::Sms, texts::sms),
             texts::VOICE_CODE => self.phone_message(message, PhoneChannel::Voice, texts::voice),
             other => anyhow::bail!("unknown template {other:?}"),

@@ -92,8 +92,11 @@ impl MethodKind for Email {
         };
         let registration_id = RegistrationId::generate()?;
         let normalized = pending.normalized();
-        let sent =
-            one_time_code::issue(attempt, &registration_id, pending.destination(&normalized))?;
+        let sent = one_time_code::issue(
+            attempt,
+            registration_id.clone().into(),
+            pending.destination(&normalized),
+        )?;
         Ok(Started {
             // Resends keep the codes short-lived; the registration itself ends after an hour.
             registration: registration_of(
@@ -122,7 +125,7 @@ impl MethodKind for Email {
         let normalized = pending.normalized();
         let code = one_time_code::issue(
             attempt,
-            &registration.registration_id,
+            registration.registration_id.clone().into(),
             pending.destination(&normalized),
         )?;
         Ok(Resent {

@@ -22,8 +22,8 @@ use crate::{
     random,
     sms::{self, outbox::PhoneRecipient},
     store::{
-        CodeLimits, CodeQuota, LimitHit, NewCode, QuotaScope, RegistrationId, RegistrationRecord,
-        SentCode,
+        CodeLimits, CodeOwner, CodeQuota, CodeRecord, LimitHit, NewCode, QuotaScope,
+        RegistrationRecord, SentCode,
     },
 };
 
@@ -119,10 +119,11 @@ pub fn limit_error(hit: LimitHit, now: OffsetDateTime) -> ApiError {
     }
 }
 
-/// A new code for a registration, hashed for the store and sealed in its message.
+/// A new code for a registration or a second step, hashed for the store (bound to its owner)
+/// and sealed in its message.
 pub fn issue(
     attempt: &Attempt<'_>,
-    registration_id: &RegistrationId,
+    owner: CodeOwner,
     destination: Destination<'_>,
 ) -> anyhow::Result<SentCode> {
     let state = attempt.state;
@@ -160,17 +161,15 @@ pub fn issue(
     };
     let code = NewCode {
         code_id: random::id()?,
-        registration_id: registration_id.clone(),
         account_id: attempt.account.account_id.clone(),
         channel: destination.channel,
         destination: destination.normalized.to_owned(),
         requested_from: attempt.context.ip_address.clone(),
-        code_hash: state
-            .code_keys
-            .hash(registration_id.as_str(), plain.expose()),
+        code_hash: state.code_keys.hash(owner.as_str(), plain.expose()),
         code_length: length,
         expires_at,
         created_at: attempt.now,
+        owner,
     };
     Ok(SentCode { code, message })
 }
@@ -239,23 +238,56 @@ pub async fn check(
     typed: &str,
     description: &str,
 ) -> ApiResult<CodeCheck> {
-    let code = registration
-        .code
-        .as_ref()
-        .filter(|code| attempt.now < code.expires_at)
-        .ok_or_else(|| ApiError::code(ProblemCode::CodeExpired))?;
-    let Ok(typed) = VerificationCode::parse(typed, usize::from(code.code_length)) else {
-        return Err(ApiError::code_incorrect(wrong_answer::attempts_left(
-            registration,
-        )));
-    };
-    let keys = &attempt.state.code_keys;
     let id = registration.registration_id.as_str();
-    if keys.matches(id, typed.as_str(), &code.code_hash) {
-        return Ok(CodeCheck::Right);
+    match compare(attempt, id, registration.code.as_ref(), typed)? {
+        Compared::Right => return Ok(CodeCheck::Right),
+        Compared::Unreadable => {
+            return Err(ApiError::code_incorrect(wrong_answer::attempts_left(
+                registration,
+            )));
+        }
+        Compared::Wrong => {}
     }
     match wrong_answer::count(attempt, registration, description).await? {
         WrongAnswer::Counted(error) => Err(error),
         WrongAnswer::Raced => Ok(CodeCheck::Raced),
     }
+}
+
+/// How a typed code compared with the newest code of its owner.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Compared {
+    /// The code.
+    Right,
+    /// A code of the right shape, but not this one: counts as a wrong answer.
+    Wrong,
+    /// Not a code of the right length at all: refused without counting.
+    Unreadable,
+}
+
+/// Compares `typed` with `code`, the newest code sent for the owner with id `owner`;
+/// `code_expired` when there is none or it has run out.
+pub fn compare(
+    attempt: &Attempt<'_>,
+    owner: &str,
+    code: Option<&CodeRecord>,
+    typed: &str,
+) -> ApiResult<Compared> {
+    let code = code
+        .filter(|code| attempt.now < code.expires_at)
+        .ok_or_else(|| ApiError::code(ProblemCode::CodeExpired))?;
+    let Ok(typed) = VerificationCode::parse(typed, usize::from(code.code_length)) else {
+        return Ok(Compared::Unreadable);
+    };
+    Ok(
+        if attempt
+            .state
+            .code_keys
+            .matches(owner, typed.as_str(), &code.code_hash)
+        {
+            Compared::Right
+        } else {
+            Compared::Wrong
+        },
+    )
 }

@@ -47,6 +47,30 @@ struct Stored {
     texts: bool,
 }
 
+/// A registered phone as a sign-in's second step uses it.
+#[derive(Debug, Clone)]
+pub struct RegisteredPhone {
+    /// E.164: what the gateway is given.
+    pub e164: String,
+    /// International form: what the user reads (masked before a sign-in is complete).
+    pub international: String,
+    /// An office phone's extension.
+    pub extension: Option<String>,
+    /// Whether texts can reach it.
+    pub texts: bool,
+}
+
+/// The registered phone a stored method holds.
+pub fn registered(method: &MethodRecord) -> anyhow::Result<RegisteredPhone> {
+    let stored: Stored = serde_json::from_str(&method.detail)?;
+    Ok(RegisteredPhone {
+        e164: stored.e164,
+        international: stored.international,
+        extension: stored.extension,
+        texts: stored.texts,
+    })
+}
+
 /// What a pending phone registration keeps: the phone, and how and in which language its
 /// codes go.
 #[derive(Debug, Serialize, Deserialize)]
@@ -172,7 +196,11 @@ impl MethodKind for Phone {
             language: attempt.context.language.to_owned(),
         };
         let registration_id = RegistrationId::generate()?;
-        let sent = one_time_code::issue(attempt, &registration_id, pending.destination())?;
+        let sent = one_time_code::issue(
+            attempt,
+            registration_id.clone().into(),
+            pending.destination(),
+        )?;
         Ok(Started {
             registration: registration_of(
                 attempt,
@@ -195,7 +223,7 @@ impl MethodKind for Phone {
         let pending = Pending::of(registration)?;
         let code = one_time_code::issue(
             attempt,
-            &registration.registration_id,
+            registration.registration_id.clone().into(),
             pending.destination(),
         )?;
         Ok(Resent {

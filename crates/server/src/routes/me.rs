@@ -3,11 +3,22 @@
 use axum::Json;
 use security_info_api::{Organization, Problem, User};
 
-use crate::{config::Settings, extract::CurrentUser, state::AppState, store::AccountRecord};
+use crate::{
+    config::TwoStep, error::ApiResult, extract::CurrentUser, second_step::ways::is_two_step,
+    state::AppState, store::AccountRecord,
+};
 
 /// The wire form of an account.
-pub fn user_of(account: &AccountRecord, settings: &Settings) -> User {
-    User {
+pub async fn user_of(state: &AppState, account: &AccountRecord) -> ApiResult<User> {
+    let settings = &state.settings;
+    let needs_two_step_method = settings.two_step == TwoStep::Required
+        && !state
+            .methods
+            .list_methods(&account.account_id)
+            .await?
+            .iter()
+            .any(|m| is_two_step(m.method_type));
+    Ok(User {
         id: account.account_id.to_string(),
         display_name: account.display_name.clone(),
         user_principal_name: account.user_principal_name.clone(),
@@ -15,7 +26,8 @@ pub fn user_of(account: &AccountRecord, settings: &Settings) -> User {
             name: settings.org_name.clone(),
             domains: settings.org_domains.clone(),
         },
-    }
+        needs_two_step_method,
+    })
 }
 
 /// The signed-in user.
@@ -27,6 +39,6 @@ pub fn user_of(account: &AccountRecord, settings: &Settings) -> User {
 pub async fn get_me(
     axum::extract::State(state): axum::extract::State<AppState>,
     current: CurrentUser,
-) -> Json<User> {
-    Json(user_of(&current.account, &state.settings))
+) -> ApiResult<Json<User>> {
+    Ok(Json(user_of(&state, &current.account).await?))
 }

@@ -16,6 +16,8 @@ use crate::{
     error::{ApiError, ApiResult},
     extract::{ApiJson, ClientContext, CurrentUser},
     mail::outbox,
+    routes::default_method,
+    second_step::ways,
     state::AppState,
     store::{MethodId, MethodRecord},
 };
@@ -30,15 +32,21 @@ pub async fn list_methods(
     State(state): State<AppState>,
     current: CurrentUser,
 ) -> ApiResult<Json<MethodList>> {
-    let mut methods = Vec::new();
-    for record in state
+    let records = state
         .methods
         .list_methods(&current.account.account_id)
-        .await?
-    {
-        methods.extend(state.kinds.wire(&record)?);
+        .await?;
+    let mut methods = Vec::new();
+    for record in &records {
+        methods.extend(state.kinds.wire(record)?);
     }
-    Ok(Json(MethodList { methods }))
+    let default_method_id =
+        ways::default_method(&records, current.account.default_method_id.as_ref())
+            .map(|m| m.method_id.to_string());
+    Ok(Json(MethodList {
+        methods,
+        default_method_id,
+    }))
 }
 
 /// Every type this server can register, with what it serves and whether the user may add one.
@@ -117,7 +125,12 @@ pub async fn delete_method(
 ) -> ApiResult<StatusCode> {
     let account = &current.account;
     let id = MethodId::from(id);
-    let method = own_method(&state, &current, &id).await?;
+    let before = state.methods.list_methods(&account.account_id).await?;
+    let method = before
+        .iter()
+        .find(|m| m.method_id == id)
+        .cloned()
+        .ok_or_else(|| ApiError::code(ProblemCode::NotFound))?;
     current.require_step_up(state.settings.step_up_window)?;
     let now = clock::now();
     let description = state.kinds.describe(&method);
@@ -142,6 +155,14 @@ pub async fn delete_method(
         .delete_method(&account.account_id, &id, &event, &notice)
         .await?
         .ok_or_else(|| ApiError::code(ProblemCode::NotFound))?;
+    // Deleting the default sign-in method makes another one the default: recorded and told
+    // like a change the user made, so the mail says which one now comes first.
+    let chosen = account.default_method_id.as_ref();
+    let was_default = ways::default_method(&before, chosen).is_some_and(|d| d.method_id == id);
+    let after: Vec<_> = before.into_iter().filter(|m| m.method_id != id).collect();
+    if was_default && let Some(next) = ways::default_method(&after, chosen) {
+        default_method::make_default(&state, account, next, &context).await?;
+    }
     state.outbox_wakeup.notify_one();
     Ok(StatusCode::NO_CONTENT)
 }

@@ -1,6 +1,7 @@
 //! The HTTP handlers of `/api/v1`, one file per resource, named verb_resource.
 
 pub mod activity;
+pub mod default_method;
 pub mod dev_mailbox;
 pub mod embedding;
 pub mod fallback;
@@ -9,14 +10,16 @@ pub mod key_hand_off;
 pub mod me;
 pub mod methods;
 pub mod phone_regions;
+pub mod recovery_codes;
 pub mod registrations;
+pub mod second_step;
 pub mod session;
 
 use axum::{
     Router,
     extract::DefaultBodyLimit,
     middleware,
-    routing::{delete, get, post},
+    routing::{delete, get, post, put},
 };
 
 use crate::{api_answers, csrf, domain::policy, openapi, state::AppState};
@@ -31,6 +34,19 @@ pub fn api_router(state: &AppState) -> Router<AppState> {
         .route(
             "/session/reauthenticate",
             post(session::reauthenticate_session),
+        )
+        .route(
+            "/session/second-step/challenge",
+            post(second_step::create_second_step_challenge),
+        )
+        .route("/session/second-step", post(second_step::pass_second_step))
+        .route(
+            "/me/recovery-codes",
+            get(recovery_codes::get_recovery_codes).post(recovery_codes::create_recovery_codes),
+        )
+        .route(
+            "/me/default-method",
+            put(default_method::set_default_method),
         )
         .route("/me", get(me::get_me))
         .route("/me/sessions", delete(session::delete_all_sessions))

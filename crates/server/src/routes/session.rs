@@ -7,7 +7,8 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use security_info_api::{
-    ActivityKind, Problem, ProblemCode, ReauthenticateRequest, SessionResponse, SignInRequest,
+    ActivityKind, Problem, ProblemCode, ReauthenticateRequest, SecondStepRequired, SessionResponse,
+    SignInRequest,
 };
 use time::OffsetDateTime;
 
@@ -18,9 +19,13 @@ use crate::{
     extract::{ApiJson, ClientContext, CurrentSession, CurrentUser, session_tokens},
     random,
     routes::me::user_of,
+    second_step,
     secret::Secret,
     state::AppState,
-    store::{NewSession, NewSignInAttempt, SessionId, SignInCounts, Throttled},
+    store::{
+        AccountRecord, NewSession, NewSignInAttempt, SecondStepPurpose, SessionId, SignInCounts,
+        Throttled,
+    },
 };
 
 /// Counts a password check of `username`'s account before it runs (see
@@ -61,6 +66,8 @@ async fn reserve_attempt(
     responses(
         (status = 200, description = "Signed in; the session cookie is set", body = SessionResponse,
          headers(("Set-Cookie" = String, description = "`si_session` (`__Host-si_session` over HTTPS): HttpOnly, SameSite=Lax (SameSite=None; Secure; Partitioned when portals embed the app over HTTPS)"))),
+        (status = 202, description = "The password is right and the account has a method for two-step verification: pass the second step (`POST /session/second-step/challenge`, `POST /session/second-step`) within its lifetime", body = SecondStepRequired,
+         headers(("Set-Cookie" = String, description = "`si_second_step` (`__Host-si_second_step` over HTTPS): HttpOnly, the session cookie's SameSite, 10 minutes"))),
         (status = 401, description = "`invalid_credentials`", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "`too_many_requests`: too many wrong passwords from this IP address, for this account or in all",
          body = Problem, content_type = "application/problem+json"),
@@ -105,8 +112,53 @@ pub async fn create_session(
         }
     };
 
-    // Rotation: whatever session this browser had is replaced.
-    for old in session_tokens(&headers, &state.cookie.name) {
+    if let Some(begun) = second_step::begin(
+        &state,
+        &account,
+        &context,
+        attempt_id.clone(),
+        SecondStepPurpose::SignIn,
+        now,
+    )
+    .await?
+    {
+        return Ok((
+            StatusCode::ACCEPTED,
+            [(header::SET_COOKIE, begun.cookie)],
+            Json(begun.body),
+        )
+            .into_response());
+    }
+    let (session, token) = open_session(&state, &headers, &account, attempt_id, now).await?;
+    let event = audit::event(
+        ActivityKind::SignIn,
+        Some(&account.account_id),
+        &context,
+        None,
+        now,
+    )?;
+    state
+        .store
+        .create_session(&session, context.language, &event)
+        .await?;
+    let user = user_of(&state, &account).await?;
+    Ok((
+        [(header::SET_COOKIE, session_cookie(&state, &token))],
+        Json(SessionResponse { user }),
+    )
+        .into_response())
+}
+
+/// A new session for `account` whose password check was `attempt_id`, and its token: whatever
+/// session this browser had is ended first (rotation).
+pub async fn open_session(
+    state: &AppState,
+    headers: &HeaderMap,
+    account: &AccountRecord,
+    attempt_id: String,
+    now: OffsetDateTime,
+) -> ApiResult<(NewSession, String)> {
+    for old in session_tokens(headers, &state.cookie.name) {
         if let Some(old) = state
             .store
             .session_by_token_hash(&session_token::hash(old))
@@ -124,26 +176,14 @@ pub async fn create_session(
         expires_at: now + policy::SESSION_ABSOLUTE_TIMEOUT,
         sign_in_attempt_id: attempt_id,
     };
-    let event = audit::event(
-        ActivityKind::SignIn,
-        Some(&account.account_id),
-        &context,
-        None,
-        now,
-    )?;
+    Ok((session, token))
+}
+
+/// The `Set-Cookie` value of a new session's token.
+pub fn session_cookie(state: &AppState, token: &str) -> String {
     state
-        .store
-        .create_session(&session, context.language, &event)
-        .await?;
-    let cookie = state
         .cookie
-        .set(&token, policy::SESSION_ABSOLUTE_TIMEOUT.whole_seconds());
-    let user = user_of(&account, &state.settings);
-    Ok((
-        [(header::SET_COOKIE, cookie)],
-        Json(SessionResponse { user }),
-    )
-        .into_response())
+        .set(token, policy::SESSION_ABSOLUTE_TIMEOUT.whole_seconds())
 }
 
 /// Sign out: the session is destroyed on the server and the cookie cleared. Succeeds also when
@@ -225,6 +265,8 @@ pub async fn delete_all_sessions(
     responses(
         (status = 204, description = "Re-authenticated; a new session cookie is set",
          headers(("Set-Cookie" = String, description = "the session cookie with a new token, as at sign-in"))),
+        (status = 202, description = "The password is right and the account has a method for two-step verification: pass the second step as at sign-in", body = SecondStepRequired,
+         headers(("Set-Cookie" = String, description = "the second step's cookie, as at sign-in"))),
         (status = 401, description = "`unauthenticated` or `invalid_credentials`", body = Problem,
          content_type = "application/problem+json"),
         (status = 429, description = "`too_many_requests`: too many wrong passwords from this IP address, for this account or in all",
@@ -261,6 +303,23 @@ pub async fn reauthenticate_session(
         state.store.record_failed_sign_in(Some(&event)).await?;
         return Err(ApiError::code(ProblemCode::InvalidCredentials));
     }
+    if let Some(begun) = second_step::begin(
+        &state,
+        account,
+        &context,
+        attempt_id.clone(),
+        SecondStepPurpose::StepUp(current.session.session_id.clone()),
+        now,
+    )
+    .await?
+    {
+        return Ok((
+            StatusCode::ACCEPTED,
+            [(header::SET_COOKIE, begun.cookie)],
+            Json(begun.body),
+        )
+            .into_response());
+    }
     let event = audit::event(
         ActivityKind::Reauthentication,
         Some(&account.account_id),
@@ -279,7 +338,18 @@ pub async fn reauthenticate_session(
             &event,
         )
         .await?;
-    let remaining = (current.session.expires_at - now).whole_seconds().max(1);
-    let cookie = state.cookie.set(&token, remaining);
+    let cookie = refreshed_cookie(&state, &current, &token, now);
     Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, cookie)]).into_response())
+}
+
+/// The `Set-Cookie` value of a session's new token after a step-up: it lasts as long as the
+/// session still does.
+pub fn refreshed_cookie(
+    state: &AppState,
+    current: &CurrentSession,
+    token: &str,
+    now: OffsetDateTime,
+) -> String {
+    let remaining = (current.session.expires_at - now).whole_seconds().max(1);
+    state.cookie.set(token, remaining)
 }

@@ -53,6 +53,10 @@ id_type!(
     /// A registration's id.
     RegistrationId
 );
+id_type!(
+    /// A pending second step's id (not its token: the token is never stored).
+    SecondStepId
+);
 
 #[cfg(test)]
 mod tests {

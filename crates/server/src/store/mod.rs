@@ -20,14 +20,22 @@ use async_trait::async_trait;
 use time::OffsetDateTime;
 
 pub use cached_methods::CachedMethods;
-pub use ids::{AccountId, MethodId, RegistrationId, SessionId};
+pub use ids::{AccountId, MethodId, RegistrationId, SecondStepId, SessionId};
 pub use records::*;
 pub use retention::{RetentionPolicy, SweepCounts};
 
 /// The whole database but the method lists (see [`MethodStore`]), as the server sees it.
 #[async_trait]
 pub trait Store:
-    AccountStore + SessionStore + RegistrationStore + OutboxStore + AuditStore + Send + Sync + 'static
+    AccountStore
+    + SessionStore
+    + SecondStepStore
+    + RegistrationStore
+    + OutboxStore
+    + AuditStore
+    + Send
+    + Sync
+    + 'static
 {
     /// Succeeds when the database answers (readiness).
     async fn ping(&self) -> anyhow::Result<()>;
@@ -193,6 +201,104 @@ pub trait RegistrationStore: Send + Sync {
 
     /// Marks a pending registration expired.
     async fn expire_registration(&self, registration_id: &RegistrationId) -> anyhow::Result<()>;
+}
+
+/// Second steps of sign-ins and step-ups, and the recovery codes that can pass them.
+#[async_trait]
+pub trait SecondStepStore: Send + Sync {
+    /// Stores a second step (the account's other pending ones of the same purpose end).
+    async fn start_second_step(
+        &self,
+        second_step: &NewSecondStep,
+        audit: Option<&NewAuditEvent>,
+    ) -> anyhow::Result<()>;
+
+    /// The second step whose cookie token hashes to `token_hash`, with its newest code.
+    async fn second_step_by_token_hash(
+        &self,
+        token_hash: &str,
+    ) -> anyhow::Result<Option<SecondStepRecord>>;
+
+    /// Records the way the user picked (`challenge`, JSON) on a pending second step, with the
+    /// code it sends if any, unless the cooldown (for a code to the same destination) or a
+    /// code limit says no. `LimitHit::NotPending` when the step is no longer pending.
+    async fn pick_second_step_way(
+        &self,
+        second_step_id: &SecondStepId,
+        challenge: &str,
+        code: Option<&SentCode>,
+        audit: Option<&NewAuditEvent>,
+        limits: &CodeLimits,
+    ) -> anyhow::Result<Result<(), LimitHit>>;
+
+    /// Counts one wrong answer if the step is still pending with `seen_attempts` failures;
+    /// with `lock`, ends it; with `forget_way`, the picked way's state goes (a key's challenge
+    /// works once). `false` when someone else changed it first.
+    async fn record_failed_second_step(
+        &self,
+        second_step_id: &SecondStepId,
+        seen_attempts: u32,
+        lock: bool,
+        forget_way: bool,
+        audit: &NewAuditEvent,
+    ) -> anyhow::Result<bool>;
+
+    /// Passes a pending sign-in's second step: in one transaction, it stops being pending,
+    /// its password attempt succeeds and `session` is stored with `audits` (and `notice`, when
+    /// a recovery code was used). `false` when it was no longer pending.
+    async fn pass_sign_in(
+        &self,
+        second_step_id: &SecondStepId,
+        session: &NewSession,
+        audits: &[NewAuditEvent],
+        notice: Option<&NewOutboxMessage>,
+    ) -> anyhow::Result<bool>;
+
+    /// Passes a pending step-up's second step: in one transaction, it stops being pending, its
+    /// password attempt succeeds and its session counts as authenticated at `at` under the new
+    /// `token_hash`. `false` when it was no longer pending (or the session is gone).
+    async fn pass_step_up(
+        &self,
+        second_step_id: &SecondStepId,
+        token_hash: &str,
+        at: OffsetDateTime,
+        audits: &[NewAuditEvent],
+        notice: Option<&NewOutboxMessage>,
+    ) -> anyhow::Result<bool>;
+
+    /// The account's current recovery codes (used ones too).
+    async fn recovery_codes(
+        &self,
+        account_id: &AccountId,
+    ) -> anyhow::Result<Vec<RecoveryCodeRecord>>;
+
+    /// Replaces the account's recovery codes with a new set of hashes.
+    async fn replace_recovery_codes(
+        &self,
+        account_id: &AccountId,
+        hashes: &[String],
+        at: OffsetDateTime,
+        audit: &NewAuditEvent,
+        notice: &NewOutboxMessage,
+    ) -> anyhow::Result<()>;
+
+    /// Marks an unused recovery code used. `false` when it was used (or replaced) meanwhile.
+    async fn use_recovery_code(
+        &self,
+        account_id: &AccountId,
+        recovery_code_id: &str,
+        at: OffsetDateTime,
+    ) -> anyhow::Result<bool>;
+
+    /// Makes `method_id` the account's default sign-in method, with the change's audit event
+    /// and notice.
+    async fn set_default_method(
+        &self,
+        account_id: &AccountId,
+        method_id: &MethodId,
+        audit: &NewAuditEvent,
+        notice: &NewOutboxMessage,
+    ) -> anyhow::Result<()>;
 }
 
 /// The registered methods. Kept apart from [`Store`] so that any engine's implementation can

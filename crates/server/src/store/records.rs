@@ -3,7 +3,7 @@
 use security_info_api::{Channel, MethodType};
 use time::{Duration, OffsetDateTime};
 
-use super::ids::{AccountId, MethodId, RegistrationId, SessionId};
+use super::ids::{AccountId, MethodId, RegistrationId, SecondStepId, SessionId};
 
 /// An account to create or refresh.
 #[derive(Debug, Clone)]
@@ -31,6 +31,8 @@ pub struct AccountRecord {
     pub password_hash: String,
     /// Mail language (`en`, `nl`).
     pub language: String,
+    /// The method the user chose to be offered first at sign-in, if any (it may be gone).
+    pub default_method_id: Option<MethodId>,
 }
 
 /// A user of the OpenID Connect provider: `iss` and `sub` of their tokens.
@@ -223,13 +225,62 @@ pub struct RegistrationRecord {
     pub code: Option<CodeRecord>,
 }
 
-/// A one-time code to store: sent over a channel to a destination, for a registration.
+/// What a one-time code is for: a registration proving a new destination, or a second step
+/// proving the user with a registered one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CodeOwner {
+    /// A registration.
+    Registration(RegistrationId),
+    /// A sign-in's or step-up's second step.
+    SecondStep(SecondStepId),
+}
+
+impl CodeOwner {
+    /// The owner's id, which the code's hash is bound to.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Registration(id) => id.as_str(),
+            Self::SecondStep(id) => id.as_str(),
+        }
+    }
+
+    /// The registration, when it is one.
+    pub fn registration_id(&self) -> Option<&RegistrationId> {
+        match self {
+            Self::Registration(id) => Some(id),
+            Self::SecondStep(_) => None,
+        }
+    }
+
+    /// The second step, when it is one.
+    pub fn second_step_id(&self) -> Option<&SecondStepId> {
+        match self {
+            Self::Registration(_) => None,
+            Self::SecondStep(id) => Some(id),
+        }
+    }
+}
+
+impl From<RegistrationId> for CodeOwner {
+    fn from(id: RegistrationId) -> Self {
+        Self::Registration(id)
+    }
+}
+
+impl From<SecondStepId> for CodeOwner {
+    fn from(id: SecondStepId) -> Self {
+        Self::SecondStep(id)
+    }
+}
+
+/// A one-time code to store: sent over a channel to a destination, for a registration or a
+/// second step.
 #[derive(Debug, Clone)]
 pub struct NewCode {
     /// Id.
     pub code_id: String,
-    /// Its registration.
-    pub registration_id: RegistrationId,
+    /// What it is for.
+    pub owner: CodeOwner,
     /// Owner (per-account limit).
     pub account_id: AccountId,
     /// How it is sent.
@@ -494,4 +545,72 @@ pub struct MethodCheckLimit {
 pub struct Throttled {
     /// When it may be tried again.
     pub until: OffsetDateTime,
+}
+
+/// Why a second step was started.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SecondStepPurpose {
+    /// A sign-in: the session is made when it passes.
+    SignIn,
+    /// A step-up of this session: it counts as freshly authenticated when it passes.
+    StepUp(SessionId),
+}
+
+/// A second step to store, right after a right password.
+#[derive(Debug, Clone)]
+pub struct NewSecondStep {
+    /// Id.
+    pub second_step_id: SecondStepId,
+    /// Whose.
+    pub account_id: AccountId,
+    /// Why.
+    pub purpose: SecondStepPurpose,
+    /// The password check it completes (marked succeeded when it passes).
+    pub sign_in_attempt_id: String,
+    /// SHA-256 of its cookie token.
+    pub token_hash: String,
+    /// The language the user signs in with (mail, texts, the session).
+    pub language: String,
+    /// When it ends.
+    pub expires_at: OffsetDateTime,
+    /// Creation time.
+    pub created_at: OffsetDateTime,
+}
+
+/// A stored second step, with the newest code sent for it.
+#[derive(Debug, Clone)]
+pub struct SecondStepRecord {
+    /// Id.
+    pub second_step_id: SecondStepId,
+    /// Whose.
+    pub account_id: AccountId,
+    /// Why.
+    pub purpose: SecondStepPurpose,
+    /// The password check it completes.
+    pub sign_in_attempt_id: String,
+    /// Whether it still waits for an answer (not completed, not locked).
+    pub pending: bool,
+    /// Wrong answers so far.
+    pub failed_attempts: u32,
+    /// The picked way's state (JSON), if a way was picked.
+    pub challenge: Option<String>,
+    /// The language the user signs in with.
+    pub language: String,
+    /// When it ends.
+    pub expires_at: OffsetDateTime,
+    /// The newest code sent for it, if any.
+    pub code: Option<CodeRecord>,
+}
+
+/// A stored recovery code.
+#[derive(Debug, Clone)]
+pub struct RecoveryCodeRecord {
+    /// Id.
+    pub recovery_code_id: String,
+    /// Salted password hash (PHC string).
+    pub code_hash: String,
+    /// When it was used, if it was.
+    pub used_at: Option<OffsetDateTime>,
+    /// When its set was made.
+    pub created_at: OffsetDateTime,
 }

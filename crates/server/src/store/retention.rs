@@ -39,7 +39,7 @@ pub struct SweepCounts {
     pub sign_in_attempts: u64,
     /// `one_time_code` rows.
     pub codes: u64,
-    /// `registration` rows.
+    /// `registration` rows, and the `second_step` rows of sign-ins and step-ups.
     pub registrations: u64,
     /// `outbox_message` rows.
     pub mail: u64,
@@ -80,6 +80,13 @@ const REGISTRATIONS: &str = "delete from registration where rowid in
         and not exists (select 1 from one_time_code as c
                         where c.registration_id = r.registration_id)
       limit ?2)";
+// A second step, likewise, once it is over and its codes are gone.
+const SECOND_STEPS: &str = "delete from second_step where rowid in
+     (select rowid from second_step as s
+      where (status <> 'pending' or expires_at < ?1) and created_at < ?1
+        and not exists (select 1 from one_time_code as c
+                        where c.second_step_id = s.second_step_id)
+      limit ?2)";
 const MAIL: &str = "delete from outbox_message where rowid in
      (select rowid from outbox_message where sent_at < ?1 or failed_at < ?1 limit ?2)";
 const ENDED_SESSIONS: &str = "delete from session where rowid in
@@ -102,14 +109,15 @@ pub(super) async fn sweep(
         (METHOD_CHECKS, cut_off(policy.sign_in_attempts)),
         (CODES, cut_off(policy.codes)),
         (REGISTRATIONS, cut_off(policy.finished_registrations)),
+        (SECOND_STEPS, cut_off(policy.finished_registrations)),
         (MAIL, cut_off(policy.finished_mail)),
         (ENDED_SESSIONS, clock::format(now)),
         (IDLE_SESSIONS, cut_off(policy.idle_sessions)),
         (AUDIT_EVENTS, cut_off(policy.audit_events)),
     ];
-    let mut total = [0u64; 8];
+    let mut total = [0u64; 9];
     loop {
-        let mut pass = [0u64; 8];
+        let mut pass = [0u64; 9];
         let mut connection = writer.lock().await;
         for ((sql, cut_off), deleted) in statements.iter().zip(&mut pass) {
             *deleted = sqlx::query(sql)
@@ -130,6 +138,7 @@ pub(super) async fn sweep(
                 method_checks,
                 codes,
                 registrations,
+                second_steps,
                 mail,
                 ended,
                 idle,
@@ -138,7 +147,7 @@ pub(super) async fn sweep(
             return Ok(SweepCounts {
                 sign_in_attempts: sign_in_attempts + method_checks,
                 codes,
-                registrations,
+                registrations: registrations + second_steps,
                 mail,
                 sessions: ended + idle,
                 audit_events,
@@ -257,6 +266,38 @@ mod tests {
             )
             .await;
         }
+        // Second steps: passed and old (gone), pending but long expired (gone), old with a
+        // phone code the limits still count (kept), pending and recent (kept).
+        for (id, status, age) in [
+            (
+                "step-done-old",
+                "completed",
+                POLICY.finished_registrations + PAST,
+            ),
+            ("step-abandoned", "pending", Duration::days(30)),
+            (
+                "step-texted-old",
+                "locked",
+                POLICY.finished_registrations + PAST,
+            ),
+            ("step-new", "pending", Duration::minutes(1)),
+        ] {
+            run(
+                &mut db,
+                "insert into second_step (second_step_id, account_id, purpose, sign_in_attempt_id, token_hash,
+                                          status, language, expires_at, created_at)
+                 values (?1, 'a', 'sign_in', 'attempt', ?1, ?2, 'en', ?3, ?4)",
+                &[id, status, &ago(age - Duration::minutes(10)), &ago(age)],
+            )
+            .await;
+        }
+        run(
+            &mut db,
+            "insert into one_time_code (one_time_code_id, second_step_id, account_id, channel, destination, code_hash, code_length, expires_at, created_at)
+             values ('step-code', 'step-texted-old', 'a', 'sms', '+31612345678', x'00', 6, ?1, ?1)",
+            &[&ago(POLICY.codes - PAST)],
+        )
+        .await;
         // Mail: sent or given up past the week (gone), sent inside it (kept), and mail still
         // waiting for delivery, however old (kept: the worker gives it up itself).
         for (id, sent, failed) in [
@@ -303,7 +344,7 @@ mod tests {
             SweepCounts {
                 sign_in_attempts: 1,
                 codes: 2,
-                registrations: 2,
+                registrations: 4,
                 mail: 2,
                 sessions: 2,
                 audit_events: 1
@@ -314,8 +355,16 @@ mod tests {
             ["new"]
         );
         assert_eq!(
-            ids(&mut db, "select one_time_code_id from one_time_code").await,
-            ["code-new"]
+            ids(
+                &mut db,
+                "select one_time_code_id from one_time_code order by 1"
+            )
+            .await,
+            ["code-new", "step-code"]
+        );
+        assert_eq!(
+            ids(&mut db, "select second_step_id from second_step order by 1").await,
+            ["step-new", "step-texted-old"]
         );
         assert_eq!(
             ids(

@@ -31,4 +31,8 @@ mod server_process;
 mod session;
 mod sms_gateway;
 mod smtp;
+/// A real authenticator in software (shared with the server's unit tests).
+#[path = "../support/soft_key.rs"]
+mod soft_key;
 mod tossed_cookies;
+mod two_step;

@@ -9,13 +9,7 @@ use security_info_api::{Challenge, MethodCreated, MethodList, Registration, Usag
 use serde_json::{Value, json};
 
 use crate::helpers::*;
-#[path = "../support/soft_key.rs"]
-#[expect(
-    dead_code,
-    reason = "its assertions (get) serve the server's unit tests until sign-in asks for a key over HTTP"
-)]
-mod soft_key;
-use soft_key::SoftKey;
+use crate::soft_key::SoftKey;
 
 /// A model the tests' keys state unless a test says otherwise.
 const MODEL: [u8; 16] = [0x4b; 16];

@@ -37,6 +37,7 @@ mod methods;
 mod outbox;
 mod registrations;
 mod rows;
+mod second_steps;
 mod sessions;
 mod sign_in_attempt;
 

@@ -14,14 +14,16 @@ use crate::{
     },
 };
 
-const INSERT_CODE: &str = "insert into one_time_code (one_time_code_id, registration_id, account_id, channel, destination,
-                                requested_from, code_hash, code_length, expires_at, created_at)
-     values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+const INSERT_CODE: &str = "insert into one_time_code (one_time_code_id, registration_id, second_step_id, account_id,
+                                channel, destination, requested_from, code_hash, code_length, expires_at,
+                                created_at)
+     values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
 fn bind_code<'q>(query: BoundQuery<'q>, code: &'q NewCode) -> BoundQuery<'q> {
     query
         .bind(&code.code_id)
-        .bind(&code.registration_id)
+        .bind(code.owner.registration_id())
+        .bind(code.owner.second_step_id())
         .bind(&code.account_id)
         .bind(code.channel.as_str())
         .bind(&code.destination)
@@ -33,7 +35,7 @@ fn bind_code<'q>(query: BoundQuery<'q>, code: &'q NewCode) -> BoundQuery<'q> {
 }
 
 /// A new code, its message and its audit event, in one round trip.
-async fn insert_code_message_and_audit(
+pub(super) async fn insert_code_message_and_audit(
     conn: &mut SqliteConnection,
     sent: &SentCode,
     audit: &NewAuditEvent,
@@ -48,9 +50,21 @@ async fn insert_code_message_and_audit(
     Ok(())
 }
 
+/// A new code and its message, in one round trip.
+pub(super) async fn insert_code_and_message(
+    conn: &mut SqliteConnection,
+    sent: &SentCode,
+) -> anyhow::Result<()> {
+    let sql = format!("{INSERT_CODE}; {INSERT_OUTBOX}");
+    bind_outbox(bind_code(sqlx::query(&sql), &sent.code), &sent.message)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
 /// Checks the quotas for a code about to be sent; the first one it would break, with when it
 /// lets go (when the oldest code it counts leaves its window).
-async fn check_quota(
+pub(super) async fn check_quota(
     conn: &mut SqliteConnection,
     code: &NewCode,
     limits: &CodeLimits,
@@ -191,11 +205,14 @@ impl RegistrationStore for SqliteStore {
         limits: &CodeLimits,
     ) -> anyhow::Result<Result<(), LimitHit>> {
         let code = &sent.code;
+        let Some(registration_id) = code.owner.registration_id() else {
+            anyhow::bail!("a second step's code added to a registration");
+        };
         let mut writer = self.writer.lock().await;
         let mut tx = writer.begin_with("BEGIN IMMEDIATE").await?;
         let status: Option<String> =
             sqlx::query_scalar("select status from registration where registration_id = ?")
-                .bind(&code.registration_id)
+                .bind(registration_id)
                 .fetch_optional(&mut *tx)
                 .await?;
         if status.as_deref() != Some(RegistrationStatus::Pending.as_str()) {
@@ -204,7 +221,7 @@ impl RegistrationStore for SqliteStore {
         let last: Option<String> = sqlx::query_scalar(
             "select max(created_at) from one_time_code where registration_id = ?",
         )
-        .bind(&code.registration_id)
+        .bind(registration_id)
         .fetch_one(&mut *tx)
         .await?;
         if let Some(last) = last {

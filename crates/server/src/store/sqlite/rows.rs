@@ -111,6 +111,7 @@ pub(super) fn account_from_row(row: &SqliteRow) -> anyhow::Result<AccountRecord>
         display_name: row.try_get("display_name")?,
         password_hash: row.try_get("password_hash")?,
         language: row.try_get("language")?,
+        default_method_id: row.try_get("default_method_id")?,
     })
 }
 

@@ -1,7 +1,7 @@
 //! Sessions and the sign-in attempts behind them (throttling).
 
 use async_trait::async_trait;
-use sqlx::{Connection, Row};
+use sqlx::{Connection, Row, SqliteConnection};
 use time::OffsetDateTime;
 
 use super::{SqliteStore, rows::*, sign_in_attempt};
@@ -32,32 +32,7 @@ impl SessionStore for SqliteStore {
     ) -> anyhow::Result<()> {
         let mut writer = self.writer.lock().await;
         let mut tx = writer.begin_with("BEGIN IMMEDIATE").await?;
-        let now = ts(session.created_at);
-        sign_in_attempt::mark_succeeded(&mut tx, &session.sign_in_attempt_id).await?;
-        sqlx::query(
-            "insert into session (session_id, account_id, token_hash, authenticated_at, last_seen_at, expires_at, created_at)
-             values (?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(&session.session_id)
-        .bind(&session.account_id)
-        .bind(&session.token_hash)
-        .bind(&now)
-        .bind(&now)
-        .bind(ts(session.expires_at))
-        .bind(&now)
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query("update account set language = ? where account_id = ?")
-            .bind(language)
-            .bind(&session.account_id)
-            .execute(&mut *tx)
-            .await?;
-        // Housekeeping: expired sessions of this account go.
-        sqlx::query("delete from session where account_id = ? and expires_at <= ?")
-            .bind(&session.account_id)
-            .bind(&now)
-            .execute(&mut *tx)
-            .await?;
+        insert_session(&mut tx, session, language).await?;
         insert_audit(&mut tx, audit).await?;
         tx.commit().await?;
         Ok(())
@@ -93,7 +68,8 @@ impl SessionStore for SqliteStore {
         let Some(row) = sqlx::query(
             "select session.session_id, session.authenticated_at, session.last_seen_at,
                     session.expires_at, account.account_id, account.user_principal_name,
-                    account.display_name, account.password_hash, account.language
+                    account.display_name, account.password_hash, account.language,
+                    account.default_method_id
              from session join account using (account_id) where session.token_hash = ?",
         )
         .bind(token_hash)
@@ -139,17 +115,7 @@ impl SessionStore for SqliteStore {
     ) -> anyhow::Result<()> {
         let mut writer = self.writer.lock().await;
         let mut tx = writer.begin_with("BEGIN IMMEDIATE").await?;
-        sqlx::query(
-            "update session set token_hash = ?, authenticated_at = ?, last_seen_at = ?
-             where session_id = ?",
-        )
-        .bind(token_hash)
-        .bind(ts(at))
-        .bind(ts(at))
-        .bind(session_id)
-        .execute(&mut *tx)
-        .await?;
-        sign_in_attempt::mark_succeeded(&mut tx, sign_in_attempt_id).await?;
+        refresh_session(&mut tx, session_id, token_hash, sign_in_attempt_id, at).await?;
         insert_audit(&mut tx, audit).await?;
         tx.commit().await?;
         Ok(())
@@ -189,4 +155,64 @@ impl SessionStore for SqliteStore {
         tx.commit().await?;
         Ok(ended)
     }
+}
+
+/// Stores a new session, marks its password attempt succeeded and records the language it
+/// signed in with, in the caller's transaction; expired sessions of the account go too.
+pub(super) async fn insert_session(
+    tx: &mut SqliteConnection,
+    session: &NewSession,
+    language: &str,
+) -> anyhow::Result<()> {
+    let now = ts(session.created_at);
+    sign_in_attempt::mark_succeeded(&mut *tx, &session.sign_in_attempt_id).await?;
+    sqlx::query(
+            "insert into session (session_id, account_id, token_hash, authenticated_at, last_seen_at, expires_at, created_at)
+             values (?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&session.session_id)
+        .bind(&session.account_id)
+        .bind(&session.token_hash)
+        .bind(&now)
+        .bind(&now)
+        .bind(ts(session.expires_at))
+        .bind(&now)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("update account set language = ? where account_id = ?")
+        .bind(language)
+        .bind(&session.account_id)
+        .execute(&mut *tx)
+        .await?;
+    // Housekeeping: expired sessions of this account go.
+    sqlx::query("delete from session where account_id = ? and expires_at <= ?")
+        .bind(&session.account_id)
+        .bind(&now)
+        .execute(&mut *tx)
+        .await?;
+    Ok(())
+}
+
+/// Gives a session a new token and counts it as authenticated at `at` (a step-up), in the
+/// caller's transaction; marks its password attempt succeeded. `false` when the session is gone.
+pub(super) async fn refresh_session(
+    tx: &mut SqliteConnection,
+    session_id: &SessionId,
+    token_hash: &str,
+    sign_in_attempt_id: &str,
+    at: OffsetDateTime,
+) -> anyhow::Result<bool> {
+    let updated = sqlx::query(
+        "update session set token_hash = ?, authenticated_at = ?, last_seen_at = ?
+         where session_id = ?",
+    )
+    .bind(token_hash)
+    .bind(ts(at))
+    .bind(ts(at))
+    .bind(session_id)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    sign_in_attempt::mark_succeeded(&mut *tx, sign_in_attempt_id).await?;
+    Ok(updated > 0)
 }
