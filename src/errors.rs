@@ -49,6 +49,10 @@ pub fn message(i18n: &I18n, error: &ApiError) -> String {
             let time = format_countdown(problem.retry_after_seconds.unwrap_or(60));
             return i18n.tf(Key::ProblemTooManyRequests, &[("time", &time)]);
         }
+        ProblemCode::SignInExpired => Key::ProblemSignInExpired,
+        ProblemCode::NoChallenge => Key::ProblemNoChallenge,
+        ProblemCode::NotATwoStepMethod => Key::ProblemNotATwoStepMethod,
+        ProblemCode::NoTwoStepMethod => Key::ProblemNoTwoStepMethod,
         ProblemCode::NotFound => Key::ProblemNotFound,
         ProblemCode::PayloadTooLarge => Key::ProblemPayloadTooLarge,
         ProblemCode::UnsupportedMediaType

@@ -25,6 +25,10 @@ pub fn kind_key(kind: ActivityKind) -> Key {
         ActivityKind::MethodDeleted => Key::ActivityKindMethodDeleted,
         ActivityKind::MethodRenamed => Key::ActivityKindMethodRenamed,
         ActivityKind::SecurityKeyCloneSuspected => Key::ActivityKindSecurityKeyCloneSuspected,
+        ActivityKind::SecondStepFailed => Key::ActivityKindSecondStepFailed,
+        ActivityKind::RecoveryCodeUsed => Key::ActivityKindRecoveryCodeUsed,
+        ActivityKind::RecoveryCodesCreated => Key::ActivityKindRecoveryCodesCreated,
+        ActivityKind::DefaultMethodChanged => Key::ActivityKindDefaultMethodChanged,
     }
 }
 
