@@ -18,8 +18,10 @@ use gloo_net::http::{Method as HttpMethod, Request, RequestBuilder, Response};
 use security_info_api::{
     API_PREFIX, ActivityList, EmbeddingInfo, HandOff, HandedOffCredential, KeyPrompt, Method,
     MethodCreated, MethodList, MethodTypeList, PhoneRegions, Problem, ProblemCode,
-    ReauthenticateRequest, Registration, RegistrationAnswer, RegistrationProgress, RenameMethod,
-    SessionResponse, SignInRequest, StartRegistration, User,
+    ReauthenticateRequest, RecoveryCodeStatus, RecoveryCodes, Registration, RegistrationAnswer,
+    RegistrationProgress, RenameMethod, SecondStep, SecondStepAnswer, SecondStepChallenge,
+    SecondStepChoice, SecondStepPassed, SecondStepRequired, SessionResponse, SetDefaultMethod,
+    SignInRequest, StartRegistration, User,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -208,12 +210,36 @@ pub async fn qr_code(qr_code_url: String) -> ApiResult<String> {
         .map_err(|_| ApiError::Decode)
 }
 
-/// `POST /session`: signs in.
-pub async fn sign_in(username: String, password: String) -> ApiResult<User> {
+/// What a right password leads to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PasswordAccepted<T> {
+    /// Done: the session exists (sign-in) or counts as fresh (step-up).
+    Done(T),
+    /// `202`: one of the user's two-step methods must prove them first.
+    SecondStep(SecondStep),
+}
+
+/// `POST /session`: signs in, or asks for the second step (`202`).
+pub async fn sign_in(username: String, password: String) -> ApiResult<PasswordAccepted<User>> {
     let body = SignInRequest { username, password };
-    post::<SessionResponse>("/session", &body)
-        .await
-        .map(|session| session.user)
+    let response = request(HttpMethod::POST, "/session", Some(Body::Json(&body))).await?;
+    if response.status() == 202 {
+        let required: SecondStepRequired = json(response).await?;
+        return Ok(PasswordAccepted::SecondStep(required.second_step));
+    }
+    let session: SessionResponse = json(response).await?;
+    Ok(PasswordAccepted::Done(session.user))
+}
+
+/// `POST /session/second-step/challenge`: asks for the challenge of the way the user picked
+/// (for a phone, sends the code; asking again for the same phone sends a new one).
+pub async fn second_step_challenge(choice: SecondStepChoice) -> ApiResult<SecondStepChallenge> {
+    post("/session/second-step/challenge", &choice).await
+}
+
+/// `POST /session/second-step`: answers the second step of a sign-in or a step-up.
+pub async fn second_step_answer(answer: SecondStepAnswer) -> ApiResult<SecondStepPassed> {
+    post("/session/second-step", &answer).await
 }
 
 /// `DELETE /session`: signs out.
@@ -230,16 +256,21 @@ pub async fn sign_out_everywhere() -> ApiResult<()> {
         .map(drop)
 }
 
-/// `POST /session/reauthenticate`: confirms the password before a change.
-pub async fn reauthenticate(password: String) -> ApiResult<()> {
+/// `POST /session/reauthenticate`: confirms the password before a change; a user with a
+/// two-step method then passes the second step too (`202`).
+pub async fn reauthenticate(password: String) -> ApiResult<PasswordAccepted<()>> {
     let body = ReauthenticateRequest { password };
-    request(
+    let response = request(
         HttpMethod::POST,
         "/session/reauthenticate",
         Some(Body::Json(&body)),
     )
-    .await
-    .map(drop)
+    .await?;
+    if response.status() == 202 {
+        let required: SecondStepRequired = json(response).await?;
+        return Ok(PasswordAccepted::SecondStep(required.second_step));
+    }
+    Ok(PasswordAccepted::Done(()))
 }
 
 /// `GET /embedding`: the origins allowed to frame the app and whether tokens are accepted.
@@ -335,6 +366,28 @@ pub async fn delete_method(method_id: String) -> ApiResult<()> {
 /// `GET /me/activity`: the user's own security events.
 pub async fn activity() -> ApiResult<ActivityList> {
     get("/me/activity").await
+}
+
+/// `GET /me/recovery-codes`: how many unused recovery codes the user has.
+pub async fn recovery_code_status() -> ApiResult<RecoveryCodeStatus> {
+    get("/me/recovery-codes").await
+}
+
+/// `POST /me/recovery-codes`: makes a new set (the old one stops working), shown this once.
+pub async fn create_recovery_codes() -> ApiResult<RecoveryCodes> {
+    json(request(HttpMethod::POST, "/me/recovery-codes", Some(Body::Empty)).await?).await
+}
+
+/// `PUT /me/default-method`: the method offered first at sign-in.
+pub async fn set_default_method(method_id: String) -> ApiResult<()> {
+    let body = SetDefaultMethod { method_id };
+    request(
+        HttpMethod::PUT,
+        "/me/default-method",
+        Some(Body::Json(&body)),
+    )
+    .await
+    .map(drop)
 }
 
 /// Percent-encodes an id for a path segment (ids are opaque).

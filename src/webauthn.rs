@@ -1,7 +1,8 @@
 //! The browser's WebAuthn prompt, from the JSON the server sends to the JSON it takes back.
 //!
-//! The options go through `PublicKeyCredential.parseCreationOptionsFromJSON` and the credential
-//! comes back through its `toJSON()` (WebAuthn Level 3; every current browser), so the app
+//! The options go through `PublicKeyCredential.parseCreationOptionsFromJSON` (or
+//! `parseRequestOptionsFromJSON` for a sign-in's assertion) and the credential comes back
+//! through its `toJSON()` (WebAuthn Level 3; every current browser), so the app
 //! carries no WebAuthn types and no base64 code: the browser converts. They are reached through
 //! `js_sys::Reflect` because web-sys has them only behind its unstable-API flag.
 
@@ -25,11 +26,11 @@ pub enum KeyError {
     Failed,
 }
 
-/// The `PublicKeyCredential` class and its `parseCreationOptionsFromJSON`, if the browser has
-/// them.
-fn parser() -> Option<(JsValue, Function)> {
+/// The `PublicKeyCredential` class and its `parse...OptionsFromJSON` function `name`, if the
+/// browser has them.
+fn parser(name: &str) -> Option<(JsValue, Function)> {
     let class = Reflect::get(&js_sys::global(), &"PublicKeyCredential".into()).ok()?;
-    let parse = Reflect::get(&class, &"parseCreationOptionsFromJSON".into())
+    let parse = Reflect::get(&class, &name.into())
         .ok()?
         .dyn_into::<Function>()
         .ok()?;
@@ -38,13 +39,33 @@ fn parser() -> Option<(JsValue, Function)> {
 
 /// Whether this browser can make a credential the way the app asks.
 pub fn supported() -> bool {
-    parser().is_some()
+    parser(CREATION).is_some()
 }
+
+const CREATION: &str = "parseCreationOptionsFromJSON";
+const REQUEST: &str = "parseRequestOptionsFromJSON";
 
 /// Asks the browser to make a credential with `options` (`PublicKeyCredentialCreationOptionsJSON`
 /// as the server sent it) and returns it as `RegistrationResponseJSON`.
 pub async fn create_credential(options: &serde_json::Value) -> Result<serde_json::Value, KeyError> {
-    let (class, parse) = parser().ok_or(KeyError::Unsupported)?;
+    prompt(CREATION, "create", options).await
+}
+
+/// Asks the browser for an assertion with `options` (`PublicKeyCredentialRequestOptionsJSON`
+/// as the server sent it: the second step of a sign-in) and returns it as
+/// `AuthenticationResponseJSON`.
+pub async fn get_credential(options: &serde_json::Value) -> Result<serde_json::Value, KeyError> {
+    prompt(REQUEST, "get", options).await
+}
+
+/// The browser's prompt: `options` through `PublicKeyCredential.<parse>`, then
+/// `navigator.credentials.<call>`, and the credential back through its `toJSON()`.
+async fn prompt(
+    parse_name: &str,
+    call: &str,
+    options: &serde_json::Value,
+) -> Result<serde_json::Value, KeyError> {
+    let (class, parse) = parser(parse_name).ok_or(KeyError::Unsupported)?;
     let json = JSON::parse(&options.to_string()).map_err(|_| KeyError::Failed)?;
     let public_key = parse.call1(&class, &json).map_err(|_| KeyError::Failed)?;
     let request = Object::new();
@@ -52,11 +73,11 @@ pub async fn create_credential(options: &serde_json::Value) -> Result<serde_json
     let navigator = web_sys::window().ok_or(KeyError::Unsupported)?.navigator();
     let credentials =
         Reflect::get(&navigator, &"credentials".into()).map_err(|_| KeyError::Unsupported)?;
-    let create = Reflect::get(&credentials, &"create".into())
+    let method = Reflect::get(&credentials, &call.into())
         .ok()
         .and_then(|f| f.dyn_into::<Function>().ok())
         .ok_or(KeyError::Unsupported)?;
-    let promise: Promise = create
+    let promise: Promise = method
         .call1(&credentials, &request)
         .map_err(|error| classify(&error))?
         .dyn_into()
@@ -64,6 +85,10 @@ pub async fn create_credential(options: &serde_json::Value) -> Result<serde_json
     let credential = JsFuture::from(promise)
         .await
         .map_err(|error| classify(&error))?;
+    // `get` resolves to null when nothing was chosen (a mediation the app does not use).
+    if credential.is_null() || credential.is_undefined() {
+        return Err(KeyError::Cancelled);
+    }
     let to_json = Reflect::get(&credential, &"toJSON".into())
         .ok()
         .and_then(|f| f.dyn_into::<Function>().ok())

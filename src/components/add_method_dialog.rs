@@ -5,7 +5,7 @@
 
 use leptos::html;
 use leptos::prelude::*;
-use security_info_api::{Method, MethodType, MethodTypeInfo, UnavailableReason};
+use security_info_api::{Method, MethodType, MethodTypeInfo, UnavailableReason, Usage};
 
 use crate::add_method::{CodeChallenge, Event, QuestionsChallenge, Step, TotpChallenge};
 use crate::api;
@@ -41,6 +41,10 @@ pub fn AddMethodDialog(
     /// Called with the new method once it is registered (the dialog is then closed by the owner).
     #[prop(into)]
     on_added: Callback<Method>,
+    /// Offer only the types usable for two-step verification, saying why: the organization
+    /// requires it and the user has none yet.
+    #[prop(optional, into)]
+    two_step_only: Signal<bool>,
 ) -> impl IntoView {
     let i18n = use_i18n();
     let step = RwSignal::new(Step::Choose);
@@ -139,6 +143,7 @@ pub fn AddMethodDialog(
                             <ChooseType
                                 on_chosen=move |t| send(Event::Chose(t))
                                 on_cancel=close
+                                two_step_only=two_step_only.get_untracked()
                             />
                         }
                             .into_any()
@@ -151,11 +156,13 @@ pub fn AddMethodDialog(
     }
 }
 
-/// What the drop-down offers: the types the user may add now and this app can add.
-fn addable(types: &[MethodTypeInfo]) -> Vec<MethodType> {
+/// What the drop-down offers: the types the user may add now and this app can add (only
+/// those usable for two-step verification when `two_step_only`).
+fn addable(types: &[MethodTypeInfo], two_step_only: bool) -> Vec<MethodType> {
     types
         .iter()
         .filter(|info| info.allowed && methods::of(info.method_type).is_some())
+        .filter(|info| !two_step_only || info.usable_for.contains(&Usage::TwoStepVerification))
         .map(|info| info.method_type)
         .collect()
 }
@@ -179,6 +186,8 @@ fn ChooseType(
     /// Called on **Cancel**.
     #[prop(into)]
     on_cancel: Callback<()>,
+    /// Only the types usable for two-step verification, with the organization's requirement.
+    two_step_only: bool,
 ) -> impl IntoView {
     let i18n = use_i18n();
     let types = LocalResource::new(api::method_types);
@@ -211,6 +220,14 @@ fn ChooseType(
                     }
                 }
             >
+                {two_step_only
+                    .then(|| {
+                        view! {
+                            <p class="notice" id="add-two-step-required">
+                                {i18n.text(Key::TwoStepRequired)}
+                            </p>
+                        }
+                    })}
                 <div class="field">
                     <label for="method-type">{i18n.text(Key::AddQuestion)}</label>
                     <select
@@ -263,7 +280,7 @@ fn ChooseType(
                     .get()
                     .map(|result| match result {
                         Ok(list) => {
-                            let allowed = addable(&list.method_types);
+                            let allowed = addable(&list.method_types, two_step_only);
                             if allowed.is_empty() {
                                 let why = if all_full(&list.method_types) {
                                     Key::AddNoneLeft

@@ -284,7 +284,7 @@ fn svg_element(document: &str) -> String {
 
 /// A wrong code says to check the phone's clock (an app whose clock is off shows codes the
 /// server does not expect); other problems read as everywhere else.
-fn wrong_code_text(error: ApiError) -> Shown {
+pub fn wrong_code_text(error: ApiError) -> Shown {
     let left = match &error {
         ApiError::Problem(problem) if problem.code == ProblemCode::CodeIncorrect => {
             problem.attempts_left

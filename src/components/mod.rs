@@ -3,6 +3,7 @@
 pub mod add_method_dialog;
 pub mod app_setup;
 pub mod code_form;
+pub mod default_method_dialog;
 pub mod delete_dialog;
 pub mod field_error;
 pub mod intro_form;
@@ -14,7 +15,9 @@ pub mod name_field;
 pub mod nav;
 pub mod questions_form;
 pub mod reauthenticate_dialog;
+pub mod recovery_codes;
 pub mod rename_dialog;
+pub mod second_step;
 pub mod shell;
 pub mod sign_out_everywhere_dialog;
 pub mod status;

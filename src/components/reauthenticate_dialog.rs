@@ -1,12 +1,18 @@
-//! Step-up: "Confirm your password" when a change needs a recent sign-in. The interrupted
-//! action waits for this dialog (see [`crate::step_up`]) and continues after it.
+//! Step-up: "Confirm your password" when a change needs a recent sign-in, then, for a user
+//! with a two-step method, "Verify your identity" with the same second step as sign-in
+//! ([`SecondStepForm`]). The interrupted action waits for this dialog (see
+//! [`crate::step_up`]) and continues after it.
 
 use leptos::html;
 use leptos::prelude::*;
 
-use crate::api;
+use security_info_api::{SecondStep, SecondStepPassed};
+
+use crate::api::{self, PasswordAccepted};
 use crate::components::field_error::FieldError;
 use crate::components::modal::{Modal, focus_on_mount};
+use crate::components::second_step::{SecondStepForm, recovery_codes_left};
+use crate::components::status::use_status;
 use crate::components::submit_button::SubmitButton;
 use crate::errors::Shown;
 use crate::i18n::{Key, use_i18n};
@@ -17,17 +23,25 @@ use crate::step_up::use_step_up;
 pub fn ReauthenticateDialog() -> impl IntoView {
     let i18n = use_i18n();
     let step_up = use_step_up();
+    let status = use_status();
     let password = RwSignal::new(String::new());
+    // Set after a right password when the server asks for the second step too.
+    let second_step = RwSignal::new(None::<SecondStep>);
     let error = RwSignal::new(None::<Shown>);
     let input_ref = NodeRef::<html::Input>::new();
     let confirm = Action::new_local(move |password: &String| api::reauthenticate(password.clone()));
     Effect::new(move |_| {
         if let Some(result) = confirm.value().get() {
             match result {
-                Ok(()) => {
+                Ok(PasswordAccepted::Done(())) => {
                     password.set(String::new());
                     error.set(None);
                     step_up.finish(true);
+                }
+                Ok(PasswordAccepted::SecondStep(step)) => {
+                    password.set(String::new());
+                    error.set(None);
+                    second_step.set(Some(step));
                 }
                 Err(api_error) => {
                     error.set(Some(Shown::Api(api_error)));
@@ -43,11 +57,54 @@ pub fn ReauthenticateDialog() -> impl IntoView {
     let cancel = Callback::new(move |()| {
         password.set(String::new());
         error.set(None);
+        second_step.set(None);
         step_up.finish(false);
+    });
+    let passed = move |passed: SecondStepPassed| {
+        if let Some((said, _)) = recovery_codes_left(&passed) {
+            status.say(said.text(&i18n));
+        }
+        second_step.set(None);
+        step_up.finish(true);
+    };
+    // Cancel in the second step ends the step-up; a flow that is gone asks for the password
+    // again, saying why.
+    let second_step_ended = move |why: Option<Shown>| match why {
+        None => cancel.run(()),
+        Some(why) => {
+            second_step.set(None);
+            error.set(Some(why));
+        }
+    };
+    let title = Signal::derive(move || {
+        i18n.t(if second_step.with(Option::is_some) {
+            Key::SecondStepTitle
+        } else {
+            Key::ReauthTitle
+        })
     });
 
     view! {
-        <Modal id="reauthenticate" open=open on_close=cancel title=i18n.text(Key::ReauthTitle)>
+        <Modal id="reauthenticate" open=open on_close=cancel title=title>
+            <Show when=move || second_step.with(Option::is_some)>
+                <div class="modal-body">
+                    {move || {
+                        second_step
+                            .get()
+                            .map(|step| {
+                                view! {
+                                    <SecondStepForm
+                                        second_step=step
+                                        step_up=true
+                                        on_passed=passed
+                                        on_cancel=second_step_ended
+                                    />
+                                }
+                            })
+                    }}
+                </div>
+            </Show>
+            <Show when=move || second_step.with(Option::is_none)>
             <form
                 class="modal-body"
                 novalidate
@@ -81,6 +138,7 @@ pub fn ReauthenticateDialog() -> impl IntoView {
                     />
                 </div>
             </form>
+            </Show>
         </Modal>
     }
 }

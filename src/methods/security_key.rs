@@ -130,7 +130,7 @@ impl Source {
 }
 
 /// The text for a prompt that gave no credential.
-fn key_error(error: KeyError) -> Key {
+pub fn key_error(error: KeyError) -> Key {
     match error {
         KeyError::Unsupported => Key::KeyErrorUnsupported,
         KeyError::Cancelled => Key::KeyErrorCancelled,

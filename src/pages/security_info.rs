@@ -1,6 +1,9 @@
-//! **Security info** (`/security-info`): the methods, **Add method**, **Rename**, **Delete**,
-//! which method serves what, and **Sign out everywhere** (offered again right after a delete:
-//! a method is often deleted because its device was lost, OWASP ASVS 7.4.3).
+//! **Security info** (`/security-info`): the default sign-in method and **Change**, the
+//! methods, **Add method**, **Rename**, **Delete**, which method serves what, **Recovery
+//! codes**, and **Sign out everywhere** (offered again right after a delete: a method is often
+//! deleted because its device was lost, OWASP ASVS 7.4.3). When the organization requires
+//! two-step verification and the user has no method for it, the page opens **Add method** with
+//! only those types.
 
 use std::time::Duration;
 
@@ -10,9 +13,13 @@ use wasm_bindgen::JsCast;
 
 use crate::api;
 use crate::components::add_method_dialog::AddMethodDialog;
+use crate::components::default_method_dialog::{
+    DefaultMethodDialog, method_label, two_step_methods,
+};
 use crate::components::delete_dialog::DeleteDialog;
 use crate::components::load_error::{LoadError, Loading};
 use crate::components::method_list::MethodList;
+use crate::components::recovery_codes::RecoveryCodesSection;
 use crate::components::rename_dialog::RenameDialog;
 use crate::components::shell::use_current_user;
 use crate::components::sign_out_everywhere_dialog::SignOutEverywhereDialog;
@@ -40,6 +47,11 @@ pub fn SecurityInfo() -> impl IntoView {
         api::method_types()
     });
     let user = use_current_user().0;
+    let needs_two_step = Signal::derive(move || {
+        user.get()
+            .and_then(Result::ok)
+            .is_some_and(|user| user.needs_two_step_method)
+    });
     let domains = Signal::derive(move || {
         user.get()
             .and_then(Result::ok)
@@ -54,9 +66,69 @@ pub fn SecurityInfo() -> impl IntoView {
     let offer_after_delete = RwSignal::new(false);
     // Inside a portal, signing in and out is the portal's business (no Sign out either).
     let embed = use_embed();
+    let changing_default = RwSignal::new(false);
+    let loaded = Memo::new(move |_| methods.get().and_then(Result::ok));
+    let default_id = Memo::new(move |_| {
+        loaded.with(|list| {
+            list.as_ref()
+                .and_then(|list| list.default_method_id.clone())
+        })
+    });
+    let default_method = Memo::new(move |_| {
+        loaded.with(|list| {
+            let list = list.as_ref()?;
+            let id = list.default_method_id.as_ref()?;
+            list.methods.iter().find(|m| &m.id == id).cloned()
+        })
+    });
+    let two_step = Signal::derive(move || {
+        loaded.with(|list| {
+            list.as_ref()
+                .map(|list| two_step_methods(&list.methods))
+                .unwrap_or_default()
+        })
+    });
+    // The organization requires two-step verification and the user has no method for it:
+    // Add method opens by itself, offering only those types.
+    Effect::new(move |was: Option<bool>| {
+        let needs = needs_two_step.get();
+        if needs && was != Some(true) {
+            adding.set(true);
+        }
+        needs
+    });
+    // A deleted default: the server moved it to another method, said once the list reloads.
+    let deleted_default = RwSignal::new(None::<(String, String)>);
+    Effect::new(move |_| {
+        let Some((deleted_id, said)) = deleted_default.get() else {
+            return;
+        };
+        loaded.with(|list| {
+            let Some(list) = list else { return };
+            // Still the list from before the reload.
+            if list.default_method_id.as_ref() == Some(&deleted_id) {
+                return;
+            }
+            let moved_to = list
+                .default_method_id
+                .as_ref()
+                .and_then(|id| list.methods.iter().find(|m| &m.id == id));
+            if let Some(method) = moved_to {
+                let moved = i18n.tf(
+                    Key::DefaultMethodMoved,
+                    &[("method", &method_label(&i18n, method))],
+                );
+                status.say(format!("{said} {moved}"));
+            }
+            deleted_default.set(None);
+        });
+    });
 
     let on_added = move |method: Method| {
         adding.set(false);
+        if needs_two_step.get_untracked() {
+            user.refetch();
+        }
         offer_after_delete.set(false);
         methods_changed(Change::Added, method.method_type);
         status.say(i18n.tf(
@@ -74,10 +146,14 @@ pub fn SecurityInfo() -> impl IntoView {
                 list.methods.retain(|m| m.id != method.id);
             }
         });
-        status.say(i18n.tf(
+        let said = i18n.tf(
             Key::MethodDeleted,
             &[("detail", &methods::detail(&i18n, &method))],
-        ));
+        );
+        if default_id.get_untracked().as_ref() == Some(&method.id) {
+            deleted_default.set(Some((method.id.clone(), said.clone())));
+        }
+        status.say(said);
         version.update(|v| *v += 1);
         // The row and its Delete button are gone: keep focus on the page, not on <body>.
         set_timeout(focus_add_button, Duration::from_millis(0));
@@ -99,9 +175,57 @@ pub fn SecurityInfo() -> impl IntoView {
         ));
     };
 
+    let on_default_changed = move |method: Method| {
+        changing_default.set(false);
+        offer_after_delete.set(false);
+        status.say(i18n.tf(
+            Key::DefaultMethodChanged,
+            &[("method", &method_label(&i18n, &method))],
+        ));
+        methods.update(|loaded| {
+            if let Some(Ok(list)) = loaded {
+                list.default_method_id = Some(method.id.clone());
+            }
+        });
+        version.update(|v| *v += 1);
+    };
+
     view! {
         <h1 tabindex="-1">{i18n.text(Key::SecurityTitle)}</h1>
         <p class="lead">{i18n.text(Key::SecurityIntro)}</p>
+        <Show when=move || needs_two_step.get()>
+            <p class="notice" id="two-step-required">
+                {i18n.text(Key::TwoStepRequired)}
+            </p>
+        </Show>
+        {move || {
+            default_method
+                .get()
+                .map(|method| {
+                    let method = StoredValue::new(method);
+                    view! {
+                        <p class="default-method" data-testid="default-method">
+                            <span>
+                                {move || {
+                                    i18n.tf(
+                                        Key::DefaultMethodLine,
+                                        &[("method", &method.with_value(|m| method_label(&i18n, m)))],
+                                    )
+                                }}
+                            </span>
+                            <button
+                                type="button"
+                                class="link-button"
+                                id="change-default-method"
+                                aria-label=i18n.text(Key::DefaultMethodTitle)
+                                on:click=move |_| changing_default.set(true)
+                            >
+                                {i18n.text(Key::DefaultMethodChange)}
+                            </button>
+                        </p>
+                    }
+                })
+        }}
         <div class="toolbar">
             <button
                 type="button"
@@ -171,6 +295,7 @@ pub fn SecurityInfo() -> impl IntoView {
                 }}
             </Transition>
         </section>
+        <RecoveryCodesSection version=version />
         <Show when=move || !embed.is_embedded()>
             <section class="everywhere" aria-labelledby="everywhere-heading">
                 <h2 id="everywhere-heading">{i18n.text(Key::EverywhereHeading)}</h2>
@@ -189,6 +314,14 @@ pub fn SecurityInfo() -> impl IntoView {
             on_close=move |()| adding.set(false)
             org_domains=domains
             on_added=on_added
+            two_step_only=needs_two_step
+        />
+        <DefaultMethodDialog
+            open=changing_default
+            methods=two_step
+            current=default_id
+            on_close=move |()| changing_default.set(false)
+            on_changed=on_default_changed
         />
         <RenameDialog
             method=renaming

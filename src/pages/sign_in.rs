@@ -4,10 +4,13 @@ use leptos::html;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_query_map};
 
-use crate::api;
+use security_info_api::{SecondStep, SecondStepPassed, User};
+
+use crate::api::{self, PasswordAccepted};
 use crate::components::field_error::FieldError;
 use crate::components::language_switcher::LanguageSwitcher;
-use crate::components::status::StatusRegion;
+use crate::components::second_step::{SecondStepForm, recovery_codes_left};
+use crate::components::status::{StatusRegion, use_status};
 use crate::components::submit_button::SubmitButton;
 use crate::components::top_bar::TopBar;
 use crate::errors::Shown;
@@ -29,7 +32,18 @@ pub fn safe_next(next: Option<&str>) -> String {
     }
 }
 
-/// The sign-in page.
+/// Where a signed-in user goes: to Security info when the organization requires two-step
+/// verification and they have no method for it yet (the page then offers to add one), to
+/// `next` otherwise.
+pub fn after_sign_in(user: &User, next: Option<&str>) -> String {
+    if user.needs_two_step_method {
+        "/security-info".to_owned()
+    } else {
+        safe_next(next)
+    }
+}
+
+/// The sign-in page: the password, then, for a user with a two-step method, the second step.
 #[component]
 pub fn SignIn() -> impl IntoView {
     let i18n = use_i18n();
@@ -44,14 +58,37 @@ pub fn SignIn() -> impl IntoView {
     let username_ref = NodeRef::<html::Input>::new();
     let password_ref = NodeRef::<html::Input>::new();
 
+    let status = use_status();
+    // Set after a right password when the server asks for the second step.
+    let second_step = RwSignal::new(None::<SecondStep>);
+    let focus_password = move || {
+        request_animation_frame(move || {
+            if let Some(input) = password_ref.get_untracked() {
+                let _ = input.focus();
+            }
+        });
+    };
+    let signed_in = move |user: User, low_on_codes: bool| {
+        password.set(String::new());
+        let next = query.with_untracked(|q| q.get("next"));
+        let path = if low_on_codes && !user.needs_two_step_method {
+            // The page where new codes are made.
+            "/security-info".to_owned()
+        } else {
+            after_sign_in(&user, next.as_deref())
+        };
+        navigate(&path, Default::default());
+    };
     let sign_in = Action::new_local(|(username, password): &(String, String)| {
         api::sign_in(username.clone(), password.clone())
     });
+    let signed_in_now = signed_in.clone();
     Effect::new(move |_| match sign_in.value().get() {
-        Some(Ok(_user)) => {
+        Some(Ok(PasswordAccepted::Done(user))) => signed_in_now(user, false),
+        Some(Ok(PasswordAccepted::SecondStep(step))) => {
             password.set(String::new());
-            let next = safe_next(query.with_untracked(|q| q.get("next")).as_deref());
-            navigate(&next, Default::default());
+            form_error.set(None);
+            second_step.set(Some(step));
         }
         Some(Err(error)) => {
             password.set(String::new());
@@ -61,6 +98,26 @@ pub fn SignIn() -> impl IntoView {
             }
         }
         None => {}
+    });
+    let on_passed = Callback::new(move |passed: SecondStepPassed| {
+        let left = recovery_codes_left(&passed);
+        if let Some((said, _)) = &left {
+            status.say(said.text(&i18n));
+        }
+        match passed.user {
+            Some(user) => signed_in(user, left.is_some_and(|(_, low)| low)),
+            // A sign-in always names its user; without one, sign in again.
+            None => {
+                second_step.set(None);
+                form_error.set(Some(Shown::Api(api::ApiError::Decode)));
+                focus_password();
+            }
+        }
+    });
+    let on_cancel = Callback::new(move |why: Option<Shown>| {
+        second_step.set(None);
+        form_error.set(why);
+        focus_password();
     });
     let pending = sign_in.pending();
 
@@ -119,7 +176,30 @@ pub fn SignIn() -> impl IntoView {
         </TopBar>
         <main id="main" class="single" tabindex="-1">
             <StatusRegion />
-            <form class="card signin" novalidate on:submit=submit>
+            <Show when=move || second_step.with(Option::is_some)>
+                <div class="card signin">
+                    <h1 tabindex="-1">{i18n.text(Key::SecondStepTitle)}</h1>
+                    {move || {
+                        second_step
+                            .get()
+                            .map(|step| {
+                                view! {
+                                    <SecondStepForm
+                                        second_step=step
+                                        on_passed=on_passed
+                                        on_cancel=on_cancel
+                                    />
+                                }
+                            })
+                    }}
+                </div>
+            </Show>
+            <form
+                class="card signin"
+                novalidate
+                on:submit=submit
+                hidden=move || second_step.with(Option::is_some)
+            >
                 <h1 tabindex="-1">{i18n.text(Key::SigninTitle)}</h1>
                 <p>{i18n.text(Key::SigninIntro)}</p>
                 <Show when=move || form_error.with(Option::is_some)>
@@ -173,7 +253,9 @@ pub fn SignIn() -> impl IntoView {
 
 #[cfg(test)]
 mod tests {
-    use super::safe_next;
+    use security_info_api::{Organization, User};
+
+    use super::{after_sign_in, safe_next};
 
     #[test]
     fn only_paths_of_this_app_are_followed_after_sign_in() {
@@ -183,5 +265,22 @@ mod tests {
         assert_eq!(safe_next(Some("/\\evil.example")), "/");
         assert_eq!(safe_next(Some("/signin")), "/");
         assert_eq!(safe_next(None), "/");
+    }
+
+    #[test]
+    fn a_user_the_organization_requires_a_two_step_method_of_goes_to_add_one() {
+        let mut user = User {
+            id: "u1".into(),
+            display_name: "Alain".into(),
+            user_principal_name: "alain@contoso.example".into(),
+            organization: Organization {
+                name: "Contoso".into(),
+                domains: vec!["contoso.example".into()],
+            },
+            needs_two_step_method: false,
+        };
+        assert_eq!(after_sign_in(&user, Some("/activity")), "/activity");
+        user.needs_two_step_method = true;
+        assert_eq!(after_sign_in(&user, Some("/activity")), "/security-info");
     }
 }
