@@ -52,6 +52,11 @@ pub struct User {
     /// the user has no method for it yet: the app sends them to add one.
     #[serde(default)]
     pub needs_two_step_method: bool,
+    /// The account is the identity provider's (no password here): a step-up goes back to
+    /// the provider (`GET /api/v1/oidc/sign-in?purpose=step-up`) instead of asking for a
+    /// password.
+    #[serde(default)]
+    pub identity_provider: bool,
 }
 
 /// The organization the user belongs to.
@@ -213,4 +218,29 @@ mod tests {
         let body = r#"{"username":"a","password":"b","admin":true}"#;
         assert!(serde_json::from_str::<SignInRequest>(body).is_err());
     }
+}
+
+/// `GET /sign-in-options`: how users of this server sign in (public: the sign-in page asks
+/// before anyone is signed in).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct SignInOptions {
+    /// The organization's name ("Sign in with Contoso").
+    pub organization: String,
+    /// Whether "Sign in with <organization>" is offered: a top-level navigation to
+    /// `GET /api/v1/oidc/sign-in`.
+    pub identity_provider: bool,
+    /// Whether the password form is offered.
+    pub password: bool,
+}
+
+/// `200` answer to `DELETE /session` for a user who signed in with the identity provider:
+/// where to send the browser to sign out there too.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct SignedOut {
+    /// The provider's end-session URL (RP-initiated logout), coming back to the sign-in page.
+    pub end_session_url: String,
 }

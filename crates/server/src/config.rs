@@ -200,12 +200,35 @@ pub struct Config {
     #[arg(long, env = "SECURITY_INFO_TWO_STEP", value_enum, default_value_t = TwoStep::WhenRegistered)]
     pub two_step: TwoStep,
 
-    /// OpenID Connect issuer whose tokens the API accepts as `Authorization: Bearer` (exactly
-    /// as in the tokens' `iss`, e.g. `https://login.contoso.example/realms/staff`). Its keys
-    /// are found through `<issuer>/.well-known/openid-configuration`. Needs https (http only
-    /// for a loopback address). Unset: only the session cookie signs users in.
-    #[arg(long, env = "SECURITY_INFO_OIDC_ISSUER", requires = "oidc_audience")]
+    /// The organization's OpenID Connect provider (exactly as in its tokens' `iss`, e.g.
+    /// `https://login.contoso.example/realms/staff`): with SECURITY_INFO_OIDC_AUDIENCE the API
+    /// accepts its access tokens as `Authorization: Bearer` (a portal's), with
+    /// SECURITY_INFO_OIDC_CLIENT_ID users sign in with it on the sign-in page; one or both.
+    /// Its endpoints and keys are found through `<issuer>/.well-known/openid-configuration`.
+    /// Needs https (http only for a loopback address). Unset: password accounts only.
+    #[arg(long, env = "SECURITY_INFO_OIDC_ISSUER")]
     pub oidc_issuer: Option<String>,
+
+    /// The client id this server has at the provider, for "Sign in with <organization>" (the
+    /// authorization code flow with PKCE; register the redirect URI
+    /// `<public origin>/api/v1/oidc/callback` and the post-logout redirect URI
+    /// `<public origin>/signin`).
+    #[arg(long, env = "SECURITY_INFO_OIDC_CLIENT_ID", requires_all = ["oidc_issuer", "oidc_client_secret"])]
+    pub oidc_client_id: Option<String>,
+
+    /// The client secret that goes with SECURITY_INFO_OIDC_CLIENT_ID (sent to the token
+    /// endpoint with HTTP Basic authentication; never logged).
+    #[arg(
+        long,
+        env = "SECURITY_INFO_OIDC_CLIENT_SECRET",
+        requires = "oidc_client_id"
+    )]
+    pub oidc_client_secret: Option<Secret<String>>,
+
+    /// Whether the built-in password accounts can sign in on the sign-in page (`false` when
+    /// every user signs in with the identity provider).
+    #[arg(long, env = "SECURITY_INFO_PASSWORD_SIGN_IN", default_value_t = true, action = clap::ArgAction::Set)]
+    pub password_sign_in: bool,
 
     /// The audience (`aud`) a bearer token must name: the resource identifier the provider
     /// issues access tokens for, or the portal's client id when ID tokens are handed over.
@@ -280,6 +303,17 @@ pub enum TwoStep {
     WhenRegistered,
     /// The same, and users without one are sent to add one right after signing in.
     Required,
+}
+
+/// This server as a client of the identity provider (sign-in with the authorization code flow).
+#[derive(Debug, Clone)]
+pub struct OidcClient {
+    /// The provider's issuer identifier.
+    pub issuer: String,
+    /// Our client id.
+    pub client_id: String,
+    /// Our client secret.
+    pub client_secret: Secret<String>,
 }
 
 /// Where texts and calls go.
@@ -365,6 +399,10 @@ pub struct Settings {
     pub embed_cookie: EmbedCookie,
     /// When password accounts pass a second step.
     pub two_step: TwoStep,
+    /// Sign-in with the identity provider (the authorization code flow), if configured.
+    pub oidc_sign_in: Option<OidcClient>,
+    /// Whether password accounts sign in on the sign-in page.
+    pub password_sign_in: bool,
     /// Proxies whose `X-Forwarded-For` is believed.
     pub trusted_proxies: TrustedProxies,
     /// The OpenID Connect provider whose bearer tokens are accepted, if any.
@@ -511,12 +549,42 @@ impl Config {
         if self.org_name.trim().is_empty() {
             bail!("SECURITY_INFO_ORG_NAME must not be empty");
         }
-        let oidc = match (self.oidc_issuer, self.oidc_audience) {
-            (Some(issuer), Some(audience))
-                if !issuer.trim().is_empty() || !audience.trim().is_empty() =>
-            {
-                Some(parse_oidc(issuer.trim(), audience.trim())?)
+        let issuer = self
+            .oidc_issuer
+            .as_deref()
+            .map(str::trim)
+            .filter(|i| !i.is_empty());
+        let oidc_sign_in = match (issuer, self.oidc_client_id, self.oidc_client_secret) {
+            (Some(issuer), Some(client_id), Some(client_secret)) => {
+                check_issuer(issuer)?;
+                let client_id = client_id.trim().to_owned();
+                if client_id.is_empty() || client_id.chars().any(char::is_control) {
+                    bail!("SECURITY_INFO_OIDC_CLIENT_ID must not be empty");
+                }
+                if client_secret.expose().is_empty() {
+                    bail!("SECURITY_INFO_OIDC_CLIENT_SECRET must not be empty");
+                }
+                Some(OidcClient {
+                    issuer: issuer.to_owned(),
+                    client_id,
+                    client_secret,
+                })
             }
+            _ => None,
+        };
+        if !self.password_sign_in && oidc_sign_in.is_none() {
+            bail!(
+                "SECURITY_INFO_PASSWORD_SIGN_IN=false needs another way to sign in: \
+                 SECURITY_INFO_OIDC_CLIENT_ID and SECURITY_INFO_OIDC_CLIENT_SECRET"
+            );
+        }
+        let oidc = match (issuer, self.oidc_audience) {
+            (Some(issuer), Some(audience)) => Some(parse_oidc(issuer, audience.trim())?),
+            (None, Some(_)) => bail!("SECURITY_INFO_OIDC_AUDIENCE needs SECURITY_INFO_OIDC_ISSUER"),
+            (Some(_), None) if oidc_sign_in.is_none() => bail!(
+                "SECURITY_INFO_OIDC_ISSUER needs SECURITY_INFO_OIDC_AUDIENCE (a portal's tokens), \
+                 SECURITY_INFO_OIDC_CLIENT_ID and _SECRET (sign-in), or both"
+            ),
             _ => None,
         };
         let sms_gateway = match (self.sms_gateway_url, self.sms_gateway_secret) {
@@ -616,6 +684,8 @@ impl Config {
             embed_origins,
             embed_cookie: self.embed_cookie,
             two_step: self.two_step,
+            oidc_sign_in,
+            password_sign_in: self.password_sign_in,
             trusted_proxies,
             oidc,
             connections,
@@ -667,6 +737,19 @@ fn timeout_setting(seconds: f64, variable: &str) -> anyhow::Result<std::time::Du
 
 /// Checks the OpenID Connect issuer and audience.
 fn parse_oidc(issuer: &str, audience: &str) -> anyhow::Result<OidcSettings> {
+    check_issuer(issuer)?;
+    if audience.is_empty() || audience.chars().any(char::is_whitespace) {
+        bail!("SECURITY_INFO_OIDC_AUDIENCE must be one identifier without spaces");
+    }
+    Ok(OidcSettings {
+        issuer: issuer.to_owned(),
+        audience: audience.to_owned(),
+    })
+}
+
+/// Checks the OpenID Connect issuer: an https URL (http on a loopback address) with nothing
+/// but a path.
+fn check_issuer(issuer: &str) -> anyhow::Result<()> {
     let url = url::Url::parse(issuer)
         .map_err(|_| anyhow::anyhow!("SECURITY_INFO_OIDC_ISSUER: `{issuer}` is not a URL"))?;
     if !fetchable(&url) {
@@ -677,13 +760,7 @@ fn parse_oidc(issuer: &str, audience: &str) -> anyhow::Result<OidcSettings> {
     if url.query().is_some() || url.fragment().is_some() || !url.username().is_empty() {
         bail!("SECURITY_INFO_OIDC_ISSUER: `{issuer}` must have no query, fragment or user");
     }
-    if audience.is_empty() || audience.chars().any(char::is_whitespace) {
-        bail!("SECURITY_INFO_OIDC_AUDIENCE must be one identifier without spaces");
-    }
-    Ok(OidcSettings {
-        issuer: issuer.to_owned(),
-        audience: audience.to_owned(),
-    })
+    Ok(())
 }
 
 /// Parses an origin strictly: `http(s)://host[:port]` with nothing else (no user, path, query,
@@ -966,6 +1043,30 @@ mod tests {
         );
         assert!(parse(&["--oidc-issuer", "https://login.contoso.example"]).is_err());
         assert!(parse(&["--oidc-audience", "security"]).is_err());
+        // Sign-in with the provider: a client id and secret, with or without an audience.
+        let client = [
+            "--oidc-issuer",
+            "https://login.contoso.example",
+            "--oidc-client-id",
+            "security-info",
+            "--oidc-client-secret",
+            "s3cret",
+        ];
+        let settings = parse(&client).expect("valid");
+        assert_eq!(settings.oidc, None, "no bearer tokens without an audience");
+        assert_eq!(
+            settings.oidc_sign_in.expect("sign-in").client_id,
+            "security-info"
+        );
+        assert!(parse(&client[..4]).is_err(), "a client id needs its secret");
+        assert!(parse(&client[2..]).is_err(), "a client id needs the issuer");
+        let mut no_passwords = client.to_vec();
+        no_passwords.extend(["--password-sign-in", "false"]);
+        assert!(!parse(&no_passwords).expect("valid").password_sign_in);
+        assert!(
+            parse(&["--password-sign-in", "false"]).is_err(),
+            "nobody could sign in"
+        );
         for issuer in [
             "http://login.contoso.example",
             "login.contoso.example",

@@ -155,6 +155,17 @@ pub fn session_tokens<'a>(
     headers: &'a HeaderMap,
     name: &'a str,
 ) -> impl Iterator<Item = &'a str> + 'a {
+    cookie_values(headers, name)
+        .filter(|value| session_token::is_well_formed(value))
+        .take(MAX_SESSION_COOKIES)
+}
+
+/// The values of the cookies named `name` (a browser may send several), trimmed, empty ones
+/// left out.
+pub fn cookie_values<'a>(
+    headers: &'a HeaderMap,
+    name: &'a str,
+) -> impl Iterator<Item = &'a str> + 'a {
     headers
         .get_all(header::COOKIE)
         .iter()
@@ -163,8 +174,7 @@ pub fn session_tokens<'a>(
         .filter_map(|pair| pair.trim().split_once('='))
         .filter(move |(key, _)| *key == name)
         .map(|(_, value)| value.trim())
-        .filter(|value| session_token::is_well_formed(value))
-        .take(MAX_SESSION_COOKIES)
+        .filter(|value| !value.is_empty())
 }
 
 impl FromRequestParts<AppState> for CurrentSession {
@@ -307,8 +317,9 @@ impl FromRequestParts<AppState> for CurrentUser {
     }
 }
 
-/// The account of a verified token's user, created on first use.
-async fn external_account(
+/// The account of a verified token's user (a portal's access token or the ID token of a
+/// sign-in with the provider), created on first use and linked by (`iss`, `sub`).
+pub async fn external_account(
     state: &AppState,
     token: &VerifiedToken,
 ) -> Result<AccountRecord, ApiError> {

@@ -7,8 +7,8 @@ use utoipa::{
 };
 
 use crate::routes::{
-    activity, default_method, embedding, key_hand_off, me, methods, phone_regions, recovery_codes,
-    registrations, second_step, session,
+    activity, default_method, embedding, key_hand_off, me, methods, oidc_sign_in, phone_regions,
+    recovery_codes, registrations, second_step, session,
 };
 
 /// The document.
@@ -33,6 +33,9 @@ use crate::routes::{
         session::delete_all_sessions,
         second_step::create_second_step_challenge,
         second_step::pass_second_step,
+        oidc_sign_in::get_sign_in_options,
+        oidc_sign_in::start_oidc_sign_in,
+        oidc_sign_in::finish_oidc_sign_in,
         me::get_me,
         methods::list_methods,
         methods::list_method_types,

@@ -16,7 +16,7 @@ use crate::{
     host::{self, AllowedHosts},
     mail::{Mailer, dev_outbox::DevOutbox, smtp::SmtpMailer, worker::OutboxWorker},
     methods::{Methods, security_key::relying_party::RelyingParty},
-    oidc::OidcVerifier,
+    oidc::{OidcVerifier, code_flow::CodeFlow},
     origin::AllowedOrigins,
     random,
     routes::{self, dev_mailbox, health},
@@ -107,6 +107,12 @@ impl Application {
             .map(OidcVerifier::new)
             .transpose()?
             .map(Arc::new);
+        let code_flow = settings
+            .oidc_sign_in
+            .clone()
+            .map(CodeFlow::new)
+            .transpose()?
+            .map(Arc::new);
         let relying_party = settings
             .allowed_methods
             .contains(&MethodType::SecurityKey)
@@ -143,6 +149,7 @@ impl Application {
             cookie: Arc::new(cookie),
             oidc,
             relying_party,
+            code_flow,
         };
         let worker = OutboxWorker {
             store,

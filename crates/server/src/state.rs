@@ -10,7 +10,7 @@ use crate::{
     host::AllowedHosts,
     mail::dev_outbox::DevOutbox,
     methods::{Methods, security_key::relying_party::RelyingParty},
-    oidc::OidcVerifier,
+    oidc::{OidcVerifier, code_flow::CodeFlow},
     origin::AllowedOrigins,
     store::{MethodStore, Store},
 };
@@ -44,6 +44,8 @@ pub struct AppState {
     pub oidc: Option<Arc<OidcVerifier>>,
     /// This server as a WebAuthn relying party, when security keys are allowed.
     pub relying_party: Option<Arc<RelyingParty>>,
+    /// Sign-in with the identity provider, when configured.
+    pub code_flow: Option<Arc<CodeFlow>>,
 }
 
 /// How the session cookie is written.
@@ -62,6 +64,9 @@ pub struct AppState {
 pub struct CookieSettings {
     /// `si_session`, or `__Host-si_session` over HTTPS.
     pub name: String,
+    /// The cookie of a sign-in under way at the identity provider: `si_oidc`, or
+    /// `__Host-si_oidc`.
+    pub login_name: String,
     /// The pending second step's cookie: `si_second_step`, or `__Host-si_second_step`.
     pub second_step_name: String,
     /// Whether to add `Secure`.
@@ -78,6 +83,7 @@ impl CookieSettings {
         Self {
             name: format!("{prefix}si_session"),
             second_step_name: format!("{prefix}si_second_step"),
+            login_name: format!("{prefix}si_oidc"),
             secure,
             // `SameSite=None` without `Secure` is rejected by browsers: plain http keeps `Lax`.
             cross_site: secure && embedded,
@@ -103,6 +109,22 @@ impl CookieSettings {
     /// `Set-Cookie` value removing the second step's cookie.
     pub fn clear_second_step(&self) -> String {
         self.set_second_step("", 0)
+    }
+
+    /// `Set-Cookie` value carrying a sealed sign-in under way at the identity provider. Always
+    /// `SameSite=Lax`: it must come back with the provider's top-level redirect to the
+    /// callback, and the provider's pages are never framed.
+    pub fn set_login(&self, sealed: &str, max_age_seconds: i64) -> String {
+        let secure = if self.secure { "; Secure" } else { "" };
+        format!(
+            "{}={sealed}; Path=/; HttpOnly; SameSite=Lax{secure}; Max-Age={max_age_seconds}",
+            self.login_name
+        )
+    }
+
+    /// `Set-Cookie` value removing the sign-in cookie.
+    pub fn clear_login(&self) -> String {
+        self.set_login("", 0)
     }
 
     /// `Set-Cookie` value of cookie `name`.

@@ -17,6 +17,7 @@
 //! keys already known stay in use and the next fetch backs off; with none known, the request
 //! gets 503 `service_unavailable`.
 
+pub mod code_flow;
 pub mod keys;
 pub mod ring_backend;
 
@@ -74,6 +75,8 @@ pub struct VerifiedToken {
     pub preferred_username: Option<String>,
     /// `name`.
     pub name: Option<String>,
+    /// `nonce` (ID tokens: the value of the authorization request).
+    pub nonce: Option<String>,
 }
 
 /// Why a token was not accepted.
@@ -97,6 +100,8 @@ struct Claims {
     preferred_username: Option<String>,
     #[serde(default)]
     name: Option<String>,
+    #[serde(default)]
+    nonce: Option<String>,
 }
 
 /// Verifies bearer tokens of the configured provider.
@@ -170,6 +175,7 @@ impl OidcVerifier {
             email: claims.email,
             preferred_username: claims.preferred_username,
             name: claims.name,
+            nonce: claims.nonce,
         })
     }
 }

@@ -9,6 +9,7 @@ pub mod health;
 pub mod key_hand_off;
 pub mod me;
 pub mod methods;
+pub mod oidc_sign_in;
 pub mod phone_regions;
 pub mod recovery_codes;
 pub mod registrations;
@@ -48,6 +49,9 @@ pub fn api_router(state: &AppState) -> Router<AppState> {
             "/me/default-method",
             put(default_method::set_default_method),
         )
+        .route("/sign-in-options", get(oidc_sign_in::get_sign_in_options))
+        .route("/oidc/sign-in", get(oidc_sign_in::start_oidc_sign_in))
+        .route("/oidc/callback", get(oidc_sign_in::finish_oidc_sign_in))
         .route("/me", get(me::get_me))
         .route("/me/sessions", delete(session::delete_all_sessions))
         .route("/me/methods", get(methods::list_methods))

@@ -8,7 +8,7 @@ use axum::{
 };
 use security_info_api::{
     ActivityKind, Problem, ProblemCode, ReauthenticateRequest, SecondStepRequired, SessionResponse,
-    SignInRequest,
+    SignInRequest, SignedOut,
 };
 use time::OffsetDateTime;
 
@@ -69,6 +69,7 @@ async fn reserve_attempt(
         (status = 202, description = "The password is right and the account has a method for two-step verification: pass the second step (`POST /session/second-step/challenge`, `POST /session/second-step`) within its lifetime", body = SecondStepRequired,
          headers(("Set-Cookie" = String, description = "`si_second_step` (`__Host-si_second_step` over HTTPS): HttpOnly, the session cookie's SameSite, 10 minutes"))),
         (status = 401, description = "`invalid_credentials`", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`method_not_allowed`: this organization signs in with its identity provider only (`SECURITY_INFO_PASSWORD_SIGN_IN=false`)", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "`too_many_requests`: too many wrong passwords from this IP address, for this account or in all",
          body = Problem, content_type = "application/problem+json"),
     ))]
@@ -79,6 +80,9 @@ pub async fn create_session(
     headers: HeaderMap,
     ApiJson(body): ApiJson<SignInRequest>,
 ) -> ApiResult<Response> {
+    if !state.settings.password_sign_in {
+        return Err(ApiError::code(ProblemCode::MethodNotAllowed));
+    }
     let username = body.username.trim().to_lowercase();
     let now = clock::now();
     let (attempt_id, failures) = reserve_attempt(&state, &username, &context, now).await?;
@@ -187,16 +191,22 @@ pub fn session_cookie(state: &AppState, token: &str) -> String {
 }
 
 /// Sign out: the session is destroyed on the server and the cookie cleared. Succeeds also when
-/// the session had already ended.
+/// the session had already ended. A user who signed in with the identity provider gets where
+/// to sign out there too.
 #[utoipa::path(delete, path = "/session", tag = "session", security(()),
-    responses((status = 204, description = "Signed out; the cookie is cleared. Also 204 without \
-        a session (already signed out): signing out never fails")))]
+    responses(
+        (status = 204, description = "Signed out; the cookie is cleared. Also 204 without \
+            a session (already signed out): signing out never fails"),
+        (status = 200, description = "Signed out here; the user signed in with the identity \
+            provider, whose end-session endpoint the browser should visit next", body = SignedOut),
+    ))]
 #[tracing::instrument(skip_all)]
 pub async fn delete_session(
     State(state): State<AppState>,
     context: ClientContext,
     current: Result<CurrentSession, ApiError>,
 ) -> ApiResult<Response> {
+    let mut end_session_url = None;
     match current {
         Ok(current) => {
             let event = audit::event(
@@ -210,15 +220,22 @@ pub async fn delete_session(
                 .store
                 .delete_session(&current.session.session_id, Some(&event))
                 .await?;
+            // Accounts of the provider have no password here.
+            if let Some(flow) = &state.code_flow
+                && current.account.password_hash.is_empty()
+            {
+                let back = format!("{}/signin", state.origins.public);
+                end_session_url = flow.end_session_url(&back).await;
+            }
         }
         Err(ApiError::Internal(error)) => return Err(ApiError::Internal(error)),
         Err(ApiError::Client(_)) => {}
     }
-    Ok((
-        StatusCode::NO_CONTENT,
-        [(header::SET_COOKIE, state.cookie.clear())],
-    )
-        .into_response())
+    let clear = [(header::SET_COOKIE, state.cookie.clear())];
+    Ok(match end_session_url {
+        Some(end_session_url) => (clear, Json(SignedOut { end_session_url })).into_response(),
+        None => (StatusCode::NO_CONTENT, clear).into_response(),
+    })
 }
 
 /// Sign out everywhere (OWASP ASVS 7.4.3): every session of the signed-in account ends, this

@@ -18,6 +18,7 @@ mod helpers;
 mod host_and_origin;
 mod methods;
 mod oidc;
+mod oidc_sign_in;
 mod openapi_and_health;
 mod operator_settings;
 mod password_guessing;

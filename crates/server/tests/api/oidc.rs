@@ -43,8 +43,8 @@ struct Tokens {
 }
 
 /// The provider process.
-struct OidcProvider {
-    issuer: String,
+pub(crate) struct OidcProvider {
+    pub(crate) issuer: String,
     stdin: ChildStdin,
     lines: Lines<BufReader<ChildStdout>>,
     /// Where the provider's stderr goes, shown when it does not answer.
@@ -58,7 +58,7 @@ impl Drop for OidcProvider {
     }
 }
 
-fn now() -> i64 {
+pub(crate) fn now() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .expect("after 1970")
@@ -73,7 +73,7 @@ impl OidcProvider {
     /// (`cargo xtask test` runs these tests on the Node 22 of tests/e2e, where none did in the
     /// same trial); such a start is reported with its stderr, killed and tried again, at most
     /// three times.
-    async fn start(alg: &str) -> Self {
+    pub(crate) async fn start(alg: &str) -> Self {
         for attempt in 1..=3 {
             if let Some(provider) = Self::try_start(alg).await {
                 return provider;
@@ -124,7 +124,7 @@ impl OidcProvider {
         })
     }
 
-    async fn command(&mut self, command: Value, answer: &str) -> Value {
+    pub(crate) async fn command(&mut self, command: Value, answer: &str) -> Value {
         let mut line = command.to_string();
         line.push('\n');
         self.stdin
@@ -143,7 +143,7 @@ impl OidcProvider {
     }
 
     /// A token with exactly `claims`: `key` is `current`, `stranger` or `none`.
-    async fn forge(&mut self, claims: Value, key: &str) -> String {
+    pub(crate) async fn forge(&mut self, claims: Value, key: &str) -> String {
         let answer = self
             .command(
                 json!({"cmd": "forge", "claims": claims, "key": key}),
@@ -161,7 +161,7 @@ impl OidcProvider {
     }
 
     /// Stops the provider (its port is then free) and returns its port.
-    async fn stop(&mut self) -> u16 {
+    pub(crate) async fn stop(&mut self) -> u16 {
         self.child.kill().await.expect("the provider stops");
         reqwest::Url::parse(&self.issuer)
             .expect("issuer")

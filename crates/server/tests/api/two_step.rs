@@ -681,6 +681,7 @@ async fn when_two_step_is_required_a_user_without_a_method_is_told_to_add_one() 
     assert_eq!(response.status(), StatusCode::OK);
     let session: SessionResponse = response.json().await.expect("session");
     assert!(session.user.needs_two_step_method);
+    assert!(!session.user.identity_provider, "a password account");
     add_app(&app).await;
     let me: User = app.get_json("/me").await;
     assert!(!me.needs_two_step_method);

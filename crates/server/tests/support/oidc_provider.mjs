@@ -19,6 +19,13 @@
 //   {"cmd": "rotate", "alg": "ES256"}  -> a new signing key (RS256 | ES256 | EdDSA) is published
 //                                         in the JWKS and signs from now on; the old one stays
 //                                         published. Answer {"kid": "..."}.
+//   {"cmd": "client", "redirect_uri": "...", "post_logout_redirect_uri": "..."}
+//                                      -> registers Security info's own client `security-info`
+//                                         (secret `security-info-secret`, code flow with PKCE,
+//                                         `auth_time` always in the ID token), once the server's
+//                                         port is known. Answer {"client_id": "security-info"}.
+//   {"cmd": "auth_age", "seconds": N}  -> later logins without `test_auth_age` happened N
+//                                         seconds ago. Answer {"auth_age": N}.
 //   {"cmd": "forge", "claims": {...}, "key": "current" | "stranger" | "none", "kid"?: "..."}
 //                                      -> a JWT with exactly these claims, signed with the
 //                                         provider's current private key, with a key nobody
@@ -58,6 +65,8 @@ function generate(alg) {
 }
 
 let keys = [generate(process.env.OIDC_ALG ?? "RS256")];
+const extraClients = [];
+let defaultAuthAge = 0;
 let current;
 let issuer;
 
@@ -73,6 +82,7 @@ function build() {
         response_types: ["code"],
         id_token_signed_response_alg: signing.alg,
       },
+      ...extraClients.map((client) => ({ ...client, id_token_signed_response_alg: signing.alg })),
     ],
     jwks: { keys: keys.map((k) => k.jwk) },
     cookies: { keys: ["oidc-provider-test-cookie-key"] },
@@ -121,7 +131,7 @@ async function interaction(provider, req, res) {
   const { prompt, params } = details;
   let result;
   if (prompt.name === "login") {
-    const age = Number(params.test_auth_age ?? 0);
+    const age = Number(params.test_auth_age ?? defaultAuthAge);
     result = { login: { accountId: params.login_hint ?? "alice", ts: Math.floor(Date.now() / 1000) - age, remember: false } };
   } else {
     const grant = details.grantId
@@ -172,6 +182,23 @@ async function handle(line) {
     return { kid: keys[0].kid };
   }
   if (command.cmd === "forge") return { token: await forge(command) };
+  if (command.cmd === "client") {
+    extraClients.push({
+      client_id: "security-info",
+      client_secret: "security-info-secret",
+      redirect_uris: [command.redirect_uri],
+      post_logout_redirect_uris: [command.post_logout_redirect_uri],
+      grant_types: ["authorization_code"],
+      response_types: ["code"],
+      require_auth_time: true,
+    });
+    current = build();
+    return { client_id: "security-info" };
+  }
+  if (command.cmd === "auth_age") {
+    defaultAuthAge = Number(command.seconds);
+    return { auth_age: defaultAuthAge };
+  }
   throw new Error(`unknown command ${command.cmd}`);
 }
 
