@@ -21,7 +21,7 @@ use security_info_api::{
     ReauthenticateRequest, RecoveryCodeStatus, RecoveryCodes, Registration, RegistrationAnswer,
     RegistrationProgress, RenameMethod, SecondStep, SecondStepAnswer, SecondStepChallenge,
     SecondStepChoice, SecondStepPassed, SecondStepRequired, SessionResponse, SetDefaultMethod,
-    SignInRequest, StartRegistration, User,
+    SignInOptions, SignInRequest, SignedOut, StartRegistration, User,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -242,12 +242,28 @@ pub async fn second_step_answer(answer: SecondStepAnswer) -> ApiResult<SecondSte
     post("/session/second-step", &answer).await
 }
 
-/// `DELETE /session`: signs out.
-pub async fn sign_out() -> ApiResult<()> {
-    request(HttpMethod::DELETE, "/session", None)
-        .await
-        .map(drop)
+/// `DELETE /session`: signs out; for a user of the identity provider, where to sign out
+/// there too (its end-session URL).
+pub async fn sign_out() -> ApiResult<Option<String>> {
+    let response = request(HttpMethod::DELETE, "/session", None).await?;
+    if response.status() == 200 {
+        let signed_out: SignedOut = json(response).await?;
+        return Ok(Some(signed_out.end_session_url));
+    }
+    Ok(None)
 }
+
+/// `GET /sign-in-options`: what the sign-in page offers.
+pub async fn sign_in_options() -> ApiResult<SignInOptions> {
+    get("/sign-in-options").await
+}
+
+/// Where "Sign in with <organization>" goes: a top-level navigation to the server, which
+/// sends the browser on to the identity provider.
+pub const PROVIDER_SIGN_IN: &str = "/api/v1/oidc/sign-in";
+
+/// The same for a step-up of a user of the identity provider.
+pub const PROVIDER_STEP_UP: &str = "/api/v1/oidc/sign-in?purpose=step-up";
 
 /// `DELETE /me/sessions`: ends every session of the account, this browser's included.
 pub async fn sign_out_everywhere() -> ApiResult<()> {

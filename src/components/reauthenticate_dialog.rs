@@ -12,6 +12,7 @@ use crate::api::{self, PasswordAccepted};
 use crate::components::field_error::FieldError;
 use crate::components::modal::{Modal, focus_on_mount};
 use crate::components::second_step::{SecondStepForm, recovery_codes_left};
+use crate::components::shell::CurrentUser;
 use crate::components::status::use_status;
 use crate::components::submit_button::SubmitButton;
 use crate::errors::Shown;
@@ -53,19 +54,29 @@ pub fn ReauthenticateDialog() -> impl IntoView {
         }
     });
     let pending = confirm.pending();
+    // A user of the identity provider has no password here: the provider asks them again.
+    let current_user = use_context::<CurrentUser>();
+    let provider_user = move || {
+        current_user
+            .and_then(|current| current.0.get())
+            .and_then(Result::ok)
+            .filter(|user| user.identity_provider)
+            .map(|user| user.organization.name)
+    };
     let open = Signal::derive(move || step_up.is_open());
     let cancel = Callback::new(move |()| {
+        // Closed first, so the password form does not come back (and take focus) on the way out.
+        step_up.finish(false);
         password.set(String::new());
         error.set(None);
         second_step.set(None);
-        step_up.finish(false);
     });
     let passed = move |passed: SecondStepPassed| {
         if let Some((said, _)) = recovery_codes_left(&passed) {
             status.say(said.text(&i18n));
         }
-        second_step.set(None);
         step_up.finish(true);
+        second_step.set(None);
     };
     // Cancel in the second step ends the step-up; a flow that is gone asks for the password
     // again, saying why.
@@ -104,7 +115,31 @@ pub fn ReauthenticateDialog() -> impl IntoView {
                     }}
                 </div>
             </Show>
-            <Show when=move || second_step.with(Option::is_none)>
+            {move || {
+                provider_user()
+                    .map(|organization| {
+                        view! {
+                            <div class="modal-body">
+                                <p>
+                                    {i18n.tf(Key::ReauthProviderText, &[("org", &organization)])}
+                                </p>
+                                <div class="actions">
+                                    <button
+                                        type="button"
+                                        class="button"
+                                        on:click=move |_| cancel.run(())
+                                    >
+                                        {i18n.text(Key::Cancel)}
+                                    </button>
+                                    <a class="button button-primary" href=api::PROVIDER_STEP_UP>
+                                        {i18n.tf(Key::ReauthProviderSubmit, &[("org", &organization)])}
+                                    </a>
+                                </div>
+                            </div>
+                        }
+                    })
+            }}
+            <Show when=move || second_step.with(Option::is_none) && provider_user().is_none()>
             <form
                 class="modal-body"
                 novalidate

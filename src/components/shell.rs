@@ -48,9 +48,14 @@ pub fn Shell() -> impl IntoView {
 
     let sign_out = Action::new_local(|(): &()| api::sign_out());
     Effect::new(move |_| match sign_out.value().get() {
-        Some(Ok(())) => {
+        Some(Ok(None)) => {
             status.say(i18n.t(Key::SignedOut));
             navigate("/signin", Default::default());
+        }
+        // Signed out here; the identity provider's session ends at its own page, which
+        // comes back to the sign-in page.
+        Some(Ok(Some(end_session_url))) => {
+            let _ = window().location().set_href(&end_session_url);
         }
         Some(Err(error)) if error.code() != Some(ProblemCode::Unauthenticated) => {
             status.say(Shown::Api(error).text(&i18n));

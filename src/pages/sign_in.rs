@@ -59,6 +59,37 @@ pub fn SignIn() -> impl IntoView {
     let password_ref = NodeRef::<html::Input>::new();
 
     let status = use_status();
+    // What this organization signs in with: its identity provider, passwords, or both.
+    let options = LocalResource::new(api::sign_in_options);
+    let organization = move || {
+        options
+            .get()
+            .and_then(Result::ok)
+            .map(|options| options.organization)
+            .unwrap_or_default()
+    };
+    let with_provider = move || {
+        options
+            .get()
+            .and_then(Result::ok)
+            .is_some_and(|options| options.identity_provider)
+    };
+    // The password form shows until the options say otherwise (and when they cannot load).
+    let with_password = move || {
+        options
+            .get()
+            .and_then(Result::ok)
+            .is_none_or(|options| options.password)
+    };
+    // Why the identity provider sent the user back, if it did.
+    let provider_error = move || {
+        let key = match query.with(|q| q.get("error"))?.as_str() {
+            "provider_unavailable" => Key::SigninProviderUnavailable,
+            "identity_provider" => Key::SigninProviderRefused,
+            _ => return None,
+        };
+        Some(i18n.tf(key, &[("org", &organization())]))
+    };
     // Set after a right password when the server asks for the second step.
     let second_step = RwSignal::new(None::<SecondStep>);
     let focus_password = move || {
@@ -202,6 +233,27 @@ pub fn SignIn() -> impl IntoView {
             >
                 <h1 tabindex="-1">{i18n.text(Key::SigninTitle)}</h1>
                 <p>{i18n.text(Key::SigninIntro)}</p>
+                {move || {
+                    provider_error()
+                        .map(|text| {
+                            view! {
+                                <p id="signin-provider-error" class="notice notice-error" role="alert">
+                                    {text}
+                                </p>
+                            }
+                        })
+                }}
+                <Show when=with_provider>
+                    <p class="actions actions-start">
+                        <a class="button button-primary" href=api::PROVIDER_SIGN_IN>
+                            {move || i18n.tf(Key::SigninProvider, &[("org", &organization())])}
+                        </a>
+                    </p>
+                    <Show when=with_password>
+                        <h2 class="signin-or">{i18n.text(Key::SigninOr)}</h2>
+                    </Show>
+                </Show>
+                <div class="password-fields" hidden=move || !with_password()>
                 <Show when=move || form_error.with(Option::is_some)>
                     <p id="signin-error" class="notice notice-error" role="alert">
                         {move || form_error.get().map(|shown| shown.text(&i18n))}
@@ -246,6 +298,7 @@ pub fn SignIn() -> impl IntoView {
                         busy_label=Key::BusySigningIn
                     />
                 </div>
+                </div>
             </form>
         </main>
     }
@@ -278,6 +331,7 @@ mod tests {
                 domains: vec!["contoso.example".into()],
             },
             needs_two_step_method: false,
+            identity_provider: false,
         };
         assert_eq!(after_sign_in(&user, Some("/activity")), "/activity");
         user.needs_two_step_method = true;
