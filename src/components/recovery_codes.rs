@@ -285,10 +285,13 @@ fn CodeSheet(
             <p class="hint">{move || copied.get().map(|shown| shown.text(&i18n))}</p>
         </Show>
         <div class="actions">
+            // First focus whether the dialog opens with the codes or shows them after the
+            // warning.
             <button
                 type="button"
                 class="button"
                 node_ref=copy_ref
+                autofocus
                 on:click=move |_| {
                     copy.dispatch_local(());
                 }

@@ -158,7 +158,7 @@ pub fn SecondStepForm(
     }
 }
 
-/// What a way is called in the list (and on a phone's button): "Text +31 ** *** **78".
+/// What a way is called in the list (and on a phone's button): "Text +31 • ••••••78".
 fn way_label(i18n: &I18n, way: &SecondStepWay) -> String {
     match &way.choice {
         SecondStepChoice::AuthenticatorApp {} => i18n.t(Key::SecondStepWayApp).to_owned(),
@@ -781,7 +781,7 @@ mod tests {
                 method_id: "m1".into(),
                 channel,
             },
-            hint: Some("+31 ** *** **78".into()),
+            hint: Some("+31 • ••••••78".into()),
             is_default: false,
         }
     }
@@ -789,16 +789,13 @@ mod tests {
     #[test]
     fn a_phone_way_is_named_by_how_and_where_the_code_goes() {
         let en = I18n::fixed(Lang::En);
-        assert_eq!(way_label(&en, &phone(Channel::Sms)), "Text +31 ** *** **78");
+        assert_eq!(way_label(&en, &phone(Channel::Sms)), "Text +31 • ••••••78");
         assert_eq!(
             way_label(&en, &phone(Channel::Voice)),
-            "Call +31 ** *** **78"
+            "Call +31 • ••••••78"
         );
         let nl = I18n::fixed(Lang::Nl);
-        assert_eq!(
-            way_label(&nl, &phone(Channel::Voice)),
-            "Bel +31 ** *** **78"
-        );
+        assert_eq!(way_label(&nl, &phone(Channel::Voice)), "Bel +31 • ••••••78");
         let app = SecondStepWay {
             choice: SecondStepChoice::AuthenticatorApp {},
             hint: None,
