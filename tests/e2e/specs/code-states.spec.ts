@@ -148,8 +148,11 @@ test('a server failure offers Try again, which recovers', async ({ page }) => {
   const own = await startServer();
   try {
     const t = await signIn(page, own.url, ALAIN, 'en');
-    // Break the real server: the table the method list reads disappears (renamed) while it runs.
+    // Break the real server: the table the method list reads disappears (renamed). The server
+    // keeps method lists in memory once read (signing in reads them), so it starts again on the
+    // broken database (same port and database: the session stays) with nothing cached.
     sql(own, 'alter table method rename to method_unavailable;');
+    await own.restart();
     const answer = page.waitForResponse((r) => r.url().endsWith('/api/v1/me/methods'));
     await openSecurityInfo(page, t);
     expect((await answer).status()).toBe(500);
