@@ -5,6 +5,7 @@ pub mod codes;
 pub mod language;
 pub mod mask;
 pub mod password;
+pub mod password_policy;
 pub mod phone;
 pub mod policy;
 pub mod session_token;
