@@ -1,6 +1,6 @@
 //! **Security info** (`/security-info`): the default sign-in method and **Change**, the
-//! methods, **Add method**, **Rename**, **Delete**, which method serves what, **Recovery
-//! codes**, and **Sign out everywhere** (offered again right after a delete: a method is often
+//! methods, **Add method**, **Rename**, **Delete**, **Recovery codes**, which method serves
+//! what, and **Sign out everywhere** (offered again right after a delete: a method is often
 //! deleted because its device was lost, OWASP ASVS 7.4.3). When the organization requires
 //! two-step verification and the user has no method for it, the page opens **Add method** with
 //! only those types.
@@ -278,6 +278,7 @@ pub fn SecurityInfo() -> impl IntoView {
                 }}
             </Transition>
         </section>
+        <RecoveryCodesSection version=version />
         <section class="usage" aria-labelledby="usage-heading">
             <h2 id="usage-heading">{i18n.text(Key::UsageHeading)}</h2>
             <p>{i18n.text(Key::UsageIntro)}</p>
@@ -295,7 +296,6 @@ pub fn SecurityInfo() -> impl IntoView {
                 }}
             </Transition>
         </section>
-        <RecoveryCodesSection version=version />
         <Show when=move || !embed.is_embedded()>
             <section class="everywhere" aria-labelledby="everywhere-heading">
                 <h2 id="everywhere-heading">{i18n.text(Key::EverywhereHeading)}</h2>
