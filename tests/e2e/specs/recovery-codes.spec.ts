@@ -208,6 +208,34 @@ test('recovery codes in Dutch', async ({ page }) => {
   await expect(page.getByRole('status')).toHaveText(fill(t.recovery_code_used, { count: 9 }));
 });
 
+test('a sign-in that leaves few recovery codes goes to Security info and says to make new ones', async ({ page }) => {
+  test.setTimeout(150_000);
+  const url = await freshServer();
+  let t = await signIn(page, url, ALAIN, 'en');
+  await openSecurityInfo(page, t);
+  await addAuthenticatorApp(page, t);
+  await recoverySection(page, t).getByRole('button', { name: t.recovery_make }).click();
+  const codes = await readCodes(page, t);
+  await page.getByRole('dialog', { name: t.recovery_codes_title }).getByRole('button', { name: t.done }).click();
+  // Enough left: the sign-in goes on as usual and says how many.
+  for (const [used, code] of codes.slice(0, 7).entries()) {
+    await signOut(page, t);
+    t = await passwordStep(page, url, ALAIN, 'en');
+    await useRecoveryCode(page, t, code);
+    await expect(page.getByRole('heading', { level: 1, name: t.overview_title })).toBeVisible();
+    await expect(page.getByRole('status')).toHaveText(fill(t.recovery_code_used, { count: 10 - used - 1 }));
+  }
+  // Two left: Security info, where new codes are made, with the warning.
+  await signOut(page, t);
+  t = await passwordStep(page, url, ALAIN, 'en');
+  await useRecoveryCode(page, t, codes[7]);
+  await expect(page.getByRole('heading', { level: 1, name: t.security_title })).toBeVisible();
+  await expect(page.getByRole('status')).toHaveText(fill(t.recovery_code_used_low, { count: 2 }));
+  const section = recoverySection(page, t);
+  await expect(section.getByText(t.recovery_low)).toBeVisible();
+  await expect(section.getByRole('button', { name: t.recovery_make_new })).toBeVisible();
+});
+
 test('the default sign-in method is changed, asked for first, and moved when it is deleted', async ({ page }) => {
   test.setTimeout(150_000);
   const url = await freshServer();
