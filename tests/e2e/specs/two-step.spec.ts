@@ -277,7 +277,7 @@ test('the second step with the keyboard alone, through Sign in another way', asy
   await expectOverview(page, t);
 });
 
-test('at 320 px the second step fits: no word is cut and nothing scrolls sideways (nl)', async ({ browser, policy }) => {
+test('at 320 px the second step and Security info fit: no word is cut and nothing scrolls sideways (nl)', async ({ browser, policy }) => {
   test.setTimeout(120_000);
   const url = await freshServer();
   const context = policy.watch(await browser.newContext({ viewport: { width: 320, height: 640 } }));
@@ -286,6 +286,12 @@ test('at 320 px the second step fits: no word is cut and nothing scrolls sideway
   await page.goto(`${url}/security-info`);
   const app = await addAuthenticatorApp(page, t);
   await addMobilePhone(page, t);
+  // Security info with what two-step verification adds: the default method and recovery codes.
+  await expect(page.getByTestId('default-method')).toBeVisible();
+  await expect(page.getByRole('region', { name: t.recovery_heading })).toBeVisible();
+  expect(await cutWords(page.locator('main')), 'Security info at 320 px').toEqual([]);
+  const wide = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  expect(wide, 'sideways scrolling of Security info at 320 px').toBeLessThanOrEqual(0);
   await signOut(page, t);
   t = await passwordStep(page, url, MEGAN, 'nl');
   const card = page.locator('.card.signin').filter({ has: page.getByRole('heading', { name: t.second_step_title }) });
