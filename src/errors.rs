@@ -53,6 +53,13 @@ pub fn message(i18n: &I18n, error: &ApiError) -> String {
         ProblemCode::NoChallenge => Key::ProblemNoChallenge,
         ProblemCode::NotATwoStepMethod => Key::ProblemNotATwoStepMethod,
         ProblemCode::NoTwoStepMethod => Key::ProblemNoTwoStepMethod,
+        ProblemCode::PasswordTooShort => Key::ProblemPasswordTooShort,
+        ProblemCode::PasswordTooLong => Key::ProblemPasswordTooLong,
+        ProblemCode::PasswordContainsName => Key::ProblemPasswordContainsName,
+        ProblemCode::PasswordTooWeak => Key::ProblemPasswordTooWeak,
+        ProblemCode::ResetExpired => Key::ProblemResetExpired,
+        ProblemCode::WayAlreadyPassed => Key::ProblemWayAlreadyPassed,
+        ProblemCode::ResetNotVerified => Key::ProblemResetNotVerified,
         ProblemCode::NotFound => Key::ProblemNotFound,
         ProblemCode::PayloadTooLarge => Key::ProblemPayloadTooLarge,
         ProblemCode::UnsupportedMediaType

@@ -29,6 +29,10 @@ pub fn kind_key(kind: ActivityKind) -> Key {
         ActivityKind::RecoveryCodeUsed => Key::ActivityKindRecoveryCodeUsed,
         ActivityKind::RecoveryCodesCreated => Key::ActivityKindRecoveryCodesCreated,
         ActivityKind::DefaultMethodChanged => Key::ActivityKindDefaultMethodChanged,
+        ActivityKind::PasswordResetStarted => Key::ActivityKindPasswordResetStarted,
+        ActivityKind::PasswordResetGatePassed => Key::ActivityKindPasswordResetGatePassed,
+        ActivityKind::PasswordResetGateFailed => Key::ActivityKindPasswordResetGateFailed,
+        ActivityKind::PasswordChanged => Key::ActivityKindPasswordChanged,
     }
 }
 

@@ -9,6 +9,7 @@
 pub mod code;
 pub mod email;
 pub mod method;
+pub mod password_reset;
 pub mod problem;
 pub mod registration;
 pub mod two_step;
@@ -17,6 +18,7 @@ pub mod wire;
 pub use code::{CodeError, VerificationCode};
 pub use email::{EmailAddress, EmailError};
 pub use method::*;
+pub use password_reset::*;
 pub use problem::{Problem, ProblemCode};
 pub use registration::*;
 pub use two_step::*;

@@ -91,6 +91,20 @@ pub enum ProblemCode {
     NotATwoStepMethod,
     /// Recovery codes need a method usable for two-step verification first.
     NoTwoStepMethod,
+    /// Password reset: the new password is shorter than the organization's minimum.
+    PasswordTooShort,
+    /// Password reset: the new password is longer than 256 characters.
+    PasswordTooLong,
+    /// Password reset: the new password contains the user's name or address, or the organization's name.
+    PasswordContainsName,
+    /// Password reset: the new password is too easy to guess; `reason` says what made it so.
+    PasswordTooWeak,
+    /// Password reset: the reset ended (15 minutes, too many wrong answers, or done): start again.
+    ResetExpired,
+    /// Password reset: this way was passed already; the second gate needs another one.
+    WayAlreadyPassed,
+    /// Password reset: the new password can be chosen only once every gate is passed.
+    ResetNotVerified,
     /// A new code was asked for too soon; `retryAfterSeconds` says when.
     ResendTooSoon,
     /// A rate limit was hit; `retryAfterSeconds` says when to try again.
@@ -126,9 +140,10 @@ impl ProblemCode {
             | Self::InvalidCredentials
             | Self::ReauthenticationRequired
             | Self::SignInExpired => 401,
-            Self::MethodNotAllowed | Self::ForbiddenOrigin | Self::SecurityKeyModelNotAllowed => {
-                403
-            }
+            Self::MethodNotAllowed
+            | Self::ForbiddenOrigin
+            | Self::SecurityKeyModelNotAllowed
+            | Self::ResetNotVerified => 403,
             Self::NotFound => 404,
             Self::MethodNotSupported => 405,
             Self::RequestTimeout => 408,
@@ -137,8 +152,12 @@ impl ProblemCode {
             | Self::MethodNotRenamable
             | Self::NoCodeToResend
             | Self::NoChallenge
-            | Self::NoTwoStepMethod => 409,
-            Self::CodeExpired | Self::VerificationLocked | Self::RegistrationExpired => 410,
+            | Self::NoTwoStepMethod
+            | Self::WayAlreadyPassed => 409,
+            Self::CodeExpired
+            | Self::VerificationLocked
+            | Self::RegistrationExpired
+            | Self::ResetExpired => 410,
             Self::PayloadTooLarge => 413,
             Self::UnsupportedMediaType => 415,
             Self::MisdirectedRequest => 421,
@@ -162,7 +181,11 @@ impl ProblemCode {
             | Self::PhoneRegionNotAllowed
             | Self::TextsNotPossible
             | Self::InvalidExtension
-            | Self::NotATwoStepMethod => 422,
+            | Self::NotATwoStepMethod
+            | Self::PasswordTooShort
+            | Self::PasswordTooLong
+            | Self::PasswordContainsName
+            | Self::PasswordTooWeak => 422,
             Self::ResendTooSoon | Self::TooManyRequests => 429,
             Self::HeadersTooLarge => 431,
             Self::Internal => 500,
@@ -210,6 +233,13 @@ impl ProblemCode {
             Self::NoChallenge => "Choose a way to verify first",
             Self::NotATwoStepMethod => "This method cannot be used for two-step verification",
             Self::NoTwoStepMethod => "Add a method for two-step verification first",
+            Self::PasswordTooShort => "Password too short",
+            Self::PasswordTooLong => "Password too long",
+            Self::PasswordContainsName => "Password contains a name",
+            Self::PasswordTooWeak => "Password too easy to guess",
+            Self::ResetExpired => "The password reset ended",
+            Self::WayAlreadyPassed => "Choose another way",
+            Self::ResetNotVerified => "Verify your identity first",
             Self::ResendTooSoon => "Please wait before asking for a new code",
             Self::TooManyRequests => "Too many requests",
             Self::NotFound => "Not found",
@@ -265,6 +295,13 @@ impl ProblemCode {
             Self::NoChallenge => "no_challenge",
             Self::NotATwoStepMethod => "not_a_two_step_method",
             Self::NoTwoStepMethod => "no_two_step_method",
+            Self::PasswordTooShort => "password_too_short",
+            Self::PasswordTooLong => "password_too_long",
+            Self::PasswordContainsName => "password_contains_name",
+            Self::PasswordTooWeak => "password_too_weak",
+            Self::ResetExpired => "reset_expired",
+            Self::WayAlreadyPassed => "way_already_passed",
+            Self::ResetNotVerified => "reset_not_verified",
             Self::ResendTooSoon => "resend_too_soon",
             Self::TooManyRequests => "too_many_requests",
             Self::NotFound => "not_found",
@@ -281,7 +318,7 @@ impl ProblemCode {
     }
 
     /// Every code, for exhaustive tests and documentation.
-    pub const ALL: [ProblemCode; 49] = [
+    pub const ALL: [ProblemCode; 56] = [
         Self::Unauthenticated,
         Self::InvalidCredentials,
         Self::ReauthenticationRequired,
@@ -319,6 +356,13 @@ impl ProblemCode {
         Self::NoChallenge,
         Self::NotATwoStepMethod,
         Self::NoTwoStepMethod,
+        Self::PasswordTooShort,
+        Self::PasswordTooLong,
+        Self::PasswordContainsName,
+        Self::PasswordTooWeak,
+        Self::ResetExpired,
+        Self::WayAlreadyPassed,
+        Self::ResetNotVerified,
         Self::ResendTooSoon,
         Self::TooManyRequests,
         Self::NotFound,
@@ -360,6 +404,10 @@ pub struct Problem {
     /// Which answer (0-based) a security question refusal is about.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub answer_index: Option<u32>,
+    /// With `password_too_weak`: what made the password guessable (`common_password`,
+    /// `keyboard_pattern`, `repeats`, `sequence`, `dates`, `single_word`, `names`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
     /// With `internal`: the id under which the server logged the failure.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub correlation_id: Option<String>,
@@ -377,6 +425,7 @@ impl Problem {
             attempts_left: None,
             retry_after_seconds: None,
             answer_index: None,
+            reason: None,
             correlation_id: None,
         }
     }

@@ -93,6 +93,14 @@ pub enum ActivityKind {
     RecoveryCodesCreated,
     /// Another method became the default sign-in method.
     DefaultMethodChanged,
+    /// A password reset was started for the account.
+    PasswordResetStarted,
+    /// A password reset's gate was passed (the detail names the way).
+    PasswordResetGatePassed,
+    /// A wrong answer in a password reset.
+    PasswordResetGateFailed,
+    /// The password was changed by a password reset (every session ended).
+    PasswordChanged,
     /// A code was sent to a new address.
     RegistrationStarted,
     /// A new code was sent.

@@ -194,6 +194,31 @@ pub struct Config {
     #[arg(long, env = "SECURITY_INFO_EMBED_COOKIE", value_enum, default_value_t = EmbedCookie::Partitioned)]
     pub embed_cookie: EmbedCookie,
 
+    /// How many different methods a password reset asks for (1 or 2): with 2, a second gate
+    /// after the first, which may show masked hints of the account's methods.
+    #[arg(long, env = "SECURITY_INFO_RESET_GATES", default_value_t = 1)]
+    pub reset_gates: u8,
+
+    /// Password resets that may start for one name per hour (whether or not it has an account).
+    #[arg(long, env = "SECURITY_INFO_RESETS_PER_USERNAME_PER_HOUR",
+          default_value_t = crate::domain::policy::RESETS_PER_USERNAME_PER_HOUR)]
+    pub resets_per_username_per_hour: u32,
+
+    /// Password resets that may start from one client address per hour.
+    #[arg(long, env = "SECURITY_INFO_RESETS_PER_ADDRESS_PER_HOUR",
+          default_value_t = crate::domain::policy::RESETS_PER_ADDRESS_PER_HOUR)]
+    pub resets_per_address_per_hour: u32,
+
+    /// The fewest characters a new password may have (8 to 64).
+    #[arg(long, env = "SECURITY_INFO_PASSWORD_MIN_LENGTH",
+          default_value_t = crate::domain::password_policy::DEFAULT_MIN_LENGTH)]
+    pub password_min_length: usize,
+
+    /// The zxcvbn score a new password needs (0 to 4; 3: about 10^10 guesses).
+    #[arg(long, env = "SECURITY_INFO_PASSWORD_MIN_SCORE",
+          default_value_t = crate::domain::password_policy::DEFAULT_MIN_SCORE)]
+    pub password_min_score: u8,
+
     /// When password accounts pass a second step at sign-in: `when-registered` (users who have
     /// an authenticator app, security key or phone must use one) or `required` (and users
     /// without one are sent to add one right after signing in).
@@ -399,6 +424,12 @@ pub struct Settings {
     pub embed_cookie: EmbedCookie,
     /// When password accounts pass a second step.
     pub two_step: TwoStep,
+    /// How many different methods a password reset asks for.
+    pub reset_gates: u8,
+    /// The limits on starting password resets.
+    pub reset_limits: crate::store::ResetLimits,
+    /// The rules of a new password.
+    pub password_policy: crate::domain::password_policy::PasswordPolicy,
     /// Sign-in with the identity provider (the authorization code flow), if configured.
     pub oidc_sign_in: Option<OidcClient>,
     /// Whether password accounts sign in on the sign-in page.
@@ -549,6 +580,34 @@ impl Config {
         if self.org_name.trim().is_empty() {
             bail!("SECURITY_INFO_ORG_NAME must not be empty");
         }
+        for (value, variable) in [
+            (
+                self.resets_per_username_per_hour,
+                "SECURITY_INFO_RESETS_PER_USERNAME_PER_HOUR",
+            ),
+            (
+                self.resets_per_address_per_hour,
+                "SECURITY_INFO_RESETS_PER_ADDRESS_PER_HOUR",
+            ),
+        ] {
+            if !(1..=policy::MAX_PHONE_CODE_LIMIT).contains(&value) {
+                bail!(
+                    "{variable} must be from 1 to {}",
+                    policy::MAX_PHONE_CODE_LIMIT
+                );
+            }
+        }
+        if !(1..=2).contains(&self.reset_gates) {
+            bail!("SECURITY_INFO_RESET_GATES must be 1 or 2");
+        }
+        if !(crate::domain::password_policy::LOWEST_MIN_LENGTH..=64)
+            .contains(&self.password_min_length)
+        {
+            bail!("SECURITY_INFO_PASSWORD_MIN_LENGTH must be from 8 to 64");
+        }
+        if self.password_min_score > 4 {
+            bail!("SECURITY_INFO_PASSWORD_MIN_SCORE must be from 0 to 4");
+        }
         let issuer = self
             .oidc_issuer
             .as_deref()
@@ -684,6 +743,16 @@ impl Config {
             embed_origins,
             embed_cookie: self.embed_cookie,
             two_step: self.two_step,
+            reset_gates: self.reset_gates,
+            reset_limits: crate::store::ResetLimits {
+                per_username: self.resets_per_username_per_hour,
+                per_address: self.resets_per_address_per_hour,
+                in_all: crate::domain::policy::RESETS_PER_HOUR,
+            },
+            password_policy: crate::domain::password_policy::PasswordPolicy {
+                min_length: self.password_min_length,
+                min_score: self.password_min_score,
+            },
             oidc_sign_in,
             password_sign_in: self.password_sign_in,
             trusted_proxies,

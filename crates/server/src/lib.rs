@@ -21,6 +21,7 @@ pub mod openapi;
 pub mod origin;
 #[cfg(test)]
 mod parser_properties;
+pub mod password_reset;
 pub mod random;
 pub mod routes;
 pub mod second_step;

@@ -7,8 +7,8 @@ use utoipa::{
 };
 
 use crate::routes::{
-    activity, default_method, embedding, key_hand_off, me, methods, oidc_sign_in, phone_regions,
-    recovery_codes, registrations, second_step, session,
+    activity, default_method, embedding, key_hand_off, me, methods, oidc_sign_in, password_reset,
+    phone_regions, recovery_codes, registrations, second_step, session,
 };
 
 /// The document.
@@ -33,6 +33,11 @@ use crate::routes::{
         session::delete_all_sessions,
         second_step::create_second_step_challenge,
         second_step::pass_second_step,
+        password_reset::start_password_reset,
+        password_reset::choose_reset_way,
+        password_reset::verify_reset_way,
+        password_reset::check_new_password,
+        password_reset::set_new_password,
         oidc_sign_in::get_sign_in_options,
         oidc_sign_in::start_oidc_sign_in,
         oidc_sign_in::finish_oidc_sign_in,
@@ -63,6 +68,7 @@ use crate::routes::{
         (name = "session", description = "Sign-in, sign-out, step-up"),
         (name = "me", description = "The signed-in user"),
         (name = "methods", description = "Registered methods"),
+        (name = "password reset", description = "Self-service password reset: who are you, one or two gates with the registered methods, a new password"),
         (name = "recovery codes", description = "Single-use codes that pass a sign-in's second step when the user's methods are out of reach"),
         (name = "registrations", description = "Adding a method of any type: start, answer the challenge"),
     )

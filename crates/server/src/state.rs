@@ -69,6 +69,8 @@ pub struct CookieSettings {
     pub login_name: String,
     /// The pending second step's cookie: `si_second_step`, or `__Host-si_second_step`.
     pub second_step_name: String,
+    /// A password reset's cookie: `si_reset`, or `__Host-si_reset`.
+    pub reset_name: String,
     /// Whether to add `Secure`.
     pub secure: bool,
     /// Whether the cookie is `SameSite=None; Partitioned` (embedded cross-site), else `Lax`.
@@ -83,6 +85,7 @@ impl CookieSettings {
         Self {
             name: format!("{prefix}si_session"),
             second_step_name: format!("{prefix}si_second_step"),
+            reset_name: format!("{prefix}si_reset"),
             login_name: format!("{prefix}si_oidc"),
             secure,
             // `SameSite=None` without `Secure` is rejected by browsers: plain http keeps `Lax`.
@@ -109,6 +112,17 @@ impl CookieSettings {
     /// `Set-Cookie` value removing the second step's cookie.
     pub fn clear_second_step(&self) -> String {
         self.set_second_step("", 0)
+    }
+
+    /// `Set-Cookie` value carrying a password reset's `token`, with the session cookie's
+    /// attributes (a reset works inside a portal's frame too).
+    pub fn set_reset(&self, token: &str, max_age_seconds: i64) -> String {
+        self.write(&self.reset_name, token, max_age_seconds)
+    }
+
+    /// `Set-Cookie` value removing the reset's cookie.
+    pub fn clear_reset(&self) -> String {
+        self.set_reset("", 0)
     }
 
     /// `Set-Cookie` value carrying a sealed sign-in under way at the identity provider. Always

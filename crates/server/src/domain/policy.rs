@@ -89,3 +89,11 @@ pub const MAX_BODY_BYTES: usize = 16 * 1024;
 pub const ACTIVITY_LIMIT: u32 = 100;
 /// How long a second step (after a right password) waits for its answer.
 pub const SECOND_STEP_LIFETIME: Duration = Duration::minutes(10);
+/// How long a password reset lasts, from "Who are you?" to the new password.
+pub const RESET_LIFETIME: Duration = Duration::minutes(15);
+/// Password resets started for one name per hour (whether or not it has an account).
+pub const RESETS_PER_USERNAME_PER_HOUR: u32 = 5;
+/// Password resets started from one client address per hour.
+pub const RESETS_PER_ADDRESS_PER_HOUR: u32 = 20;
+/// Password resets started in all per hour.
+pub const RESETS_PER_HOUR: u32 = 1000;

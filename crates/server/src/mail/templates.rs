@@ -27,6 +27,8 @@ pub enum SignInEvent {
     RecoveryCodesCreated,
     /// Another method is the default sign-in method; the detail describes it.
     DefaultMethodChanged,
+    /// The password was changed with a password reset (every session ended).
+    PasswordChanged,
 }
 
 /// Parameters of a sign-in event notice.
@@ -248,6 +250,18 @@ pub fn sign_in_event_notice(to: &str, language: &str, params: &SignInEventParams
         (SignInEvent::DefaultMethodChanged, false) => (
             format!("The default sign-in method of your {org} account changed"),
             format!("The default sign-in method of your {org} account is now: {detail}."),
+        ),
+        (SignInEvent::PasswordChanged, false) => (
+            format!("The password of your {org} account was changed"),
+            format!(
+                "The password of your {org} account was changed with a password reset, and every session of the account was signed out."
+            ),
+        ),
+        (SignInEvent::PasswordChanged, true) => (
+            format!("Het wachtwoord van uw {org}-account is gewijzigd"),
+            format!(
+                "Het wachtwoord van uw {org}-account is gewijzigd via wachtwoordherstel, en alle sessies van het account zijn afgemeld."
+            ),
         ),
         (SignInEvent::DefaultMethodChanged, true) => (
             format!("De standaardaanmeldmethode van uw {org}-account is gewijzigd"),

@@ -16,6 +16,7 @@ use super::{
 use crate::{
     clock,
     config::Settings,
+    domain::codes::CodeKeys,
     domain::policy,
     error::{ApiError, ApiResult},
     mail::outbox,
@@ -276,18 +277,17 @@ pub fn compare(
     let code = code
         .filter(|code| attempt.now < code.expires_at)
         .ok_or_else(|| ApiError::code(ProblemCode::CodeExpired))?;
+    Ok(compare_with(&attempt.state.code_keys, owner, code, typed))
+}
+
+/// Compares `typed` with `code` (whatever its expiry), sent for the owner with id `owner`.
+pub fn compare_with(keys: &CodeKeys, owner: &str, code: &CodeRecord, typed: &str) -> Compared {
     let Ok(typed) = VerificationCode::parse(typed, usize::from(code.code_length)) else {
-        return Ok(Compared::Unreadable);
+        return Compared::Unreadable;
     };
-    Ok(
-        if attempt
-            .state
-            .code_keys
-            .matches(owner, typed.as_str(), &code.code_hash)
-        {
-            Compared::Right
-        } else {
-            Compared::Wrong
-        },
-    )
+    if keys.matches(owner, typed.as_str(), &code.code_hash) {
+        Compared::Right
+    } else {
+        Compared::Wrong
+    }
 }

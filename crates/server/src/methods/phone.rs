@@ -102,7 +102,7 @@ impl Pending {
 }
 
 /// The answer to a number the server cannot take.
-fn number_error(problem: PhoneProblem) -> ApiError {
+pub fn number_error(problem: PhoneProblem) -> ApiError {
     ApiError::code(match problem {
         PhoneProblem::Unreadable | PhoneProblem::Invalid => ProblemCode::InvalidPhoneNumber,
         PhoneProblem::NotPersonal => ProblemCode::PhoneNumberNotPersonal,

@@ -10,6 +10,7 @@ pub mod key_hand_off;
 pub mod me;
 pub mod methods;
 pub mod oidc_sign_in;
+pub mod password_reset;
 pub mod phone_regions;
 pub mod recovery_codes;
 pub mod registrations;
@@ -50,6 +51,26 @@ pub fn api_router(state: &AppState) -> Router<AppState> {
             put(default_method::set_default_method),
         )
         .route("/sign-in-options", get(oidc_sign_in::get_sign_in_options))
+        .route(
+            "/password-reset",
+            post(password_reset::start_password_reset),
+        )
+        .route(
+            "/password-reset/challenge",
+            post(password_reset::choose_reset_way),
+        )
+        .route(
+            "/password-reset/verify",
+            post(password_reset::verify_reset_way),
+        )
+        .route(
+            "/password-reset/password-check",
+            post(password_reset::check_new_password),
+        )
+        .route(
+            "/password-reset/password",
+            post(password_reset::set_new_password),
+        )
         .route("/oidc/sign-in", get(oidc_sign_in::start_oidc_sign_in))
         .route("/oidc/callback", get(oidc_sign_in::finish_oidc_sign_in))
         .route("/me", get(me::get_me))

@@ -57,6 +57,10 @@ id_type!(
     /// A pending second step's id (not its token: the token is never stored).
     SecondStepId
 );
+id_type!(
+    /// A password reset's id (not its token: the token is never stored).
+    PasswordResetId
+);
 
 #[cfg(test)]
 mod tests {

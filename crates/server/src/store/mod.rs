@@ -20,7 +20,7 @@ use async_trait::async_trait;
 use time::OffsetDateTime;
 
 pub use cached_methods::CachedMethods;
-pub use ids::{AccountId, MethodId, RegistrationId, SecondStepId, SessionId};
+pub use ids::{AccountId, MethodId, PasswordResetId, RegistrationId, SecondStepId, SessionId};
 pub use records::*;
 pub use retention::{RetentionPolicy, SweepCounts};
 
@@ -30,6 +30,7 @@ pub trait Store:
     AccountStore
     + SessionStore
     + SecondStepStore
+    + PasswordResetStore
     + RegistrationStore
     + OutboxStore
     + AuditStore
@@ -299,6 +300,68 @@ pub trait SecondStepStore: Send + Sync {
         audit: &NewAuditEvent,
         notice: &NewOutboxMessage,
     ) -> anyhow::Result<()>;
+}
+
+/// Password resets in progress.
+#[async_trait]
+pub trait PasswordResetStore: Send + Sync {
+    /// Starts a reset unless a start limit is reached (resets for the same name, from the same
+    /// address, or in all, within an hour): then when the oldest counted leaves its window.
+    async fn start_password_reset(
+        &self,
+        reset: &NewPasswordReset,
+        limits: &ResetLimits,
+        audit: &NewAuditEvent,
+    ) -> anyhow::Result<Result<(), Throttled>>;
+
+    /// The reset whose cookie token hashes to `token_hash`, with its newest code.
+    async fn password_reset_by_token_hash(
+        &self,
+        token_hash: &str,
+    ) -> anyhow::Result<Option<PasswordResetRecord>>;
+
+    /// Records the way chosen (`challenge`, JSON) on a pending reset, with the code it sends if
+    /// any, unless a code limit says no. `LimitHit::NotPending` when it is no longer pending.
+    async fn choose_reset_way(
+        &self,
+        reset_id: &PasswordResetId,
+        challenge: &str,
+        code: Option<&SentCode>,
+        limits: &CodeLimits,
+    ) -> anyhow::Result<Result<(), LimitHit>>;
+
+    /// Counts one wrong answer if the reset is still pending with `seen_attempts` failures;
+    /// with `lock`, ends it. `false` when someone else changed it first.
+    async fn record_failed_reset_answer(
+        &self,
+        reset_id: &PasswordResetId,
+        seen_attempts: u32,
+        lock: bool,
+        audit: &NewAuditEvent,
+    ) -> anyhow::Result<bool>;
+
+    /// Records a passed gate (`passed`, the JSON list of types passed so far) on a pending
+    /// reset, which becomes verified when `verified`; the chosen way is forgotten. `false`
+    /// when it was no longer pending.
+    async fn pass_reset_gate(
+        &self,
+        reset_id: &PasswordResetId,
+        passed: &str,
+        verified: bool,
+        audit: &NewAuditEvent,
+    ) -> anyhow::Result<bool>;
+
+    /// Sets a verified reset's new password: in one transaction the account gets
+    /// `password_hash`, every session of it ends, the reset is completed, and the audit events
+    /// and notices are written. `false` when the reset was not verified (or already used).
+    async fn complete_password_reset(
+        &self,
+        reset_id: &PasswordResetId,
+        account_id: &AccountId,
+        password_hash: &str,
+        audit: &NewAuditEvent,
+        notices: &[NewOutboxMessage],
+    ) -> anyhow::Result<bool>;
 }
 
 /// The registered methods. Kept apart from [`Store`] so that any engine's implementation can

@@ -3,7 +3,7 @@
 use security_info_api::{Channel, MethodType};
 use time::{Duration, OffsetDateTime};
 
-use super::ids::{AccountId, MethodId, RegistrationId, SecondStepId, SessionId};
+use super::ids::{AccountId, MethodId, PasswordResetId, RegistrationId, SecondStepId, SessionId};
 
 /// An account to create or refresh.
 #[derive(Debug, Clone)]
@@ -233,6 +233,8 @@ pub enum CodeOwner {
     Registration(RegistrationId),
     /// A sign-in's or step-up's second step.
     SecondStep(SecondStepId),
+    /// A password reset's gate.
+    PasswordReset(PasswordResetId),
 }
 
 impl CodeOwner {
@@ -241,6 +243,7 @@ impl CodeOwner {
         match self {
             Self::Registration(id) => id.as_str(),
             Self::SecondStep(id) => id.as_str(),
+            Self::PasswordReset(id) => id.as_str(),
         }
     }
 
@@ -248,15 +251,23 @@ impl CodeOwner {
     pub fn registration_id(&self) -> Option<&RegistrationId> {
         match self {
             Self::Registration(id) => Some(id),
-            Self::SecondStep(_) => None,
+            _ => None,
         }
     }
 
     /// The second step, when it is one.
     pub fn second_step_id(&self) -> Option<&SecondStepId> {
         match self {
-            Self::Registration(_) => None,
             Self::SecondStep(id) => Some(id),
+            _ => None,
+        }
+    }
+
+    /// The password reset, when it is one.
+    pub fn password_reset_id(&self) -> Option<&PasswordResetId> {
+        match self {
+            Self::PasswordReset(id) => Some(id),
+            _ => None,
         }
     }
 }
@@ -264,6 +275,12 @@ impl CodeOwner {
 impl From<RegistrationId> for CodeOwner {
     fn from(id: RegistrationId) -> Self {
         Self::Registration(id)
+    }
+}
+
+impl From<PasswordResetId> for CodeOwner {
+    fn from(id: PasswordResetId) -> Self {
+        Self::PasswordReset(id)
     }
 }
 
@@ -613,4 +630,65 @@ pub struct RecoveryCodeRecord {
     pub used_at: Option<OffsetDateTime>,
     /// When its set was made.
     pub created_at: OffsetDateTime,
+}
+
+/// A password reset to store.
+#[derive(Debug, Clone)]
+pub struct NewPasswordReset {
+    /// Id.
+    pub password_reset_id: PasswordResetId,
+    /// The name as typed, trimmed and lower case.
+    pub username: String,
+    /// The account of that name, if there is one (and it may sign in).
+    pub account_id: Option<AccountId>,
+    /// SHA-256 of its cookie token.
+    pub token_hash: String,
+    /// How many different ways must pass.
+    pub gates: u8,
+    /// The client's address, if known.
+    pub requested_from: Option<String>,
+    /// The language of the page (codes, mail).
+    pub language: String,
+    /// When it ends.
+    pub expires_at: OffsetDateTime,
+    /// Creation time.
+    pub created_at: OffsetDateTime,
+}
+
+/// Limits on starting password resets, each per hour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ResetLimits {
+    /// For one name.
+    pub per_username: u32,
+    /// From one client address.
+    pub per_address: u32,
+    /// In all.
+    pub in_all: u32,
+}
+
+/// A stored password reset, with the newest code sent for it.
+#[derive(Debug, Clone)]
+pub struct PasswordResetRecord {
+    /// Id.
+    pub password_reset_id: PasswordResetId,
+    /// The name it is for.
+    pub username: String,
+    /// The account, if the name has one.
+    pub account_id: Option<AccountId>,
+    /// `pending`, `verified`, `completed` or `locked`.
+    pub status: String,
+    /// How many different ways must pass.
+    pub gates: u8,
+    /// The types passed so far (JSON list).
+    pub passed: String,
+    /// Wrong answers so far.
+    pub failed_attempts: u32,
+    /// The chosen way's state (JSON), if one is chosen.
+    pub challenge: Option<String>,
+    /// The page's language.
+    pub language: String,
+    /// When it ends.
+    pub expires_at: OffsetDateTime,
+    /// The newest code sent for it, if any.
+    pub code: Option<CodeRecord>,
 }

@@ -22,6 +22,7 @@ mod oidc_sign_in;
 mod openapi_and_health;
 mod operator_settings;
 mod password_guessing;
+mod password_reset;
 mod phone;
 mod registration_lifecycle;
 mod retention;

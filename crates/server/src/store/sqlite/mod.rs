@@ -35,6 +35,7 @@ mod accounts;
 mod audit;
 mod methods;
 mod outbox;
+mod password_resets;
 mod registrations;
 mod rows;
 mod second_steps;

@@ -14,16 +14,18 @@ use crate::{
     },
 };
 
-const INSERT_CODE: &str = "insert into one_time_code (one_time_code_id, registration_id, second_step_id, account_id,
-                                channel, destination, requested_from, code_hash, code_length, expires_at,
-                                created_at)
-     values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+const INSERT_CODE: &str =
+    "insert into one_time_code (one_time_code_id, registration_id, second_step_id,
+                                password_reset_id, account_id, channel, destination, requested_from,
+                                code_hash, code_length, expires_at, created_at)
+     values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
 fn bind_code<'q>(query: BoundQuery<'q>, code: &'q NewCode) -> BoundQuery<'q> {
     query
         .bind(&code.code_id)
         .bind(code.owner.registration_id())
         .bind(code.owner.second_step_id())
+        .bind(code.owner.password_reset_id())
         .bind(&code.account_id)
         .bind(code.channel.as_str())
         .bind(&code.destination)
