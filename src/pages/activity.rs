@@ -29,6 +29,11 @@ pub fn kind_key(kind: ActivityKind) -> Key {
         ActivityKind::RecoveryCodeUsed => Key::ActivityKindRecoveryCodeUsed,
         ActivityKind::RecoveryCodesCreated => Key::ActivityKindRecoveryCodesCreated,
         ActivityKind::DefaultMethodChanged => Key::ActivityKindDefaultMethodChanged,
+        ActivityKind::AccountCreated => Key::ActivityKindAccountCreated,
+        ActivityKind::AccountUpdated => Key::ActivityKindAccountUpdated,
+        ActivityKind::AccountDisabled => Key::ActivityKindAccountDisabled,
+        ActivityKind::AccountEnabled => Key::ActivityKindAccountEnabled,
+        ActivityKind::MethodsCleared => Key::ActivityKindMethodsCleared,
     }
 }
 
