@@ -34,9 +34,15 @@ use crate::{
     secret::Secret,
     store::{
         AccountChange, AccountId, AccountRecord, AccountStore, NewAccount, NewAuditEvent,
-        OperatorStore, sqlite::SqliteStore,
+        OUTSIDE_CHANGE_SETTLES, OperatorStore, sqlite::SqliteStore,
     },
 };
+
+/// Waits until every running server has seen the change (see `CachedMethods`): only then
+/// may the command end and the operator rely on it.
+async fn settle() {
+    tokio::time::sleep(OUTSIDE_CHANGE_SETTLES).await;
+}
 
 /// `accounts` subcommands.
 #[derive(Debug, Subcommand)]
@@ -338,6 +344,7 @@ async fn add(store: &SqliteStore, operator: &Operator, row: Row) -> Result<ExitC
     if store.apply_account_changes(&[change]).await?.is_err() {
         return Err(Failure::Refused(format!("an account {upn} exists already")));
     }
+    settle().await;
     println!("created {upn}");
     Ok(ExitCode::SUCCESS)
 }
@@ -458,7 +465,7 @@ async fn import_rows(
     let created = count(|plan| matches!(plan, Plan::Create(_)));
     let updated = count(|plan| matches!(plan, Plan::Update { .. }));
     let unchanged = count(|plan| matches!(plan, Plan::Unchanged));
-    if !dry_run {
+    if !dry_run && created + updated > 0 {
         let changes = changes(operator, plans).await?;
         if store.apply_account_changes(&changes).await?.is_err() {
             return Err(Failure::Refused(
@@ -467,6 +474,7 @@ async fn import_rows(
                     .to_owned(),
             ));
         }
+        settle().await;
     }
     let summary = Summary {
         dry_run,
@@ -570,10 +578,13 @@ async fn set_disabled(
         (ActivityKind::AccountEnabled, None)
     };
     let audit = operator.event(kind, &account.account_id, None)?;
-    match store
+    let changed = store
         .set_account_disabled(&account.account_id, at, &audit)
-        .await?
-    {
+        .await?;
+    if changed.is_some() {
+        settle().await;
+    }
+    match changed {
         None if disable => println!("{upn} was disabled already"),
         None => println!("{upn} was not disabled"),
         Some(sessions) if disable => println!("disabled {upn} (sessions ended: {sessions})"),
@@ -595,6 +606,7 @@ async fn clear_methods(
     let cleared = store
         .clear_methods(&account.account_id, &audit, &notice)
         .await?;
+    settle().await;
     println!(
         "cleared {upn}: methods {}, pending registrations {}, recovery codes {}, sessions ended {}",
         cleared.methods, cleared.registrations, cleared.recovery_codes, cleared.sessions

@@ -19,7 +19,7 @@ pub mod test_support;
 use async_trait::async_trait;
 use time::OffsetDateTime;
 
-pub use cached_methods::CachedMethods;
+pub use cached_methods::{CachedMethods, GENERATION_CHECK_INTERVAL, OUTSIDE_CHANGE_SETTLES};
 pub use ids::{AccountId, MethodId, RegistrationId, SecondStepId, SessionId};
 pub use records::*;
 pub use retention::{RetentionPolicy, SweepCounts};
@@ -84,7 +84,8 @@ pub trait AccountStore: Send + Sync {
 /// What operators do to accounts (`security-info-server accounts ...`), from another process
 /// than the server's while it runs. Every change here also bumps the store generation (see
 /// [`MethodStore::outside_generation`]) in its transaction, so a running server forgets the
-/// method lists it keeps in memory.
+/// method lists it keeps in memory; the caller waits [`OUTSIDE_CHANGE_SETTLES`] after it
+/// before it ends.
 #[async_trait]
 pub trait OperatorStore: Send + Sync {
     /// Makes the planned account changes in one transaction, each with its audit event, or

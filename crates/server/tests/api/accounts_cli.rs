@@ -314,12 +314,18 @@ async fn an_import_reports_each_bad_row_by_line_and_imports_the_good_ones() {
     );
 
     let rows = account_rows(&app).await;
-    let upns: Vec<&str> = ["alain", "lee", "lynne", "megan", "nestor"]
-        .into_iter()
-        .filter(|name| rows.iter().any(|row| row.contains(&format!("\"{name}@"))))
-        .collect();
-    assert_eq!(upns, ["alain", "lee", "lynne", "megan", "nestor"]);
-    assert_eq!(rows.len(), 5, "{rows:#?}");
+    assert_eq!(
+        rows.len(),
+        5,
+        "the demo accounts and three new ones: {rows:#?}"
+    );
+    for name in ["alain", "lee", "lynne", "megan", "nestor"] {
+        let upn = format!("\"{name}@contoso.example\"");
+        assert!(
+            rows.iter().any(|row| row.contains(&upn)),
+            "{upn}: {rows:#?}"
+        );
+    }
     assert!(rows.iter().any(|row| row.contains(r#""Wilke, Nestor","""#)));
     let response = sign_in_as(&app, "lee@contoso.example", "Lee-password-2026").await;
     assert_eq!(response.status(), StatusCode::OK);
@@ -519,8 +525,9 @@ async fn a_disabled_account_is_answered_as_a_wrong_password_and_its_session_ends
         let wrong_body = assert_problem(response, 401, "invalid_credentials").await;
         assert_eq!(right_body, wrong_body);
     }
+    // Skipping the check would answer in about a millisecond instead of argon2's tens.
     assert!(
-        right * 2 > wrong && wrong * 2 > right,
+        right * 3 > wrong && wrong * 3 > right,
         "a disabled account's password is checked like any other: {right:?} vs {wrong:?}"
     );
 
@@ -565,10 +572,11 @@ async fn a_disabled_account_is_answered_as_a_wrong_password_and_its_session_ends
     TestAppClient::new(&app).await;
 }
 
-/// Registers an authenticator app for the user signed in with `client` on `server`.
-async fn add_app(client: &reqwest::Client, server: &ServerProcess) {
+/// Registers an authenticator app for the user signed in with `client` on the API at `api`
+/// (`http://.../api/v1`); returns its key.
+async fn add_app(client: &reqwest::Client, api: &str) -> Vec<u8> {
     let response = client
-        .post(server.api("/me/registrations"))
+        .post(format!("{api}/me/registrations"))
         .json(&json!({"type": "authenticatorApp"}))
         .send()
         .await
@@ -581,15 +589,57 @@ async fn add_app(client: &reqwest::Client, server: &ServerProcess) {
     let key = data_encoding::BASE32_NOPAD
         .decode(secret.as_bytes())
         .expect("base32");
-    let now = time::OffsetDateTime::now_utc().unix_timestamp();
-    let code = totp::code(&key, totp::step_at(now), totp::DIGITS);
     let response = client
-        .post(server.api(&verify_path(&registration)))
-        .json(&json!({"kind": "code", "code": code}))
+        .post(format!("{api}{}", verify_path(&registration)))
+        .json(&json!({"kind": "code", "code": app_code(&key, 0)}))
         .send()
         .await
         .expect("request");
     assert_eq!(response.status(), StatusCode::CREATED);
+    key
+}
+
+/// The code an app with `key` shows `steps_ahead` steps from now.
+fn app_code(key: &[u8], steps_ahead: u64) -> String {
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    totp::code(key, totp::step_at(now) + steps_ahead, totp::DIGITS)
+}
+
+#[tokio::test]
+async fn a_sign_in_half_way_through_its_second_step_ends_when_the_account_is_disabled() {
+    let app = TestApp::spawn().await;
+    app.sign_in(ALAIN).await;
+    let key = add_app(&app.client, &app.api("")).await;
+    let browser = client();
+    let response = browser
+        .post(app.api("/session"))
+        .json(&json!({"username": ALAIN, "password": PASSWORD}))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), StatusCode::ACCEPTED, "a second step");
+    let response = browser
+        .post(app.api("/session/second-step/challenge"))
+        .json(&json!({"type": "authenticatorApp"}))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), StatusCode::OK);
+
+    let run = accounts(&app.db_path, &["disable", ALAIN], None).await;
+    assert_eq!(run.code, 0, "{run:?}");
+    let response = browser
+        .post(app.api("/session/second-step"))
+        .json(&json!({"kind": "code", "code": app_code(&key, 1)}))
+        .send()
+        .await
+        .expect("request");
+    assert_problem(response, 401, "sign_in_expired").await;
+    let response = browser.get(app.api("/me")).send().await.expect("request");
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "no session");
+    // Nor is a new sign-in offered a second step.
+    let response = sign_in_as(&app, ALAIN, PASSWORD).await;
+    assert_problem(response, 401, "invalid_credentials").await;
 }
 
 #[tokio::test]
@@ -598,7 +648,7 @@ async fn clear_methods_on_a_running_server_process_takes_effect_there_at_once() 
     let server = ServerProcess::start(&database, &[("SECURITY_INFO_DEV_MAILBOX", "true")]).await;
     let browser = client();
     crate::server_process::sign_in(&browser, &server).await;
-    add_app(&browser, &server).await;
+    add_app(&browser, &server.api("")).await;
     let response = browser
         .post(server.api("/me/recovery-codes"))
         .json(&json!({}))
