@@ -33,6 +33,11 @@ pub fn kind_key(kind: ActivityKind) -> Key {
         ActivityKind::PasswordResetGatePassed => Key::ActivityKindPasswordResetGatePassed,
         ActivityKind::PasswordResetGateFailed => Key::ActivityKindPasswordResetGateFailed,
         ActivityKind::PasswordChanged => Key::ActivityKindPasswordChanged,
+        ActivityKind::AccountCreated => Key::ActivityKindAccountCreated,
+        ActivityKind::AccountUpdated => Key::ActivityKindAccountUpdated,
+        ActivityKind::AccountDisabled => Key::ActivityKindAccountDisabled,
+        ActivityKind::AccountEnabled => Key::ActivityKindAccountEnabled,
+        ActivityKind::MethodsCleared => Key::ActivityKindMethodsCleared,
     }
 }
 

@@ -118,6 +118,17 @@ pub enum ActivityKind {
     /// A security key answered with a signature counter lower than before: it may have been
     /// copied (the answer was refused).
     SecurityKeyCloneSuspected,
+    /// An operator created the account (`accounts add` or `accounts import`).
+    AccountCreated,
+    /// An operator's import changed the account's display name, language or password.
+    AccountUpdated,
+    /// An operator disabled the account: no sign-in, every session ended.
+    AccountDisabled,
+    /// An operator enabled the account again.
+    AccountEnabled,
+    /// An operator removed every method of the account (the helpdesk's "require
+    /// re-register"), its recovery codes too.
+    MethodsCleared,
 }
 
 /// One row of the user's own audit trail.

@@ -4,7 +4,7 @@
 use std::{net::SocketAddr, path::PathBuf};
 
 use anyhow::{Context, bail};
-use clap::Parser;
+use clap::{Parser, Subcommand};
 use security_info_api::{
     MethodType,
     code::{MAX_CODE_LENGTH, MIN_CODE_LENGTH},
@@ -18,6 +18,28 @@ use crate::{
     oidc::{OidcSettings, fetchable},
     secret::Secret,
 };
+
+/// The command line: the server's settings and, to run an operator's command instead of the
+/// server, a subcommand (which reads the same settings: the database above all).
+#[derive(Debug, Parser)]
+#[command(name = "security-info-server", version, about)]
+pub struct Cli {
+    /// The settings.
+    #[command(flatten)]
+    pub config: Config,
+    /// An operator's command; without one the server runs.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Operators' commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Manage accounts in the server's database (also while the server runs): add, import,
+    /// disable, enable, clear-methods. Exit status: 0 done, 1 refused (or failed), 2 usage.
+    #[command(subcommand)]
+    Accounts(crate::operator::AccountsCommand),
+}
 
 /// Every setting of the server. `--help` documents each one with its variable.
 #[derive(Debug, Clone, Parser)]

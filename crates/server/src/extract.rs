@@ -195,6 +195,10 @@ impl FromRequestParts<AppState> for CurrentSession {
             else {
                 continue;
             };
+            // An operator disabled the account: its sessions were ended then; none counts.
+            if account.is_disabled() {
+                continue;
+            }
             if now >= session.expires_at
                 || now - session.last_seen_at >= policy::SESSION_IDLE_TIMEOUT
             {
@@ -355,6 +359,10 @@ pub async fn external_account(
         password_hash: String::new(),
     };
     match state.store.external_account(&identity, &profile).await? {
+        ExternalAccountOutcome::Account(account) if account.is_disabled() => {
+            tracing::info!("bearer token refused: the account is disabled");
+            Err(ApiError::code(ProblemCode::Unauthenticated))
+        }
         ExternalAccountOutcome::Account(account) => Ok(account),
         ExternalAccountOutcome::NameTaken => {
             tracing::warn!(

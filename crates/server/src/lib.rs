@@ -18,6 +18,7 @@ pub mod mail;
 pub mod methods;
 pub mod oidc;
 pub mod openapi;
+pub mod operator;
 pub mod origin;
 #[cfg(test)]
 mod parser_properties;

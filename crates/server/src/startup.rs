@@ -47,7 +47,8 @@ impl Application {
     pub async fn build(config: Config) -> anyhow::Result<Self> {
         let settings = config.validate()?;
         let database = Arc::new(SqliteStore::connect(settings.database_url.expose()).await?);
-        // This process is the only writer of its SQLite file, so method lists can be cached.
+        // Method lists are cached; other writers (the `accounts` commands) bump the store
+        // generation, which the cache checks before every hit.
         let methods: Arc<dyn MethodStore> = Arc::new(CachedMethods::new(Arc::clone(&database)));
         let store: Arc<dyn Store> = database;
         let secret = match &settings.code_secret {

@@ -33,6 +33,11 @@ pub fn kind_name(kind: ActivityKind) -> &'static str {
         ActivityKind::MethodDeleted => "method_deleted",
         ActivityKind::MethodRenamed => "method_renamed",
         ActivityKind::SecurityKeyCloneSuspected => "security_key_clone_suspected",
+        ActivityKind::AccountCreated => "account_created",
+        ActivityKind::AccountUpdated => "account_updated",
+        ActivityKind::AccountDisabled => "account_disabled",
+        ActivityKind::AccountEnabled => "account_enabled",
+        ActivityKind::MethodsCleared => "methods_cleared",
     }
 }
 
@@ -80,6 +85,15 @@ mod tests {
             ActivityKind::MethodDeleted,
             ActivityKind::MethodRenamed,
             ActivityKind::SecurityKeyCloneSuspected,
+            ActivityKind::SecondStepFailed,
+            ActivityKind::RecoveryCodeUsed,
+            ActivityKind::RecoveryCodesCreated,
+            ActivityKind::DefaultMethodChanged,
+            ActivityKind::AccountCreated,
+            ActivityKind::AccountUpdated,
+            ActivityKind::AccountDisabled,
+            ActivityKind::AccountEnabled,
+            ActivityKind::MethodsCleared,
         ] {
             assert_eq!(kind_from_name(kind_name(kind)), Some(kind));
         }

@@ -5,7 +5,9 @@
 use security_info_api::MethodType;
 use time::OffsetDateTime;
 
-use super::templates::{self, ChangeParams, CodeParams, SignInEvent, SignInEventParams};
+use super::templates::{
+    self, ChangeParams, CodeParams, MethodsClearedParams, SignInEvent, SignInEventParams,
+};
 use crate::{
     clock,
     domain::codes::{CodeKeys, PlainCode},
@@ -113,6 +115,28 @@ pub fn sign_in_event_notice(
         recipient: account.user_principal_name.clone(),
         language: account.language.clone(),
         template: templates::SIGN_IN_EVENT.to_owned(),
+        params: serde_json::to_string(&params)?,
+        sealed_secret: None,
+        created_at: now,
+    })
+}
+
+/// The notice to the account's work address, in its language, that an operator removed every
+/// method (`accounts clear-methods`).
+pub fn methods_cleared_notice(
+    account: &AccountRecord,
+    org_name: &str,
+    now: OffsetDateTime,
+) -> anyhow::Result<NewOutboxMessage> {
+    let params = MethodsClearedParams {
+        org_name: org_name.to_owned(),
+        occurred_at: clock::format(now),
+    };
+    Ok(NewOutboxMessage {
+        outbox_message_id: random::id()?,
+        recipient: account.user_principal_name.clone(),
+        language: account.language.clone(),
+        template: templates::METHODS_CLEARED.to_owned(),
         params: serde_json::to_string(&params)?,
         sealed_secret: None,
         created_at: now,

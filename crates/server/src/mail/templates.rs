@@ -17,6 +17,9 @@ pub const METHOD_DELETED: &str = "method_deleted";
 /// codes, another default sign-in method).
 pub const SIGN_IN_EVENT: &str = "sign_in_event";
 
+/// Template of the notice that an operator removed every method (`accounts clear-methods`).
+pub const METHODS_CLEARED: &str = "methods_cleared";
+
 /// A sign-in security event a notice reports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -47,6 +50,16 @@ pub struct SignInEventParams {
     pub ip_address: Option<String>,
     /// With which browser.
     pub browser: Option<String>,
+}
+
+/// Parameters of the notice that every method was removed.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MethodsClearedParams {
+    /// Organization name.
+    pub org_name: String,
+    /// When, RFC 3339.
+    pub occurred_at: String,
 }
 
 /// Parameters of the code mail (the code itself travels sealed).
@@ -276,6 +289,47 @@ pub fn sign_in_event_notice(to: &str, language: &str, params: &SignInEventParams
     notice(to, language, subject, first, &origin)
 }
 
+/// Renders the notice that the helpdesk removed every method: unlike the other notices it
+/// has no address or browser (an operator's command made the change, not a sign-in).
+pub fn methods_cleared(to: &str, language: &str, params: &MethodsClearedParams) -> OutgoingMail {
+    let org = &params.org_name;
+    let when = human_time(&params.occurred_at);
+    let (subject, lines) = if language == "nl" {
+        (
+            format!("De beveiligingsgegevens van uw {org}-account zijn gewist"),
+            [
+                format!(
+                    "Uw helpdesk heeft alle methoden uit de beveiligingsgegevens van uw {org}-account verwijderd, \
+                     ook uw herstelcodes. Stel uw methoden opnieuw in wanneer u zich weer aanmeldt."
+                ),
+                format!("Wanneer: {when}"),
+                "Hebt u hier niet om gevraagd? Neem dan direct contact op met uw helpdesk."
+                    .to_owned(),
+            ],
+        )
+    } else {
+        (
+            format!("The security info of your {org} account was cleared"),
+            [
+                format!(
+                    "Your helpdesk removed every method from the security info of your {org} account, \
+                     your recovery codes too. Set up your methods again the next time you sign in."
+                ),
+                format!("When: {when}"),
+                "If you didn't ask for this, contact your helpdesk right away.".to_owned(),
+            ],
+        )
+    };
+    let text = format!("{}\n\n{}\n\n{}\n", lines[0], lines[1], lines[2]);
+    let html = html_page(language, &lines.map(|line| esc(&line)));
+    OutgoingMail {
+        to: to.to_owned(),
+        subject,
+        text,
+        html,
+    }
+}
+
 /// When, from where and with what a change was made.
 struct Origin<'a> {
     occurred_at: &'a str,
@@ -356,6 +410,21 @@ mod tests {
         let keys = CodeKeys::new(b"0123456789abcdef0123456789abcdef").expect("keys");
         let sealed = keys.seal("m", b"123456").expect("seal");
         keys.open("m", &sealed).expect("open")
+    }
+
+    #[test]
+    fn the_methods_cleared_notice_says_when_in_both_languages() {
+        let params = MethodsClearedParams {
+            org_name: "Contoso <&>".into(),
+            occurred_at: "2026-12-02T16:05:00.000Z".into(),
+        };
+        let en = methods_cleared("a@b.example", "en", &params);
+        assert!(en.subject.contains("was cleared"), "{}", en.subject);
+        assert!(en.text.contains("2026-12-02 16:05 UTC"));
+        assert!(en.html.contains("Contoso &lt;&amp;&gt;") && !en.html.contains("<&>"));
+        let nl = methods_cleared("a@b.example", "nl", &params);
+        assert!(nl.subject.contains("gewist"), "{}", nl.subject);
+        assert!(nl.text.contains("Wanneer: 2026-12-02 16:05 UTC"));
     }
 
     #[test]

@@ -192,6 +192,14 @@ impl OutboxWorker {
                     &params,
                 )))
             }
+            templates::METHODS_CLEARED => {
+                let params = serde_json::from_str(&message.params)?;
+                Ok(Outgoing::Mail(templates::methods_cleared(
+                    &message.recipient,
+                    &message.language,
+                    &params,
+                )))
+            }
             texts::SMS_CODE => self.phone_message(message, PhoneChannel::Sms, texts::sms),
             texts::VOICE_CODE => self.phone_message(message, PhoneChannel::Voice, texts::voice),
             other => anyhow::bail!("unknown template {other:?}"),

@@ -100,15 +100,18 @@ pub async fn create_session(
             account.as_ref().map(|a| a.password_hash.clone()),
         )
         .await?;
+    // A disabled account gets the answer of a wrong password, after the same check (so the
+    // time taken does not tell either), and is offered nothing else.
     let account = match account {
-        Some(account) if matches => account,
+        Some(account) if matches && !account.is_disabled() => account,
         other => {
+            let disabled = matches && other.as_ref().is_some_and(AccountRecord::is_disabled);
             let account_id = other.map(|a| a.account_id);
             let event = audit::event(
                 ActivityKind::SignInFailed,
                 account_id.as_ref(),
                 &context,
-                None,
+                disabled.then(|| "account disabled".to_owned()),
                 now,
             )?;
             state.store.record_failed_sign_in(Some(&event)).await?;

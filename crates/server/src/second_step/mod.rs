@@ -128,12 +128,13 @@ pub async fn pending(
     Err(ApiError::code(ProblemCode::SignInExpired))
 }
 
-/// The account a pending step belongs to.
+/// The account a pending step belongs to, unless an operator disabled it meanwhile.
 pub async fn account_of(state: &AppState, step: &SecondStepRecord) -> ApiResult<AccountRecord> {
     state
         .store
         .account(&step.account_id)
         .await?
+        .filter(|account| !account.is_disabled())
         .ok_or_else(|| ApiError::code(ProblemCode::SignInExpired))
 }
 

@@ -8,8 +8,10 @@
 //! mid-commit), so a list read before the commit cannot outlive it. And every forget bumps a
 //! generation: a reader that fetched a list from the database stores it only if no forget
 //! happened since it looked, so a list read before a commit cannot be stored after it either.
-//! Rows changed behind the server's back (another program writing the file) are not seen
-//! until the account's next change or a restart; the server owns its database.
+//! Rows changed by another program (the operators' `accounts` commands) come with a higher
+//! store generation in the database; [`MethodCache::follow_outside_generation`] forgets every
+//! list when it sees one, with the same forget, so a reader that missed before it cannot
+//! store what it read either.
 
 use std::{
     collections::HashMap,
@@ -32,6 +34,8 @@ pub struct MethodCache {
 struct Inner {
     /// Bumped by every forget.
     generation: u64,
+    /// The highest store generation seen (changes made by other programs).
+    outside_generation: i64,
     lists: HashMap<String, Vec<MethodRecord>>,
 }
 
@@ -66,6 +70,17 @@ impl MethodCache {
             inner.lists.clear();
         }
         inner.lists.insert(account_id.to_owned(), list.to_vec());
+    }
+
+    /// Forgets every list when the database's store generation (read just now) is higher
+    /// than any seen before: another program changed rows since they were read.
+    pub fn follow_outside_generation(&self, outside_generation: i64) {
+        let mut inner = self.lock();
+        if outside_generation > inner.outside_generation {
+            inner.outside_generation = outside_generation;
+            inner.generation += 1;
+            inner.lists.clear();
+        }
     }
 
     /// Forgets the account's list when the returned guard is dropped: hold it across the
@@ -143,6 +158,32 @@ mod tests {
         cache.store("a", miss, &[method("old")]);
         drop(guard);
         assert!(cache.get("a").is_err());
+    }
+
+    #[test]
+    fn another_programs_change_forgets_every_list_once() {
+        let cache = MethodCache::default();
+        for account in ["a", "b"] {
+            let miss = cache.get(account).expect_err("empty");
+            cache.store(account, miss, &[method("m")]);
+        }
+        cache.follow_outside_generation(0);
+        assert!(
+            cache.get("a").is_ok(),
+            "the same generation keeps the lists"
+        );
+        // A reader that missed before the change must not store what it read.
+        let miss = cache.get("c").expect_err("empty");
+        cache.follow_outside_generation(1);
+        assert!(cache.get("a").is_err() && cache.get("b").is_err());
+        cache.store("c", miss, &[method("old")]);
+        assert!(cache.get("c").is_err(), "read before the change: not kept");
+        let miss = cache.get("a").expect_err("forgotten");
+        cache.store("a", miss, &[method("new")]);
+        // An older generation read by a slower request forgets nothing.
+        cache.follow_outside_generation(0);
+        cache.follow_outside_generation(1);
+        assert_eq!(cache.get("a").expect("kept")[0].method_id.as_str(), "new");
     }
 
     #[test]

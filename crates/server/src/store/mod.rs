@@ -19,7 +19,7 @@ pub mod test_support;
 use async_trait::async_trait;
 use time::OffsetDateTime;
 
-pub use cached_methods::CachedMethods;
+pub use cached_methods::{CachedMethods, GENERATION_CHECK_INTERVAL, OUTSIDE_CHANGE_SETTLES};
 pub use ids::{AccountId, MethodId, PasswordResetId, RegistrationId, SecondStepId, SessionId};
 pub use records::*;
 pub use retention::{RetentionPolicy, SweepCounts};
@@ -28,6 +28,7 @@ pub use retention::{RetentionPolicy, SweepCounts};
 #[async_trait]
 pub trait Store:
     AccountStore
+    + OperatorStore
     + SessionStore
     + SecondStepStore
     + PasswordResetStore
@@ -79,6 +80,43 @@ pub trait AccountStore: Send + Sync {
         identity: &ExternalIdentity,
         profile: &NewAccount,
     ) -> anyhow::Result<ExternalAccountOutcome>;
+}
+
+/// What operators do to accounts (`security-info-server accounts ...`), from another process
+/// than the server's while it runs. Every change here also bumps the store generation (see
+/// [`MethodStore::outside_generation`]) in its transaction, so a running server forgets the
+/// method lists it keeps in memory; the caller waits [`OUTSIDE_CHANGE_SETTLES`] after it
+/// before it ends.
+#[async_trait]
+pub trait OperatorStore: Send + Sync {
+    /// Makes the planned account changes in one transaction, each with its audit event, or
+    /// none of them when an account was created or removed since they were planned
+    /// ([`PlanOutdated`]).
+    async fn apply_account_changes(
+        &self,
+        changes: &[AccountChange],
+    ) -> anyhow::Result<Result<(), PlanOutdated>>;
+
+    /// Disables the account (`Some(at)`) or enables it (`None`) with its audit event. Disabling
+    /// also ends its sessions and pending second steps. `None` when it already was so (nothing
+    /// changes, nothing is recorded); else how many sessions ended.
+    async fn set_account_disabled(
+        &self,
+        account_id: &AccountId,
+        disabled_at: Option<OffsetDateTime>,
+        audit: &NewAuditEvent,
+    ) -> anyhow::Result<Option<u64>>;
+
+    /// Deletes every method of the account, its pending registrations (with their codes), its
+    /// recovery codes and pending second steps, and ends its sessions, with the audit event
+    /// and, when a method or recovery code was removed, `notice` to the user; all in one
+    /// transaction.
+    async fn clear_methods(
+        &self,
+        account_id: &AccountId,
+        audit: &NewAuditEvent,
+        notice: &NewOutboxMessage,
+    ) -> anyhow::Result<MethodsCleared>;
 }
 
 /// Sessions and the sign-in attempts that create them.
@@ -368,6 +406,11 @@ pub trait PasswordResetStore: Send + Sync {
 /// be wrapped in [`CachedMethods`]; the server reaches methods only through that wrapper.
 #[async_trait]
 pub trait MethodStore: Send + Sync + 'static {
+    /// The store generation: how many times another program (the `accounts` commands, see
+    /// [`OperatorStore`]) changed the database. It only grows; a cache of rows read before it
+    /// moved may be stale.
+    async fn outside_generation(&self) -> anyhow::Result<i64>;
+
     /// The account's methods, oldest first.
     async fn list_methods(&self, account_id: &AccountId) -> anyhow::Result<Vec<MethodRecord>>;
 

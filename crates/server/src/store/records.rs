@@ -33,6 +33,15 @@ pub struct AccountRecord {
     pub language: String,
     /// The method the user chose to be offered first at sign-in, if any (it may be gone).
     pub default_method_id: Option<MethodId>,
+    /// When an operator disabled the account (`accounts disable`): it then signs in in no way.
+    pub disabled_at: Option<OffsetDateTime>,
+}
+
+impl AccountRecord {
+    /// Whether an operator disabled the account.
+    pub fn is_disabled(&self) -> bool {
+        self.disabled_at.is_some()
+    }
 }
 
 /// A user of the OpenID Connect provider: `iss` and `sub` of their tokens.
@@ -691,4 +700,49 @@ pub struct PasswordResetRecord {
     pub expires_at: OffsetDateTime,
     /// The newest code sent for it, if any.
     pub code: Option<CodeRecord>,
+}
+
+/// One planned change of an operator's `accounts add` or `accounts import`.
+#[derive(Debug, Clone)]
+pub enum AccountChange {
+    /// A new account; planned when none had its user principal name.
+    Create {
+        /// The account (an empty password hash: no password sign-in).
+        account: NewAccount,
+        /// Its mail language.
+        language: String,
+        /// The `account_created` event.
+        audit: NewAuditEvent,
+    },
+    /// New values for an existing account.
+    Update {
+        /// The account.
+        account_id: AccountId,
+        /// Its display name.
+        display_name: String,
+        /// Its language.
+        language: String,
+        /// A new password hash, when the password changes.
+        password_hash: Option<String>,
+        /// The `account_updated` event.
+        audit: NewAuditEvent,
+    },
+}
+
+/// The accounts changed between planning changes and making them (another operator, or a
+/// first sign-in through the identity provider): nothing was changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PlanOutdated;
+
+/// What `clear-methods` removed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct MethodsCleared {
+    /// Registered methods.
+    pub methods: u64,
+    /// Pending registrations.
+    pub registrations: u64,
+    /// Recovery codes, used ones too.
+    pub recovery_codes: u64,
+    /// Sessions ended.
+    pub sessions: u64,
 }

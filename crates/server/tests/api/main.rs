@@ -3,6 +3,7 @@
 //! `smtp-server`, see `tests/support/smtp_sink.mjs`) and the real binary; the OpenID Connect
 //! tests run a real provider (npm `oidc-provider`, see `tests/support/oidc_provider.mjs`).
 
+mod accounts_cli;
 mod activity;
 mod authenticator_app;
 mod bad_input;

@@ -388,6 +388,31 @@ async fn a_token_from_the_portal_sign_in_lists_methods_and_creates_the_user_on_f
 }
 
 #[tokio::test]
+async fn the_tokens_of_an_account_an_operator_disabled_are_refused_until_it_is_enabled() {
+    let provider = OidcProvider::start("RS256").await;
+    let app = app_for(&provider).await;
+    let token = provider.token("alice").await;
+    assert_accepted(&app, &token).await;
+
+    let run =
+        crate::accounts_cli::accounts(&app.db_path, &["disable", "alice@example.net"], None).await;
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_refused(&app, &token).await;
+    assert_refused(&app, &provider.token("alice").await).await;
+    // Its sign-in through the provider makes no second account either.
+    let accounts: i64 = sqlx::query_scalar("select count(*) from account")
+        .fetch_one(&app.db().await)
+        .await
+        .expect("count");
+    assert_eq!(accounts, 3, "the demo accounts and Alice's");
+
+    let run =
+        crate::accounts_cli::accounts(&app.db_path, &["enable", "alice@example.net"], None).await;
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_accepted(&app, &token).await;
+}
+
+#[tokio::test]
 async fn a_fresh_token_adds_verifies_and_deletes_an_email_method() {
     let provider = OidcProvider::start("RS256").await;
     let app = app_for(&provider).await;

@@ -69,6 +69,7 @@ async fn handed_off(
         .store
         .account(&AccountId::from(hand_off.account.clone()))
         .await?
+        .filter(|account| !account.is_disabled())
         .ok_or_else(not_found)?;
     let registration = lifecycle::find_for(state, &account.account_id, id).await?;
     if registration.method_type != MethodType::SecurityKey {

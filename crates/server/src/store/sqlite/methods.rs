@@ -11,6 +11,14 @@ use crate::store::{
 
 #[async_trait]
 impl MethodStore for SqliteStore {
+    async fn outside_generation(&self) -> anyhow::Result<i64> {
+        Ok(sqlx::query_scalar(
+            "select generation from store_generation where store_generation_id = 1",
+        )
+        .fetch_one(&mut *self.readers.get().await)
+        .await?)
+    }
+
     async fn list_methods(&self, account_id: &AccountId) -> anyhow::Result<Vec<MethodRecord>> {
         let sql = format!(
             "select {METHOD_COLUMNS} from method

@@ -34,6 +34,7 @@ use crate::clock;
 mod accounts;
 mod audit;
 mod methods;
+mod operator;
 mod outbox;
 mod password_resets;
 mod registrations;

@@ -112,6 +112,7 @@ pub(super) fn account_from_row(row: &SqliteRow) -> anyhow::Result<AccountRecord>
         password_hash: row.try_get("password_hash")?,
         language: row.try_get("language")?,
         default_method_id: row.try_get("default_method_id")?,
+        disabled_at: get_optional_ts(row, "disabled_at")?,
     })
 }
 

@@ -69,7 +69,7 @@ impl SessionStore for SqliteStore {
             "select session.session_id, session.authenticated_at, session.last_seen_at,
                     session.expires_at, account.account_id, account.user_principal_name,
                     account.display_name, account.password_hash, account.language,
-                    account.default_method_id
+                    account.default_method_id, account.disabled_at
              from session join account using (account_id) where session.token_hash = ?",
         )
         .bind(token_hash)
