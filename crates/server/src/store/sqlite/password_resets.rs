@@ -10,7 +10,7 @@ use super::{
     rows::*,
 };
 use crate::store::{
-    AccountId, CodeLimits, CodeRecord, LimitHit, NewAuditEvent, NewOutboxMessage, NewPasswordReset,
+    AccountId, CodeLimits, LimitHit, NewAuditEvent, NewOutboxMessage, NewPasswordReset,
     PasswordResetId, PasswordResetRecord, PasswordResetStore, ResetLimits, SentCode, Throttled,
 };
 
@@ -82,34 +82,23 @@ impl PasswordResetStore for SqliteStore {
         &self,
         token_hash: &str,
     ) -> anyhow::Result<Option<PasswordResetRecord>> {
-        let Some(row) = sqlx::query(
+        let sql = format!(
             "select reset.password_reset_id, reset.username, reset.account_id, reset.status,
                     reset.gates, reset.passed, reset.failed_attempts, reset.challenge,
-                    reset.language, reset.expires_at,
-                    code.code_hash, code.code_length, code.expires_at as code_expires_at,
-                    code.created_at as code_created_at
+                    reset.language, reset.expires_at, {CODE_COLUMNS}
              from password_reset as reset
-             left join one_time_code as code on code.one_time_code_id = (
-                 select one_time_code_id from one_time_code
-                 where password_reset_id = reset.password_reset_id
-                 order by created_at desc, rowid desc limit 1)
+             {}
              where reset.token_hash = ?",
-        )
-        .bind(token_hash)
-        .fetch_optional(&mut *self.readers.get().await)
-        .await?
+            newest_code_join("password_reset_id", "reset.password_reset_id")
+        );
+        let Some(row) = sqlx::query(&sql)
+            .bind(token_hash)
+            .fetch_optional(&mut *self.readers.get().await)
+            .await?
         else {
             return Ok(None);
         };
-        let code = match row.try_get::<Option<Vec<u8>>, _>("code_hash")? {
-            Some(code_hash) => Some(CodeRecord {
-                code_hash,
-                code_length: u8::try_from(row.try_get::<i64, _>("code_length")?)?,
-                expires_at: get_ts(&row, "code_expires_at")?,
-                created_at: get_ts(&row, "code_created_at")?,
-            }),
-            None => None,
-        };
+        let code = code_from_row(&row)?;
         Ok(Some(PasswordResetRecord {
             password_reset_id: row.try_get("password_reset_id")?,
             username: row.try_get("username")?,

@@ -8,9 +8,8 @@ use super::{SqliteStore, rows::*};
 use crate::{
     clock,
     store::{
-        AccountId, CodeLimits, CodeRecord, LimitHit, NewAuditEvent, NewCode, NewRegistration,
-        QuotaScope, RegistrationId, RegistrationRecord, RegistrationStatus, RegistrationStore,
-        SentCode,
+        AccountId, CodeLimits, LimitHit, NewAuditEvent, NewCode, NewRegistration, QuotaScope,
+        RegistrationId, RegistrationRecord, RegistrationStatus, RegistrationStore, SentCode,
     },
 };
 
@@ -161,34 +160,24 @@ impl RegistrationStore for SqliteStore {
     ) -> anyhow::Result<Option<RegistrationRecord>> {
         // The registration and its newest code in one query (a left join: types that send no
         // code have none).
-        let Some(row) = sqlx::query(
+        let sql = format!(
             "select registration.registration_id, registration.method_type, registration.status,
                     registration.failed_attempts, registration.challenge, registration.expires_at,
-                    code.code_hash, code.code_length, code.expires_at as code_expires_at,
-                    code.created_at as code_created_at
+                    {CODE_COLUMNS}
              from registration
-             left join one_time_code as code on code.one_time_code_id = (
-                 select one_time_code_id from one_time_code
-                 where registration_id = registration.registration_id
-                 order by created_at desc, rowid desc limit 1)
+             {}
              where registration.account_id = ? and registration.registration_id = ?",
-        )
-        .bind(account_id)
-        .bind(registration_id)
-        .fetch_optional(&mut *self.readers.get().await)
-        .await?
+            newest_code_join("registration_id", "registration.registration_id")
+        );
+        let Some(row) = sqlx::query(&sql)
+            .bind(account_id)
+            .bind(registration_id)
+            .fetch_optional(&mut *self.readers.get().await)
+            .await?
         else {
             return Ok(None);
         };
-        let code = match row.try_get::<Option<Vec<u8>>, _>("code_hash")? {
-            Some(code_hash) => Some(CodeRecord {
-                code_hash,
-                code_length: u8::try_from(row.try_get::<i64, _>("code_length")?)?,
-                expires_at: get_ts(&row, "code_expires_at")?,
-                created_at: get_ts(&row, "code_created_at")?,
-            }),
-            None => None,
-        };
+        let code = code_from_row(&row)?;
         Ok(Some(RegistrationRecord {
             registration_id: row.try_get("registration_id")?,
             method_type: get_method_type(&row, "method_type")?,

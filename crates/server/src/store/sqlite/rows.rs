@@ -11,7 +11,7 @@ use time::OffsetDateTime;
 
 use crate::{
     clock,
-    store::{AccountRecord, MethodRecord, NewAuditEvent, NewOutboxMessage},
+    store::{AccountRecord, CodeRecord, MethodRecord, NewAuditEvent, NewOutboxMessage},
 };
 
 /// A timestamp as stored.
@@ -133,4 +133,33 @@ pub(super) fn method_from_row(row: &SqliteRow) -> anyhow::Result<MethodRecord> {
         created_at: get_ts(row, "created_at")?,
         last_used_at: get_optional_ts(row, "last_used_at")?,
     })
+}
+
+/// The columns of the newest code of a registration, second step or reset, joined as
+/// `code` by [`newest_code_join`].
+pub(super) const CODE_COLUMNS: &str = "code.code_hash, code.code_length,
+    code.expires_at as code_expires_at, code.created_at as code_created_at";
+
+/// A left join of the newest code whose `owner_column` is `owner` (a column of the outer
+/// query), as `code`: types that send no code have none.
+pub(super) fn newest_code_join(owner_column: &str, owner: &str) -> String {
+    format!(
+        "left join one_time_code as code on code.one_time_code_id = (
+             select one_time_code_id from one_time_code
+             where {owner_column} = {owner}
+             order by created_at desc, rowid desc limit 1)"
+    )
+}
+
+/// The code of a row with [`CODE_COLUMNS`], if there was one.
+pub(super) fn code_from_row(row: &SqliteRow) -> anyhow::Result<Option<CodeRecord>> {
+    let Some(code_hash) = row.try_get::<Option<Vec<u8>>, _>("code_hash")? else {
+        return Ok(None);
+    };
+    Ok(Some(CodeRecord {
+        code_hash,
+        code_length: u8::try_from(row.try_get::<i64, _>("code_length")?)?,
+        expires_at: get_ts(row, "code_expires_at")?,
+        created_at: get_ts(row, "code_created_at")?,
+    }))
 }

@@ -14,9 +14,9 @@ use super::{
 use crate::{
     clock,
     store::{
-        AccountId, CodeLimits, CodeRecord, LimitHit, MethodId, NewAuditEvent, NewOutboxMessage,
-        NewSecondStep, NewSession, RecoveryCodeRecord, SecondStepId, SecondStepPurpose,
-        SecondStepRecord, SecondStepStore, SentCode, SessionId,
+        AccountId, CodeLimits, LimitHit, MethodId, NewAuditEvent, NewOutboxMessage, NewSecondStep,
+        NewSession, RecoveryCodeRecord, SecondStepId, SecondStepPurpose, SecondStepRecord,
+        SecondStepStore, SentCode, SessionId,
     },
 };
 
@@ -105,22 +105,19 @@ impl SecondStepStore for SqliteStore {
         &self,
         token_hash: &str,
     ) -> anyhow::Result<Option<SecondStepRecord>> {
-        let Some(row) = sqlx::query(
+        let sql = format!(
             "select step.second_step_id, step.account_id, step.purpose, step.session_id,
                     step.sign_in_attempt_id, step.status, step.failed_attempts, step.challenge,
-                    step.language, step.expires_at,
-                    code.code_hash, code.code_length, code.expires_at as code_expires_at,
-                    code.created_at as code_created_at
+                    step.language, step.expires_at, {CODE_COLUMNS}
              from second_step as step
-             left join one_time_code as code on code.one_time_code_id = (
-                 select one_time_code_id from one_time_code
-                 where second_step_id = step.second_step_id
-                 order by created_at desc, rowid desc limit 1)
+             {}
              where step.token_hash = ?",
-        )
-        .bind(token_hash)
-        .fetch_optional(&mut *self.readers.get().await)
-        .await?
+            newest_code_join("second_step_id", "step.second_step_id")
+        );
+        let Some(row) = sqlx::query(&sql)
+            .bind(token_hash)
+            .fetch_optional(&mut *self.readers.get().await)
+            .await?
         else {
             return Ok(None);
         };
@@ -132,15 +129,7 @@ impl SecondStepStore for SqliteStore {
             ("step_up", Some(session_id)) => SecondStepPurpose::StepUp(session_id),
             (other, _) => anyhow::bail!("a second step with purpose {other:?}"),
         };
-        let code = match row.try_get::<Option<Vec<u8>>, _>("code_hash")? {
-            Some(code_hash) => Some(CodeRecord {
-                code_hash,
-                code_length: u8::try_from(row.try_get::<i64, _>("code_length")?)?,
-                expires_at: get_ts(&row, "code_expires_at")?,
-                created_at: get_ts(&row, "code_created_at")?,
-            }),
-            None => None,
-        };
+        let code = code_from_row(&row)?;
         Ok(Some(SecondStepRecord {
             second_step_id: row.try_get("second_step_id")?,
             account_id: row.try_get("account_id")?,
