@@ -267,6 +267,79 @@ pub fn PhoneForm(
     }
 }
 
+/// The country or region a number is written for: the organization's list (`GET
+/// /phone-regions`), named in the page's language, the likely one first. Also used by password
+/// reset, where the user types a registered number.
+#[component]
+pub fn RegionField(
+    /// The regions the server allows.
+    regions: Vec<PhoneRegion>,
+    /// The chosen region code.
+    region: RwSignal<String>,
+    /// What is wrong with the choice, if anything.
+    error: RwSignal<Option<Shown>>,
+    /// The select element, for focus.
+    #[prop(optional)]
+    select_ref: Option<NodeRef<html::Select>>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    // The names follow the page's language; the likely region stays at the top.
+    let regions = StoredValue::new(regions);
+    let options = Memo::new(move |_| {
+        let lang = i18n.lang();
+        regions.with_value(|regions| {
+            let first = likely_region(lang, browser_language().as_deref(), regions);
+            region_options(
+                regions,
+                first.as_deref(),
+                region_namer(lang),
+                text_order(lang),
+            )
+        })
+    });
+    let region_list = move || {
+        options
+            .get()
+            .into_iter()
+            .map(|option| {
+                let code = option.region.clone();
+                view! {
+                    <option
+                        value=option.region
+                        prop:selected=move || region.with(|chosen| *chosen == code)
+                    >
+                        {option.label}
+                    </option>
+                }
+            })
+            .collect_view()
+    };
+    view! {
+        <div class="field">
+            <label for="phone-region">{i18n.text(Key::PhoneRegionLabel)}</label>
+            <select
+                id="phone-region"
+                name="phone-region"
+                node_ref=select_ref.unwrap_or_default()
+                on:change=move |event| {
+                    region.set(event_target_value(&event));
+                    error.set(None);
+                }
+                aria-invalid=move || error.with(Option::is_some).to_string()
+                aria-describedby=move || error.with(Option::is_some).then_some("phone-region-error")
+            >
+                {region_list}
+            </select>
+            <FieldError error=error id="phone-region-error" />
+        </div>
+    }
+}
+
+/// The region a new number field starts with: the one the user most likely has their phone in.
+pub fn first_region(lang: crate::i18n::Lang, regions: &[PhoneRegion]) -> String {
+    likely_region(lang, browser_language().as_deref(), regions).unwrap_or_default()
+}
+
 /// Which phone, its region, number and extension, text or call; **Next** sends a code.
 #[component]
 fn PhoneFields(
@@ -306,21 +379,6 @@ fn PhoneFields(
         } else {
             PhoneChannel::Voice
         }
-    });
-
-    // The names follow the page's language; the likely region stays at the top.
-    let regions = StoredValue::new(regions);
-    let options = Memo::new(move |_| {
-        let lang = i18n.lang();
-        regions.with_value(|regions| {
-            let first = likely_region(lang, browser_language().as_deref(), regions);
-            region_options(
-                regions,
-                first.as_deref(),
-                region_namer(lang),
-                text_order(lang),
-            )
-        })
     });
 
     let kind_error = RwSignal::new(None::<Shown>);
@@ -474,23 +532,6 @@ fn PhoneFields(
             }
         })
         .collect_view();
-    let region_list = move || {
-        options
-            .get()
-            .into_iter()
-            .map(|option| {
-                let code = option.region.clone();
-                view! {
-                    <option
-                        value=option.region
-                        prop:selected=move || region.with(|chosen| *chosen == code)
-                    >
-                        {option.label}
-                    </option>
-                }
-            })
-            .collect_view()
-    };
     let takes_texts = move || kind.get().takes_texts();
 
     view! {
@@ -503,25 +544,12 @@ fn PhoneFields(
                 {kinds}
                 <FieldError error=kind_error id="phone-kind-error" />
             </fieldset>
-            <div class="field">
-                <label for="phone-region">{i18n.text(Key::PhoneRegionLabel)}</label>
-                <select
-                    id="phone-region"
-                    name="phone-region"
-                    node_ref=region_ref
-                    on:change=move |event| {
-                        region.set(event_target_value(&event));
-                        region_error.set(None);
-                    }
-                    aria-invalid=move || region_error.with(Option::is_some).to_string()
-                    aria-describedby=move || {
-                        region_error.with(Option::is_some).then_some("phone-region-error")
-                    }
-                >
-                    {region_list}
-                </select>
-                <FieldError error=region_error id="phone-region-error" />
-            </div>
+            <RegionField
+                regions=regions
+                region=region
+                error=region_error
+                select_ref=region_ref
+            />
             <div class="field">
                 <label for="phone-number">{i18n.text(Key::PhoneNumberLabel)}</label>
                 <input
