@@ -17,11 +17,12 @@ use std::rc::Rc;
 use gloo_net::http::{Method as HttpMethod, Request, RequestBuilder, Response};
 use security_info_api::{
     API_PREFIX, ActivityList, EmbeddingInfo, HandOff, HandedOffCredential, KeyPrompt, Method,
-    MethodCreated, MethodList, MethodTypeList, PhoneRegions, Problem, ProblemCode,
-    ReauthenticateRequest, RecoveryCodeStatus, RecoveryCodes, Registration, RegistrationAnswer,
-    RegistrationProgress, RenameMethod, SecondStep, SecondStepAnswer, SecondStepChallenge,
+    MethodCreated, MethodList, MethodTypeList, NewPassword, PasswordReset, PasswordVerdict,
+    PhoneRegions, Problem, ProblemCode, ReauthenticateRequest, RecoveryCodeStatus, RecoveryCodes,
+    Registration, RegistrationAnswer, RegistrationProgress, RenameMethod, ResetAnswer,
+    ResetChallenge, ResetChoice, SecondStep, SecondStepAnswer, SecondStepChallenge,
     SecondStepChoice, SecondStepPassed, SecondStepRequired, SessionResponse, SetDefaultMethod,
-    SignInOptions, SignInRequest, SignedOut, StartRegistration, User,
+    SignInOptions, SignInRequest, SignedOut, StartPasswordReset, StartRegistration, User,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -400,6 +401,40 @@ pub async fn set_default_method(method_id: String) -> ApiResult<()> {
     request(
         HttpMethod::PUT,
         "/me/default-method",
+        Some(Body::Json(&body)),
+    )
+    .await
+    .map(drop)
+}
+
+/// `POST /password-reset`: starts a password reset for a work or school address (every
+/// address gets the same answer: the ways the organization allows).
+pub async fn start_password_reset(username: String) -> ApiResult<PasswordReset> {
+    post("/password-reset", &StartPasswordReset { username }).await
+}
+
+/// `POST /password-reset/challenge`: chooses the way for the reset's next gate (for an email
+/// address or a phone number the user typed, a code goes out only if it is registered).
+pub async fn choose_reset_way(choice: ResetChoice) -> ApiResult<ResetChallenge> {
+    post("/password-reset/challenge", &choice).await
+}
+
+/// `POST /password-reset/verify`: answers the chosen way; the reset after it.
+pub async fn verify_reset_way(answer: ResetAnswer) -> ApiResult<PasswordReset> {
+    post("/password-reset/verify", &answer).await
+}
+
+/// `POST /password-reset/password-check`: whether the server would take this new password.
+pub async fn check_new_password(password: String) -> ApiResult<PasswordVerdict> {
+    post("/password-reset/password-check", &NewPassword { password }).await
+}
+
+/// `POST /password-reset/password`: sets the new password (every session ends).
+pub async fn set_new_password(password: String) -> ApiResult<()> {
+    let body = NewPassword { password };
+    request(
+        HttpMethod::POST,
+        "/password-reset/password",
         Some(Body::Json(&body)),
     )
     .await
