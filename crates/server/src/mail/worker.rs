@@ -200,6 +200,17 @@ impl OutboxWorker {
                     &params,
                 )))
             }
+            texts::SMS_PASSWORD_CHANGED => {
+                let params = serde_json::from_str(&message.params)?;
+                Ok(Outgoing::Phone(PhoneMessage {
+                    message_id: message.outbox_message_id.clone(),
+                    channel: PhoneChannel::Sms,
+                    to: message.recipient.clone(),
+                    text: texts::password_changed(&message.language, &params),
+                    language: message.language.clone(),
+                    extension: None,
+                }))
+            }
             texts::SMS_CODE => self.phone_message(message, PhoneChannel::Sms, texts::sms),
             texts::VOICE_CODE => self.phone_message(message, PhoneChannel::Voice, texts::voice),
             other => anyhow::bail!("unknown template {other:?}"),

@@ -103,9 +103,23 @@ pub async fn set(
         None,
         now,
     )?;
-    // The work address and every registered email address hear of it.
+    // The work address and every registered email address hear of it, and every phone that
+    // takes texts.
     let mut recipients = vec![account.user_principal_name.to_lowercase()];
+    let mut notices = Vec::new();
     for method in methods_of(state, Some(&account)).await? {
+        if method.method_type == MethodType::Phone {
+            let phone = crate::methods::phone::registered(&method)?;
+            if phone.texts {
+                notices.push(crate::sms::outbox::password_changed_text(
+                    &phone.e164,
+                    &account.language,
+                    &state.settings.org_name,
+                    now,
+                )?);
+            }
+            continue;
+        }
         if method.method_type != MethodType::Email {
             continue;
         }
@@ -120,7 +134,6 @@ pub async fn set(
             }
         }
     }
-    let mut notices = Vec::new();
     for recipient in recipients {
         let mut to = account.clone();
         to.user_principal_name = recipient;

@@ -4,7 +4,7 @@
 use security_info_api::PhoneChannel;
 use time::OffsetDateTime;
 
-use super::texts::{self, PhoneCodeParams};
+use super::texts::{self, PhoneCodeParams, PhoneNoticeParams};
 use crate::{
     domain::codes::{CodeKeys, PlainCode},
     mail::outbox::valid_minutes,
@@ -54,6 +54,27 @@ pub fn code_message(
         }
         .to_owned(),
         params: serde_json::to_string(&params)?,
+        created_at: now,
+    })
+}
+
+/// The text to `number` (E.164) that says the account's password was changed.
+pub fn password_changed_text(
+    number: &str,
+    language: &str,
+    org_name: &str,
+    now: OffsetDateTime,
+) -> anyhow::Result<NewOutboxMessage> {
+    let params = PhoneNoticeParams {
+        org_name: org_name.to_owned(),
+    };
+    Ok(NewOutboxMessage {
+        outbox_message_id: random::id()?,
+        recipient: number.to_owned(),
+        language: language.to_owned(),
+        template: texts::SMS_PASSWORD_CHANGED.to_owned(),
+        params: serde_json::to_string(&params)?,
+        sealed_secret: None,
         created_at: now,
     })
 }

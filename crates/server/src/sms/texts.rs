@@ -11,6 +11,31 @@ pub const SMS_CODE: &str = "sms_code";
 /// Outbox template of a code spoken in a call.
 pub const VOICE_CODE: &str = "voice_code";
 
+/// Outbox template of the text that says the password was changed.
+pub const SMS_PASSWORD_CHANGED: &str = "sms_password_changed";
+
+/// Parameters of a notice by text (nothing secret).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PhoneNoticeParams {
+    /// Organization name.
+    pub org_name: String,
+}
+
+/// The text that says the password was changed by a reset.
+pub fn password_changed(language: &str, params: &PhoneNoticeParams) -> String {
+    let org = &params.org_name;
+    if language == "nl" {
+        format!(
+            "Het wachtwoord van uw {org}-account is zojuist gewijzigd. Was u dit niet? Neem dan direct contact op met uw helpdesk."
+        )
+    } else {
+        format!(
+            "The password of your {org} account was just changed. If this wasn't you, contact your helpdesk right away."
+        )
+    }
+}
+
 /// Parameters of a phone code message (the code itself travels sealed).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

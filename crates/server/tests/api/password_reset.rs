@@ -362,10 +362,23 @@ async fn a_texted_code_to_the_registered_number_passes_the_reset() {
     let code = app.code_sent_to("+31612345678").await;
     let response = visitor.answer_code(&code).await;
     assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(
+        visitor.set_password(NEW_PASSWORD).await.status(),
+        StatusCode::NO_CONTENT
+    );
+    // The phone hears of it too.
+    let mailbox = app.wait_for_mail_count("+31612345678", texts + 2).await;
+    assert!(
+        mailbox.messages.iter().any(|m| m.to == "+31612345678"
+            && m.text
+                .contains("password of your Contoso account was just changed")),
+        "{:?}",
+        mailbox.messages.iter().map(|m| &m.text).collect::<Vec<_>>()
+    );
     let bad_number = visitor
         .choose(json!({"type": "phone", "region": "NL", "number": "12", "channel": "sms"}))
         .await;
-    assert_problem(bad_number, 409, "way_already_passed").await;
+    assert_problem(bad_number, 410, "reset_expired").await;
 }
 
 #[tokio::test]
