@@ -16,6 +16,7 @@ use crate::pages::activity::Activity;
 use crate::pages::add_security_key::AddSecurityKey;
 use crate::pages::not_found::NotFound;
 use crate::pages::overview::Overview;
+use crate::pages::reset_password::ResetPassword;
 use crate::pages::security_info::SecurityInfo;
 use crate::pages::sign_in::SignIn;
 use crate::step_up::provide_step_up;
@@ -33,6 +34,7 @@ pub fn App() -> impl IntoView {
             <Routes fallback=NotFound>
                 <Route path=path!("/signin") view=SignIn />
                 <Route path=path!("/add-security-key") view=AddSecurityKey />
+                <Route path=path!("/reset-password") view=ResetPassword />
                 <ParentRoute path=path!("") view=Shell>
                     <Route path=path!("") view=Overview />
                     <Route path=path!("security-info") view=SecurityInfo />

@@ -4,6 +4,7 @@ pub mod activity;
 pub mod add_security_key;
 pub mod not_found;
 pub mod overview;
+pub mod reset_password;
 pub mod security_info;
 pub mod sign_in;
 

@@ -290,6 +290,9 @@ pub fn SignIn() -> impl IntoView {
                         aria-describedby=described(password_error, "password-error")
                     />
                     <FieldError error=password_error id="password-error" />
+                    <p class="forgot-password">
+                        <a href="/reset-password">{i18n.text(Key::ResetForgot)}</a>
+                    </p>
                 </div>
                 <div class="actions">
                     <SubmitButton
