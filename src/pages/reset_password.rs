@@ -125,7 +125,10 @@ pub fn ResetPassword() -> impl IntoView {
     };
     let shown = move || match flow.step.get() {
         Step::Who => view! { <Who flow=flow /> }.into_any(),
-        Step::Choose => view! { <Choose flow=flow /> }.into_any(),
+        Step::Choose => match flow.reset.get_untracked() {
+            Some(reset) => view! { <Choose flow=flow reset=reset /> }.into_any(),
+            None => view! { <Who flow=flow /> }.into_any(),
+        },
         Step::Email => view! { <EmailWay flow=flow /> }.into_any(),
         Step::Phone => view! { <PhoneWay flow=flow /> }.into_any(),
         Step::Code { choice, challenge } => {
@@ -294,28 +297,22 @@ fn way_label(i18n: &I18n, reset: &PasswordReset, method_type: MethodType) -> Str
     }
 }
 
-/// **How do you want to verify?**: the ways not passed yet.
-#[component]
-fn Choose(flow: Flow) -> impl IntoView {
-    let i18n = use_i18n();
-    let reset = flow.reset.get_untracked().unwrap_or_else(|| PasswordReset {
-        ways: Vec::new(),
-        gates: 1,
-        passed: Vec::new(),
-        hints: Vec::new(),
-        password_allowed: false,
-        policy: security_info_api::PasswordRules {
-            min_length: 12,
-            max_length: 256,
-        },
-        expires_at: String::new(),
-    });
-    let remaining: Vec<MethodType> = reset
+/// The ways still to offer: the organization's, in its order, without those passed.
+fn remaining_ways(reset: &PasswordReset) -> Vec<MethodType> {
+    reset
         .ways
         .iter()
         .copied()
         .filter(|way| !reset.passed.contains(way))
-        .collect();
+        .collect()
+}
+
+/// **How do you want to verify?** (**Verify another way** after a first gate): the ways not
+/// passed yet, with the server's hints once the account is proven.
+#[component]
+fn Choose(flow: Flow, reset: PasswordReset) -> impl IntoView {
+    let i18n = use_i18n();
+    let remaining = remaining_ways(&reset);
     let chosen = RwSignal::new(remaining.first().copied());
     let error = RwSignal::new(None::<Shown>);
     let another = !reset.passed.is_empty();
@@ -328,8 +325,7 @@ fn Choose(flow: Flow) -> impl IntoView {
         }
     });
     Effect::new(move |_| match ask.value().get() {
-        Some(Ok((choice, ResetChallenge::Questions { questions }))) => {
-            let _ = choice;
+        Some(Ok((_, ResetChallenge::Questions { questions }))) => {
             flow.go(Step::Questions(questions));
         }
         Some(Ok((choice, challenge))) => flow.go(Step::Code { choice, challenge }),
@@ -1199,6 +1195,62 @@ mod tests {
             assert!(reason_key(reason).is_some(), "{reason}");
         }
         assert_eq!(reason_key("something_new"), None);
+    }
+
+    fn reset(passed: Vec<MethodType>, hints: Vec<(MethodType, &str)>) -> PasswordReset {
+        PasswordReset {
+            ways: vec![
+                MethodType::AuthenticatorApp,
+                MethodType::Phone,
+                MethodType::Email,
+            ],
+            gates: 2,
+            passed,
+            hints: hints
+                .into_iter()
+                .map(|(method_type, hint)| security_info_api::ResetHint {
+                    method_type,
+                    hint: hint.to_owned(),
+                })
+                .collect(),
+            password_allowed: false,
+            policy: security_info_api::PasswordRules {
+                min_length: 12,
+                max_length: 256,
+            },
+            expires_at: "2026-12-02T17:00:00Z".into(),
+        }
+    }
+
+    #[test]
+    fn the_second_gate_offers_the_other_ways_with_their_hints() {
+        let first = reset(Vec::new(), Vec::new());
+        assert_eq!(remaining_ways(&first), first.ways);
+        let second = reset(
+            vec![MethodType::AuthenticatorApp],
+            vec![
+                (MethodType::Phone, "+31 • ••••••78"),
+                (MethodType::Phone, "+31 • ••••••12"),
+                (MethodType::Email, "a***@gmail.com"),
+            ],
+        );
+        assert_eq!(
+            remaining_ways(&second),
+            [MethodType::Phone, MethodType::Email]
+        );
+        let en = I18n::fixed(Lang::En);
+        assert_eq!(
+            way_label(&en, &second, MethodType::Email),
+            "A code to my email address (a***@gmail.com)"
+        );
+        assert_eq!(
+            way_label(&en, &second, MethodType::Phone),
+            "A code to my phone (+31 • ••••••78, +31 • ••••••12)"
+        );
+        assert_eq!(
+            way_label(&en, &first, MethodType::Email),
+            "A code to my email address"
+        );
     }
 
     #[test]
