@@ -660,6 +660,9 @@ fn CodeStep(flow: Flow, choice: ResetChoice, challenge: ResetChallenge) -> impl 
     let challenge = RwSignal::new(challenge);
     let code = RwSignal::new(String::new());
     let error = RwSignal::new(None::<Shown>);
+    // Why a new code could not be asked for (too soon, too many): announced, as focus stays
+    // on **Resend code**.
+    let resend_error = RwSignal::new(None::<Shown>);
     let input_ref = NodeRef::<html::Input>::new();
     let code_length = move || match challenge.get() {
         ResetChallenge::Code { code_length, .. } | ResetChallenge::AppCode { code_length } => {
@@ -706,10 +709,11 @@ fn CodeStep(flow: Flow, choice: ResetChoice, challenge: ResetChallenge) -> impl 
             status.say(i18n.t(Key::ResetCodeResent));
             challenge.set(fresh);
             error.set(None);
+            resend_error.set(None);
             code.set(String::new());
             focus_input(input_ref);
         }
-        Some(Err(api_error)) => error.set(flow.failed(api_error)),
+        Some(Err(api_error)) => resend_error.set(flow.failed(api_error)),
         None => {}
     });
     let verifying = verify.pending();
@@ -764,6 +768,7 @@ fn CodeStep(flow: Flow, choice: ResetChoice, challenge: ResetChallenge) -> impl 
                     aria-describedby=move || (resend_wait.get() > 0).then_some("reset-resend-wait")
                     on:click=move |_| {
                         if resend_wait.get_untracked() == 0 && !resending.get_untracked() {
+                            resend_error.set(None);
                             resend.dispatch_local(());
                         }
                     }
@@ -780,6 +785,7 @@ fn CodeStep(flow: Flow, choice: ResetChoice, challenge: ResetChallenge) -> impl 
                     </span>
                 </Show>
             </div>
+            <FieldError error=resend_error alert=true />
         }
     });
     let described = if app {
