@@ -167,6 +167,18 @@ for (const { lang, user, address } of runs) {
     await expect(page.getByLabel(t.code_label, { exact: true })).toBeFocused();
     await expectAccessible(page, 'reset: wrong code');
 
+    // The same address again at once: too soon for a new code, said at the field.
+    await page.getByRole('button', { name: t.back }).click();
+    await expectStep(page, t.reset_choose_title);
+    await page.getByRole('radio', { name: t.reset_way_email }).check();
+    await page.getByRole('button', { name: t.next }).click();
+    await page.getByLabel(t.reset_email_label).fill('someone.else@example.org');
+    await page.getByRole('button', { name: t.next }).click();
+    const tooSoon = t.problem_resend_too_soon.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace('\\{seconds\\}', '\\d+');
+    await expect(page.locator('#reset-email-error')).toHaveText(new RegExp(`^${tooSoon}$`));
+    await expect(page.getByLabel(t.reset_email_label)).toBeFocused();
+    await expectAccessible(page, 'reset: too soon');
+
     // Back, the registered address: a code arrives.
     await page.getByRole('button', { name: t.back }).click();
     await expectStep(page, t.reset_choose_title);
