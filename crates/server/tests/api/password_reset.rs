@@ -306,9 +306,12 @@ async fn two_gates_need_two_different_ways_and_the_second_may_show_hints() {
     let again = visitor.choose(json!({"type": "authenticatorApp"})).await;
     assert_problem(again, 409, "way_already_passed").await;
 
+    // Wait for the reset's own code: the registration's is in the mailbox too.
+    let before = count_to(&app, "alain@gmail.com").await;
     visitor
         .choose(json!({"type": "email", "emailAddress": "alain@gmail.com"}))
         .await;
+    app.wait_for_mail_count("alain@gmail.com", before + 1).await;
     let code = app.code_sent_to("alain@gmail.com").await;
     let reset: PasswordReset = visitor
         .answer_code(&code)
