@@ -99,6 +99,9 @@ pub enum ProblemCode {
     PasswordContainsName,
     /// Password reset: the new password is too easy to guess; `reason` says what made it so.
     PasswordTooWeak,
+    /// Password reset: the organization's directory refused the new password (its own policy:
+    /// length, history, complexity); `reason` gives the directory's words where it said any.
+    PasswordRefusedByDirectory,
     /// Password reset: the reset ended (15 minutes, too many wrong answers, or done): start again.
     ResetExpired,
     /// Password reset: this way was passed already; the second gate needs another one.
@@ -185,7 +188,8 @@ impl ProblemCode {
             | Self::PasswordTooShort
             | Self::PasswordTooLong
             | Self::PasswordContainsName
-            | Self::PasswordTooWeak => 422,
+            | Self::PasswordTooWeak
+            | Self::PasswordRefusedByDirectory => 422,
             Self::ResendTooSoon | Self::TooManyRequests => 429,
             Self::HeadersTooLarge => 431,
             Self::Internal => 500,
@@ -237,6 +241,7 @@ impl ProblemCode {
             Self::PasswordTooLong => "Password too long",
             Self::PasswordContainsName => "Password contains a name",
             Self::PasswordTooWeak => "Password too easy to guess",
+            Self::PasswordRefusedByDirectory => "The directory refused the password",
             Self::ResetExpired => "The password reset ended",
             Self::WayAlreadyPassed => "Choose another way",
             Self::ResetNotVerified => "Verify your identity first",
@@ -299,6 +304,7 @@ impl ProblemCode {
             Self::PasswordTooLong => "password_too_long",
             Self::PasswordContainsName => "password_contains_name",
             Self::PasswordTooWeak => "password_too_weak",
+            Self::PasswordRefusedByDirectory => "password_refused_by_directory",
             Self::ResetExpired => "reset_expired",
             Self::WayAlreadyPassed => "way_already_passed",
             Self::ResetNotVerified => "reset_not_verified",
@@ -318,7 +324,7 @@ impl ProblemCode {
     }
 
     /// Every code, for exhaustive tests and documentation.
-    pub const ALL: [ProblemCode; 56] = [
+    pub const ALL: [ProblemCode; 57] = [
         Self::Unauthenticated,
         Self::InvalidCredentials,
         Self::ReauthenticationRequired,
@@ -360,6 +366,7 @@ impl ProblemCode {
         Self::PasswordTooLong,
         Self::PasswordContainsName,
         Self::PasswordTooWeak,
+        Self::PasswordRefusedByDirectory,
         Self::ResetExpired,
         Self::WayAlreadyPassed,
         Self::ResetNotVerified,

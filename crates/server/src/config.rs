@@ -282,6 +282,10 @@ pub struct Config {
     #[arg(long, env = "SECURITY_INFO_OIDC_AUDIENCE", requires = "oidc_issuer")]
     pub oidc_audience: Option<String>,
 
+    /// The LDAP directory or Active Directory of the password accounts, if any.
+    #[command(flatten)]
+    pub ldap: crate::directory::settings::LdapConfig,
+
     /// Seconds a client has to send a request's head (request line and headers), decimals
     /// allowed (0.1 to 300). The clock starts when a connection opens and again after each
     /// answer, so this is also how long an idle kept-alive connection stays open.
@@ -456,6 +460,8 @@ pub struct Settings {
     pub oidc_sign_in: Option<OidcClient>,
     /// Whether password accounts sign in on the sign-in page.
     pub password_sign_in: bool,
+    /// The directory of the password accounts, or `None` for the built-in accounts.
+    pub ldap: Option<crate::directory::settings::LdapSettings>,
     /// Proxies whose `X-Forwarded-For` is believed.
     pub trusted_proxies: TrustedProxies,
     /// The OpenID Connect provider whose bearer tokens are accepted, if any.
@@ -668,6 +674,7 @@ impl Config {
             ),
             _ => None,
         };
+        let ldap = self.ldap.validate()?;
         let sms_gateway = match (self.sms_gateway_url, self.sms_gateway_secret) {
             (Some(url), secret) if !url.trim().is_empty() => {
                 let secret = secret
@@ -777,6 +784,7 @@ impl Config {
             },
             oidc_sign_in,
             password_sign_in: self.password_sign_in,
+            ldap,
             trusted_proxies,
             oidc,
             connections,

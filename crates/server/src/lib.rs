@@ -9,6 +9,7 @@ pub mod config;
 pub mod connections;
 pub mod content_policy;
 pub mod csrf;
+pub mod directory;
 pub mod domain;
 pub mod error;
 pub mod extract;

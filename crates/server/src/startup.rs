@@ -7,6 +7,7 @@ use axum::{Router, http::HeaderValue, middleware, routing::get};
 use security_info_api::MethodType;
 use tokio::{net::TcpListener, sync::Notify};
 
+use crate::directory::{Directory, ldap::LdapDirectory};
 use crate::{
     config::{Config, EmbedCookie},
     connections::{self, ConnectionLimits},
@@ -61,6 +62,10 @@ impl Application {
         };
         let code_keys = CodeKeys::new(&secret)?;
         let passwords = PasswordHasher::new().await?;
+        let directory = match &settings.ldap {
+            Some(ldap) => Directory::Ldap(Arc::new(LdapDirectory::new(ldap.clone())?)),
+            None => Directory::BuiltIn,
+        };
         if settings.demo_accounts {
             seed::demo_accounts(store.as_ref(), &passwords, &settings).await?;
         }
@@ -142,6 +147,7 @@ impl Application {
             kinds: Methods::new(),
             settings: Arc::new(settings),
             passwords,
+            directory,
             code_keys: code_keys.clone(),
             outbox_wakeup: outbox_wakeup.clone(),
             dev_outbox,

@@ -6,6 +6,7 @@ use tokio::sync::Notify;
 
 use crate::{
     config::Settings,
+    directory::Directory,
     domain::{codes::CodeKeys, password::PasswordHasher},
     host::AllowedHosts,
     mail::dev_outbox::DevOutbox,
@@ -28,6 +29,8 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     /// Password hashing pool.
     pub passwords: PasswordHasher,
+    /// Where the password accounts' passwords are checked and set.
+    pub directory: Directory,
     /// Keys for code hashes and sealed outbox secrets.
     pub code_keys: CodeKeys,
     /// Wakes the mail worker when a message was queued.

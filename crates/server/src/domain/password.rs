@@ -152,9 +152,10 @@ impl PasswordHasher {
         hash: Option<String>,
     ) -> anyhow::Result<bool> {
         let _permit = self.permits.acquire().await?;
-        // Accounts of the OpenID Connect provider have no password (an empty hash): they are
-        // checked against the dummy like unknown users, and never match.
-        let hash = hash.filter(|h| !h.is_empty());
+        // Only PHC strings are hashes: accounts of the OpenID Connect provider have none (an
+        // empty hash) and those of an LDAP directory a marker; both are checked against the
+        // dummy like unknown users, and never match.
+        let hash = hash.filter(|h| h.starts_with('$'));
         let exists = hash.is_some();
         let hash = hash.unwrap_or_else(|| self.dummy_hash.as_ref().clone());
         let pool = Arc::clone(&self.memory);

@@ -41,7 +41,7 @@ pub struct Begun {
 /// The account a reset may change: one with a password here (not the identity provider's)
 /// that an operator has not disabled. Any other name resets like one without an account.
 pub fn resettable(account: Option<AccountRecord>) -> Option<AccountRecord> {
-    account.filter(|account| !account.password_hash.is_empty() && !account.is_disabled())
+    account.filter(|account| !account.signs_in_with_provider() && !account.is_disabled())
 }
 
 /// Begins a reset for `username` (any well-formed address: an account of that name or not).

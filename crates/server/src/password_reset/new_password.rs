@@ -8,6 +8,7 @@ use time::OffsetDateTime;
 
 use super::{account_of, methods_of};
 use crate::{
+    directory,
     domain::{
         audit,
         password_policy::{PasswordOwner, PasswordProblem},
@@ -15,7 +16,6 @@ use crate::{
     error::{ApiError, ApiResult},
     extract::ClientContext,
     mail::{outbox, templates::SignInEvent},
-    secret::Secret,
     state::AppState,
     store::{AccountRecord, PasswordResetRecord},
 };
@@ -95,7 +95,9 @@ pub async fn set(
         problem.reason = reason;
         return Err(ApiError::Client(Box::new(problem)));
     }
-    let hash = state.passwords.hash(Secret::new(password)).await?;
+    // The directory may refuse it for its own policy: then nothing else happens, and the
+    // user can choose another one in the same reset.
+    let hash = directory::set_password(state, &account, password).await?;
     let event = audit::event(
         ActivityKind::PasswordChanged,
         Some(&account.account_id),

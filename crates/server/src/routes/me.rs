@@ -27,7 +27,7 @@ pub async fn user_of(state: &AppState, account: &AccountRecord) -> ApiResult<Use
             domains: settings.org_domains.clone(),
         },
         needs_two_step_method,
-        identity_provider: account.password_hash.is_empty(),
+        identity_provider: account.signs_in_with_provider(),
     })
 }
 

@@ -121,7 +121,8 @@ pub async fn check_new_password(
         (status = 204, description = "The password was changed; the reset's cookie is cleared"),
         (status = 403, description = "`reset_not_verified`: pass every gate first", body = Problem, content_type = "application/problem+json"),
         (status = 410, description = "`reset_expired`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`password_too_short`, `password_too_long`, `password_contains_name`, `password_too_weak` (with `reason`)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`password_too_short`, `password_too_long`, `password_contains_name`, `password_too_weak` (with `reason`), `password_refused_by_directory` (the LDAP directory's own policy; `reason` is its words): the reset goes on, choose another", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "`service_unavailable` with `Retry-After`: the LDAP directory did not answer; the reset goes on", body = Problem, content_type = "application/problem+json"),
     ))]
 #[tracing::instrument(skip_all)]
 pub async fn set_new_password(

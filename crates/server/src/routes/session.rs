@@ -14,6 +14,7 @@ use time::OffsetDateTime;
 
 use crate::{
     clock,
+    directory::{self, Checked},
     domain::{audit, policy, session_token, sign_in_throttle},
     error::{ApiError, ApiResult},
     extract::{ApiJson, ClientContext, CurrentSession, CurrentUser, session_tokens},
@@ -88,18 +89,8 @@ pub async fn create_session(
     let (attempt_id, failures) = reserve_attempt(&state, &username, &context, now).await?;
     // Guessing from many addresses slows the account's sign-ins down (never shut).
     tokio::time::sleep(sign_in_throttle::account_delay(failures.for_account)).await;
-    let account = if username.is_empty() || username.len() > 254 {
-        None
-    } else {
-        state.store.account_by_username(&username).await?
-    };
-    let matches = state
-        .passwords
-        .verify(
-            Secret::new(body.password),
-            account.as_ref().map(|a| a.password_hash.clone()),
-        )
-        .await?;
+    let Checked { account, matches } =
+        directory::check_sign_in(&state, &username, Secret::new(body.password)).await?;
     // A disabled account gets the answer of a wrong password, after the same check (so the
     // time taken does not tell either), and is offered nothing else.
     let account = match account {
@@ -225,7 +216,7 @@ pub async fn delete_session(
                 .await?;
             // Accounts of the provider have no password here.
             if let Some(flow) = &state.code_flow
-                && current.account.password_hash.is_empty()
+                && current.account.signs_in_with_provider()
             {
                 let back = format!("{}/signin", state.origins.public);
                 end_session_url = flow.end_session_url(&back).await;
@@ -305,13 +296,7 @@ pub async fn reauthenticate_session(
     // No account-wide delay: this session already proved the account, so other addresses'
     // guessing must not stand in its way.
     let (attempt_id, _) = reserve_attempt(&state, &username, &context, now).await?;
-    let matches = state
-        .passwords
-        .verify(
-            Secret::new(body.password),
-            Some(account.password_hash.clone()),
-        )
-        .await?;
+    let matches = directory::check_password(&state, account, Secret::new(body.password)).await?;
     if !matches {
         let event = audit::event(
             ActivityKind::SignInFailed,

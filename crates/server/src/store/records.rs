@@ -37,7 +37,16 @@ pub struct AccountRecord {
     pub disabled_at: Option<OffsetDateTime>,
 }
 
+/// The `password_hash` of an account whose password is in the LDAP directory: not a PHC string,
+/// so no password matches it here.
+pub const PASSWORD_IN_DIRECTORY: &str = "!ldap";
+
 impl AccountRecord {
+    /// Whether the account signs in with the identity provider only (it has no password).
+    pub fn signs_in_with_provider(&self) -> bool {
+        self.password_hash.is_empty()
+    }
+
     /// Whether an operator disabled the account.
     pub fn is_disabled(&self) -> bool {
         self.disabled_at.is_some()
