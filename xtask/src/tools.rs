@@ -33,12 +33,27 @@ pub fn ensure_build_tools() -> Result {
     ensure_npm_packages(&root().join("xtask/npm"))
 }
 
-/// Everything the test suites need on top of the build tools: Chromium, ChromeDriver and the
-/// Playwright packages.
+/// Path of Debian's OpenLDAP server, which the directory tests start in a temp folder.
+pub const SLAPD: &str = "/usr/sbin/slapd";
+
+/// Everything the test suites need on top of the build tools: Chromium, ChromeDriver, OpenLDAP's
+/// slapd and the openssl command (the directory tests' certificates), and the Playwright
+/// packages.
 pub fn ensure_test_tools() -> Result {
     ensure_build_tools()?;
-    if !Path::new(CHROMIUM).exists() || !Path::new(CHROMEDRIVER).exists() {
-        apt_install(&["chromium", "chromium-driver"])?;
+    let missing: Vec<&str> = [
+        (CHROMIUM, "chromium"),
+        (CHROMEDRIVER, "chromium-driver"),
+        (SLAPD, "slapd"),
+        ("/usr/bin/openssl", "openssl"),
+    ]
+    .into_iter()
+    .filter(|(path, _)| !Path::new(path).exists())
+    .map(|(_, package)| package)
+    .collect();
+    if !missing.is_empty() {
+        // slapd's package starts no service of its own here (no init system runs one).
+        apt_install(&missing)?;
     }
     ensure_npm_packages(&root().join("tests/e2e"))
 }

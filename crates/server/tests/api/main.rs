@@ -17,6 +17,7 @@ mod every_answer;
 mod gateway_receiver;
 mod helpers;
 mod host_and_origin;
+mod ldap;
 mod methods;
 mod oidc;
 mod oidc_sign_in;
@@ -32,6 +33,7 @@ mod security_key;
 mod security_questions;
 mod server_process;
 mod session;
+mod slapd;
 mod sms_gateway;
 mod smtp;
 /// A real authenticator in software (shared with the server's unit tests).

@@ -20,13 +20,13 @@ use crate::helpers::*;
 const NEW_PASSWORD: &str = "Tulpen bloeien laat in april";
 
 /// A browser of its own (its cookies: the reset's, later a session's).
-struct Visitor {
+pub(crate) struct Visitor {
     client: reqwest::Client,
     base: String,
 }
 
 impl Visitor {
-    fn new(app: &TestApp) -> Self {
+    pub(crate) fn new(app: &TestApp) -> Self {
         Self {
             client: client(),
             base: app.api(""),
@@ -42,16 +42,16 @@ impl Visitor {
             .expect("request")
     }
 
-    async fn start(&self, username: &str) -> reqwest::Response {
+    pub(crate) async fn start(&self, username: &str) -> reqwest::Response {
         self.post("/password-reset", json!({"username": username}))
             .await
     }
 
-    async fn choose(&self, choice: Value) -> reqwest::Response {
+    pub(crate) async fn choose(&self, choice: Value) -> reqwest::Response {
         self.post("/password-reset/challenge", choice).await
     }
 
-    async fn answer_code(&self, code: &str) -> reqwest::Response {
+    pub(crate) async fn answer_code(&self, code: &str) -> reqwest::Response {
         self.post(
             "/password-reset/verify",
             json!({"kind": "code", "code": code}),
@@ -59,7 +59,7 @@ impl Visitor {
         .await
     }
 
-    async fn set_password(&self, password: &str) -> reqwest::Response {
+    pub(crate) async fn set_password(&self, password: &str) -> reqwest::Response {
         self.post("/password-reset/password", json!({"password": password}))
             .await
     }
@@ -76,8 +76,8 @@ impl Visitor {
     }
 }
 
-/// Adds `address` as Alain's email method (signed in as him on `app`'s own client).
-async fn add_email(app: &TestApp, address: &str) {
+/// Adds `address` as an email method of the user signed in on `app`'s own client.
+pub(crate) async fn add_email(app: &TestApp, address: &str) {
     let registration = app.start_registration(address).await;
     let code = app.code_sent_to(address).await;
     assert_eq!(
