@@ -57,6 +57,7 @@ pub fn message(i18n: &I18n, error: &ApiError) -> String {
         ProblemCode::PasswordTooLong => Key::ProblemPasswordTooLong,
         ProblemCode::PasswordContainsName => Key::ProblemPasswordContainsName,
         ProblemCode::PasswordTooWeak => Key::ProblemPasswordTooWeak,
+        ProblemCode::PasswordRefusedByDirectory => Key::ProblemPasswordRefusedByDirectory,
         ProblemCode::ResetExpired => Key::ProblemResetExpired,
         ProblemCode::WayAlreadyPassed => Key::ProblemWayAlreadyPassed,
         ProblemCode::ResetNotVerified => Key::ProblemResetNotVerified,

@@ -932,9 +932,19 @@ fn reason_key(reason: &str) -> Option<Key> {
 /// What the page says of a password the server refused: the problem and, for a weak one, why.
 fn refusal_text(i18n: &I18n, error: &ApiError, reason: Option<&str>) -> String {
     let mut text = crate::errors::message(i18n, error);
-    if let Some(key) = reason.and_then(reason_key) {
-        text.push(' ');
-        text.push_str(i18n.t(key));
+    // A directory's reason is its own words (not one of ours), repeated as it said them.
+    let directory = error.code() == Some(ProblemCode::PasswordRefusedByDirectory);
+    match reason {
+        Some(words) if directory => {
+            text.push(' ');
+            text.push_str(&i18n.tf(Key::ResetDirectorySaid, &[("reason", words)]));
+        }
+        _ => {
+            if let Some(key) = reason.and_then(reason_key) {
+                text.push(' ');
+                text.push_str(i18n.t(key));
+            }
+        }
     }
     text
 }
@@ -1036,6 +1046,7 @@ fn PasswordStep(flow: Flow) -> impl IntoView {
                         | ProblemCode::PasswordTooLong
                         | ProblemCode::PasswordContainsName
                         | ProblemCode::PasswordTooWeak
+                        | ProblemCode::PasswordRefusedByDirectory
                         | ProblemCode::MalformedRequest
                 )
             );
@@ -1268,5 +1279,25 @@ mod tests {
         let text = refusal_text(&i18n, &error, Some("common_password"));
         assert!(text.starts_with(Key::ProblemPasswordTooWeak.text(Lang::En)));
         assert!(text.ends_with(Key::ResetReasonCommonPassword.text(Lang::En)));
+    }
+
+    #[test]
+    fn a_directory_refusal_repeats_its_words() {
+        let i18n = I18n::fixed(Lang::Nl);
+        let error = ApiError::Problem(security_info_api::Problem::new(
+            ProblemCode::PasswordRefusedByDirectory,
+        ));
+        let text = refusal_text(
+            &i18n,
+            &error,
+            Some("Password fails quality checking policy"),
+        );
+        assert!(text.starts_with(Key::ProblemPasswordRefusedByDirectory.text(Lang::Nl)));
+        assert!(text.contains("“Password fails quality checking policy”"));
+        // Without its words, only ours.
+        assert_eq!(
+            refusal_text(&i18n, &error, None),
+            Key::ProblemPasswordRefusedByDirectory.text(Lang::Nl)
+        );
     }
 }
