@@ -162,7 +162,7 @@ pub fn issue(
     };
     let code = NewCode {
         code_id: random::id()?,
-        account_id: attempt.account.account_id.clone(),
+        account_id: Some(attempt.account.account_id.clone()),
         channel: destination.channel,
         destination: destination.normalized.to_owned(),
         requested_from: attempt.context.ip_address.clone(),
@@ -173,6 +173,30 @@ pub fn issue(
         owner,
     };
     Ok(SentCode { code, message })
+}
+
+/// A password reset's decoy for a destination it sends nothing to (see
+/// [`ResetCode::Decoy`](crate::store::ResetCode::Decoy)): the row a sent code would make, with
+/// no account and a random hash that no code's keyed hash can equal.
+pub fn decoy(
+    state: &crate::state::AppState,
+    context: &crate::extract::ClientContext,
+    owner: CodeOwner,
+    destination: &Destination<'_>,
+    now: OffsetDateTime,
+) -> anyhow::Result<NewCode> {
+    Ok(NewCode {
+        code_id: random::id()?,
+        account_id: None,
+        channel: destination.channel,
+        destination: destination.normalized.to_owned(),
+        requested_from: context.ip_address.clone(),
+        code_hash: random::bytes::<32>()?.to_vec(),
+        code_length: state.settings.code_length,
+        expires_at: now + state.settings.code_validity,
+        created_at: now,
+        owner,
+    })
 }
 
 /// The challenge that shows the user where the code went and when it runs out.

@@ -30,7 +30,7 @@ use crate::{
     },
     secret::Secret,
     state::AppState,
-    store::{AccountRecord, LimitHit, MethodRecord, PasswordResetRecord},
+    store::{AccountRecord, LimitHit, MethodRecord, PasswordResetRecord, ResetCode},
 };
 
 /// The way chosen, kept with the reset until it is answered.
@@ -292,7 +292,7 @@ pub async fn choose(
         ResetChoice::SecurityKey {} => return Err(ApiError::code(ProblemCode::MethodNotAllowed)),
     };
     let limits = match &sent {
-        Some(sent) => one_time_code::limits(settings, sent.code.channel),
+        Some(code) => one_time_code::limits(settings, code.code().channel),
         None => Default::default(),
     };
     let json = serde_json::to_string(&chosen).map_err(anyhow::Error::from)?;
@@ -302,7 +302,7 @@ pub async fn choose(
         .await?
     {
         Ok(()) => {
-            if sent.is_some() {
+            if matches!(sent, Some(ResetCode::Sent(_))) {
                 state.outbox_wakeup.notify_one();
             }
             Ok(challenge)
@@ -337,7 +337,7 @@ fn code_way(
     way: &CodeWay<'_>,
     previous: Option<&Chosen>,
     now: OffsetDateTime,
-) -> ApiResult<(Chosen, ResetChallenge, Option<crate::store::SentCode>)> {
+) -> ApiResult<(Chosen, ResetChallenge, Option<ResetCode>)> {
     let settings = &state.settings;
     if let Some((destination, sent_at, _)) = previous.and_then(Chosen::sent)
         && destination == way.normalized
@@ -352,6 +352,14 @@ fn code_way(
         }
     }
     let expires_at = now + settings.code_validity;
+    let destination = Destination {
+        channel: way.channel,
+        extension: way.extension,
+        address: way.address,
+        normalized: way.normalized,
+        language: &reset.language,
+    };
+    let owner = || reset.password_reset_id.clone().into();
     let sent = match account.filter(|_| registered) {
         Some(account) => {
             let attempt = Attempt {
@@ -360,19 +368,15 @@ fn code_way(
                 context,
                 now,
             };
-            Some(one_time_code::issue(
-                &attempt,
-                reset.password_reset_id.clone().into(),
-                Destination {
-                    channel: way.channel,
-                    extension: way.extension,
-                    address: way.address,
-                    normalized: way.normalized,
-                    language: &reset.language,
-                },
-            )?)
+            ResetCode::Sent(one_time_code::issue(&attempt, owner(), destination)?)
         }
-        None => None,
+        None => ResetCode::Decoy(one_time_code::decoy(
+            state,
+            context,
+            owner(),
+            &destination,
+            now,
+        )?),
     };
     let destination = way.normalized.to_owned();
     let chosen = match way.channel {
@@ -394,7 +398,7 @@ fn code_way(
         expires_at: clock::format(expires_at),
         resend_available_at: clock::format(now + settings.resend_cooldown),
     };
-    Ok((chosen, challenge, sent))
+    Ok((chosen, challenge, Some(sent)))
 }
 
 /// Answers the reset's current challenge: the reset after it (a gate passed, or the

@@ -199,6 +199,28 @@ pub struct SentCode {
     pub message: NewOutboxMessage,
 }
 
+/// What choosing a password reset's email or phone way writes.
+#[derive(Debug, Clone)]
+pub enum ResetCode {
+    /// A code sent to a destination the account registered.
+    Sent(SentCode),
+    /// For a destination it did not register, or a name without an account: a code row with
+    /// no account and a random hash, never delivered and matching no code, counted by the
+    /// destination's and the client address's limits like a sent code, so that hitting a
+    /// limit tells nothing about the destination.
+    Decoy(NewCode),
+}
+
+impl ResetCode {
+    /// The code row either way.
+    pub fn code(&self) -> &NewCode {
+        match self {
+            Self::Sent(sent) => &sent.code,
+            Self::Decoy(code) => code,
+        }
+    }
+}
+
 /// Registrations in progress and the one-time codes sent for them.
 #[async_trait]
 pub trait RegistrationStore: Send + Sync {
@@ -358,13 +380,14 @@ pub trait PasswordResetStore: Send + Sync {
         token_hash: &str,
     ) -> anyhow::Result<Option<PasswordResetRecord>>;
 
-    /// Records the way chosen (`challenge`, JSON) on a pending reset, with the code it sends if
-    /// any, unless a code limit says no. `LimitHit::NotPending` when it is no longer pending.
+    /// Records the way chosen (`challenge`, JSON) on a pending reset, with the code it writes
+    /// if any (sent or decoy), unless a code limit says no. `LimitHit::NotPending` when it is
+    /// no longer pending.
     async fn choose_reset_way(
         &self,
         reset_id: &PasswordResetId,
         challenge: &str,
-        code: Option<&SentCode>,
+        code: Option<&ResetCode>,
         limits: &CodeLimits,
     ) -> anyhow::Result<Result<(), LimitHit>>;
 

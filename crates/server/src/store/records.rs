@@ -316,8 +316,9 @@ pub struct NewCode {
     pub code_id: String,
     /// What it is for.
     pub owner: CodeOwner,
-    /// Owner (per-account limit).
-    pub account_id: AccountId,
+    /// Owner (per-account limit); `None` only for a reset's decoy code (see
+    /// [`ResetCode::Decoy`](crate::store::ResetCode::Decoy)).
+    pub account_id: Option<AccountId>,
     /// How it is sent.
     pub channel: Channel,
     /// Where it is sent, normalized (per-destination limit).

@@ -6,12 +6,12 @@ use time::{Duration, OffsetDateTime};
 
 use super::{
     SqliteStore,
-    registrations::{check_quota, insert_code_and_message},
+    registrations::{check_quota, insert_code, insert_code_and_message},
     rows::*,
 };
 use crate::store::{
     AccountId, CodeLimits, LimitHit, NewAuditEvent, NewOutboxMessage, NewPasswordReset,
-    PasswordResetId, PasswordResetRecord, PasswordResetStore, ResetLimits, SentCode, Throttled,
+    PasswordResetId, PasswordResetRecord, PasswordResetStore, ResetCode, ResetLimits, Throttled,
 };
 
 #[async_trait]
@@ -118,7 +118,7 @@ impl PasswordResetStore for SqliteStore {
         &self,
         reset_id: &PasswordResetId,
         challenge: &str,
-        code: Option<&SentCode>,
+        code: Option<&ResetCode>,
         limits: &CodeLimits,
     ) -> anyhow::Result<Result<(), LimitHit>> {
         let mut writer = self.writer.lock().await;
@@ -135,11 +135,14 @@ impl PasswordResetStore for SqliteStore {
         if updated == 0 {
             return Ok(Err(LimitHit::NotPending));
         }
-        if let Some(sent) = code {
-            if let Some(hit) = check_quota(&mut tx, &sent.code, limits).await? {
+        if let Some(code) = code {
+            if let Some(hit) = check_quota(&mut tx, code.code(), limits).await? {
                 return Ok(Err(hit));
             }
-            insert_code_and_message(&mut tx, sent).await?;
+            match code {
+                ResetCode::Sent(sent) => insert_code_and_message(&mut tx, sent).await?,
+                ResetCode::Decoy(decoy) => insert_code(&mut tx, decoy).await?,
+            }
         }
         tx.commit().await?;
         Ok(Ok(()))

@@ -63,6 +63,14 @@ pub(super) async fn insert_code_and_message(
     Ok(())
 }
 
+/// A code without a message (a reset's decoy).
+pub(super) async fn insert_code(conn: &mut SqliteConnection, code: &NewCode) -> anyhow::Result<()> {
+    bind_code(sqlx::query(INSERT_CODE), code)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
 /// Checks the quotas for a code about to be sent; the first one it would break, with when it
 /// lets go (when the oldest code it counts leaves its window).
 pub(super) async fn check_quota(
@@ -74,7 +82,11 @@ pub(super) async fn check_quota(
     for quota in &limits.quotas {
         let since = ts(now - quota.window);
         let (filter, mut values): (String, Vec<&str>) = match quota.scope {
-            QuotaScope::Account => ("account_id = ?".into(), vec![code.account_id.as_str()]),
+            // A decoy has no account, as the name it stands in for may have none.
+            QuotaScope::Account => match &code.account_id {
+                Some(account_id) => ("account_id = ?".into(), vec![account_id.as_str()]),
+                None => continue,
+            },
             QuotaScope::Destination => ("destination = ?".into(), vec![code.destination.as_str()]),
             QuotaScope::RequestedFrom => match &code.requested_from {
                 Some(address) => ("requested_from = ?".into(), vec![address.as_str()]),
