@@ -49,7 +49,7 @@ impl DevOutbox {
 
 #[async_trait]
 impl Mailer for DevOutbox {
-    async fn send(&self, mail: &OutgoingMail) -> anyhow::Result<()> {
+    async fn send(&self, mail: &OutgoingMail, _message_id: &str) -> anyhow::Result<()> {
         tracing::info!(
             target: "dev_outbox",
             to = %mask::email(&mail.to),

@@ -34,6 +34,8 @@ impl std::fmt::Debug for OutgoingMail {
 /// Something that delivers mail.
 #[async_trait]
 pub trait Mailer: Send + Sync + 'static {
-    /// Delivers one message; an error means "try again later".
-    async fn send(&self, mail: &OutgoingMail) -> anyhow::Result<()>;
+    /// Delivers one message; an error means "try again later". `message_id` is its outbox id,
+    /// the same on every attempt, so a receiver can tell a repeat (a crash between the
+    /// receiver's acceptance and the record of it sends the message again).
+    async fn send(&self, mail: &OutgoingMail, message_id: &str) -> anyhow::Result<()>;
 }

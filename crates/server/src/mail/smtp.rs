@@ -33,8 +33,11 @@ impl SmtpMailer {
 
 #[async_trait]
 impl Mailer for SmtpMailer {
-    async fn send(&self, mail: &OutgoingMail) -> anyhow::Result<()> {
+    async fn send(&self, mail: &OutgoingMail, message_id: &str) -> anyhow::Result<()> {
+        // The same Message-ID on every attempt of one outbox message (RFC 5322 3.6.4).
+        let message_id = format!("<{message_id}@{}>", self.from.email.domain());
         let message = Message::builder()
+            .message_id(Some(message_id))
             .from(self.from.clone())
             .to(mail.to.parse().context("recipient address")?)
             .subject(mail.subject.clone())

@@ -117,7 +117,7 @@ impl OutboxWorker {
     async fn deliver(&self, message: &OutboxRecord) -> bool {
         let now = clock::now();
         let outcome = match self.render(message) {
-            Ok(Outgoing::Mail(mail)) => self.mailer.send(&mail).await,
+            Ok(Outgoing::Mail(mail)) => self.mailer.send(&mail, &message.outbox_message_id).await,
             Ok(Outgoing::Phone(text)) => match &self.phones {
                 Some(phones) => phones.send(&text).await,
                 // Queued while a gateway was configured: kept for when it is again.
