@@ -17,7 +17,8 @@ pub const GATEWAY_SECRET: &str = "a-gateway-secret-of-32-characters!";
 /// A running receiver.
 pub struct Receiver {
     port: u16,
-    requests: mpsc::UnboundedReceiver<Value>,
+    /// What it printed after its port, in order.
+    pub requests: mpsc::UnboundedReceiver<Value>,
     _child: Child,
 }
 
@@ -25,12 +26,30 @@ impl Receiver {
     /// Starts one checking signatures with `secret`, answering `fail_status` to the first
     /// `fail_first` requests.
     pub async fn start(secret: &str, fail_first: u32, fail_status: u16) -> Self {
+        Self::start_with(&[
+            ("SMS_GATEWAY_SECRET", secret),
+            ("SMS_GATEWAY_FAIL", &fail_first.to_string()),
+            ("SMS_GATEWAY_FAIL_STATUS", &fail_status.to_string()),
+        ])
+        .await
+    }
+
+    /// One taking requests signed with [`GATEWAY_SECRET`] except `rate` of them, which it drops
+    /// or answers 503 (see `sms_gateway.mjs`), the same way for `seed`.
+    pub async fn with_faults(rate: f64, seed: u32) -> Self {
+        Self::start_with(&[
+            ("SMS_GATEWAY_SECRET", GATEWAY_SECRET),
+            ("SMS_GATEWAY_FAULT_RATE", &rate.to_string()),
+            ("SMS_GATEWAY_SEED", &seed.to_string()),
+        ])
+        .await
+    }
+
+    async fn start_with(env: &[(&str, &str)]) -> Self {
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/sms_gateway.mjs");
         let mut child = Command::new(std::env::var("NODE").unwrap_or_else(|_| "node".into()))
             .arg(&script)
-            .env("SMS_GATEWAY_SECRET", secret)
-            .env("SMS_GATEWAY_FAIL", fail_first.to_string())
-            .env("SMS_GATEWAY_FAIL_STATUS", fail_status.to_string())
+            .envs(env.iter().copied())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .kill_on_drop(true)

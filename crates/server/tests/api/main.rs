@@ -14,6 +14,7 @@ mod dev_mailbox;
 mod email_registration;
 mod embedding;
 mod every_answer;
+mod faults;
 mod gateway_receiver;
 mod helpers;
 mod host_and_origin;

@@ -16,18 +16,34 @@ use crate::{
     server_process::{ServerProcess, sign_in_and_register, temp_database},
 };
 
-/// The SMTP sink: a Node process printing each message as a JSON line.
-struct SmtpSink {
+/// The SMTP sink: a Node process printing each message (and each fault it injects) as a JSON
+/// line.
+pub(crate) struct SmtpSink {
     port: u16,
-    messages: mpsc::UnboundedReceiver<Value>,
+    /// What it printed after its port, in order.
+    pub(crate) messages: mpsc::UnboundedReceiver<Value>,
     _child: Child,
 }
 
 impl SmtpSink {
     async fn start() -> Self {
+        Self::start_with(&[]).await
+    }
+
+    /// Starts one failing `rate` of the time (see `smtp_sink.mjs`), the same way for `seed`.
+    pub(crate) async fn with_faults(rate: f64, seed: u32) -> Self {
+        Self::start_with(&[
+            ("SMTP_SINK_FAULT_RATE", &rate.to_string()),
+            ("SMTP_SINK_SEED", &seed.to_string()),
+        ])
+        .await
+    }
+
+    async fn start_with(env: &[(&str, &str)]) -> Self {
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/smtp_sink.mjs");
         let mut child = Command::new(std::env::var("NODE").unwrap_or_else(|_| "node".into()))
             .arg(&script)
+            .envs(env.iter().copied())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .kill_on_drop(true)
@@ -59,7 +75,7 @@ impl SmtpSink {
         }
     }
 
-    fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         format!("smtp://tester:secret@127.0.0.1:{}", self.port)
     }
 

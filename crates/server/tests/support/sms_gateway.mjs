@@ -4,16 +4,21 @@
 //
 // Environment: SMS_GATEWAY_SECRET (the shared secret), SMS_GATEWAY_PORT (default 0: any free
 // port), SMS_GATEWAY_FAIL (answer SMS_GATEWAY_FAIL_STATUS, default 500, to the first N
-// requests, for retry tests).
+// requests, for retry tests), SMS_GATEWAY_FAULT_RATE (0 to 1, default 0: that share of the
+// requests, decided by a generator seeded with SMS_GATEWAY_SEED, either has its connection
+// closed with no answer or is answered 503; each prints {"fault": "dropped" | "503"}).
 // Prints {"port": N} first, then one JSON line per request:
 // {"verified": true|false, "status": 202|401|..., "message": {...}}.
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { createServer } from "node:http";
+import { seeded } from "./faults.mjs";
 
 const secret = process.env.SMS_GATEWAY_SECRET ?? "";
 let failures = Number(process.env.SMS_GATEWAY_FAIL ?? 0);
 const failStatus = Number(process.env.SMS_GATEWAY_FAIL_STATUS ?? 500);
 const MAX_AGE_SECONDS = 300;
+const faultRate = Number(process.env.SMS_GATEWAY_FAULT_RATE ?? 0);
+const random = seeded(process.env.SMS_GATEWAY_SEED);
 
 function verified(timestamp, signature, body) {
   const age = Math.abs(Date.now() / 1000 - Number(timestamp));
@@ -27,6 +32,17 @@ const server = createServer((request, response) => {
   const chunks = [];
   request.on("data", (chunk) => chunks.push(chunk));
   request.on("end", () => {
+    const roll = random();
+    if (roll < faultRate / 2) {
+      process.stdout.write(JSON.stringify({ fault: "dropped" }) + "\n");
+      request.socket.destroy();
+      return;
+    }
+    if (roll < faultRate) {
+      process.stdout.write(JSON.stringify({ fault: "503" }) + "\n");
+      response.writeHead(503).end();
+      return;
+    }
     const body = Buffer.concat(chunks);
     const ok = request.method === "POST" &&
       verified(request.headers["x-security-info-timestamp"], request.headers["x-security-info-signature"], body);
