@@ -24,6 +24,7 @@ mod openapi_and_health;
 mod operator_settings;
 mod password_guessing;
 mod password_reset;
+mod password_reset_key;
 mod phone;
 mod registration_lifecycle;
 mod retention;
