@@ -25,6 +25,7 @@ mod operator_settings;
 mod password_guessing;
 mod password_reset;
 mod password_reset_key;
+mod password_reset_timing;
 mod phone;
 mod registration_lifecycle;
 mod retention;
