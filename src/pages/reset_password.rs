@@ -1,7 +1,8 @@
 //! **Reset your password** (`/reset-password`), public, also inside a portal's frame: **Who are
 //! you?** (the work or school address), **How do you want to verify?** (the organization's
 //! ways, not the account's), the way's own step (the full email address or phone number the
-//! user registered, an authenticator app's code, the security questions), once more with
+//! user registered, an authenticator app's code, the browser's prompt for a security key or
+//! passkey, the security questions), once more with
 //! **Verify another way** when the organization asks for two, then **Choose a new password**
 //! (checked by the server while the user types) and **Done**.
 //!
@@ -37,7 +38,9 @@ use crate::format::{self, format_countdown, parse_rfc3339_ms, seconds_until};
 use crate::i18n::{I18n, Key, use_i18n};
 use crate::methods;
 use crate::methods::phone::{RegionField, check_number, first_region};
+use crate::methods::security_key::key_error;
 use crate::pages::use_page_title;
+use crate::webauthn::{self, KeyError};
 
 /// How long the new password field waits after the last key before asking the server.
 const CHECK_DELAY: Duration = Duration::from_millis(400);
@@ -60,6 +63,8 @@ enum Step {
         /// What the server said to answer.
         challenge: ResetChallenge,
     },
+    /// The browser's prompt for a security key or passkey.
+    Key,
     /// The security questions asked.
     Questions(Vec<AskedQuestion>),
     /// **Choose a new password**.
@@ -134,6 +139,7 @@ pub fn ResetPassword() -> impl IntoView {
         Step::Code { choice, challenge } => {
             view! { <CodeStep flow=flow choice=choice challenge=challenge /> }.into_any()
         }
+        Step::Key => view! { <KeyStep flow=flow /> }.into_any(),
         Step::Questions(questions) => {
             view! { <QuestionsStep flow=flow questions=questions /> }.into_any()
         }
@@ -274,7 +280,7 @@ fn way_key(method_type: MethodType) -> Key {
         MethodType::Phone => Key::ResetWayPhone,
         MethodType::AuthenticatorApp => Key::ResetWayApp,
         MethodType::SecurityQuestions => Key::ResetWayQuestions,
-        MethodType::SecurityKey => Key::MethodTypeSecurityKey,
+        MethodType::SecurityKey => Key::ResetWayKey,
     }
 }
 
@@ -348,9 +354,9 @@ fn Choose(flow: Flow, reset: PasswordReset) -> impl IntoView {
             Some(MethodType::SecurityQuestions) => {
                 ask.dispatch_local(ResetChoice::SecurityQuestions {});
             }
-            Some(MethodType::SecurityKey) => {
-                ask.dispatch_local(ResetChoice::SecurityKey {});
-            }
+            // The key's step asks for the challenge and opens the prompt at once, this click
+            // being the user's gesture.
+            Some(MethodType::SecurityKey) => flow.go(Step::Key),
             None => {}
         }
     };
@@ -476,6 +482,94 @@ fn EmailWay(flow: Flow) -> impl IntoView {
             <div class="actions">
                 <BackButton flow=flow />
                 <SubmitButton pending=pending label=Key::Next busy_label=Key::BusySending />
+            </div>
+        </form>
+    }
+}
+
+/// Why the key gave no answer the server took.
+#[derive(Debug, Clone)]
+enum KeyFailed {
+    Api(ApiError),
+    Browser(KeyError),
+}
+
+/// The account's security key or passkey: the prompt opens at once (the choice's **Next** was
+/// the user's gesture); **Try again** asks for a new challenge after a cancelled prompt or a
+/// refused answer.
+#[component]
+fn KeyStep(flow: Flow) -> impl IntoView {
+    let i18n = use_i18n();
+    let error = RwSignal::new(None::<Shown>);
+    let failed_once = RwSignal::new(false);
+    let prompt = Action::new_local(|(): &()| async move {
+        let challenge = api::choose_reset_way(ResetChoice::SecurityKey {})
+            .await
+            .map_err(KeyFailed::Api)?;
+        let ResetChallenge::WebAuthn { options } = challenge else {
+            return Err(KeyFailed::Api(ApiError::Decode));
+        };
+        let credential = webauthn::get_credential(&options)
+            .await
+            .map_err(KeyFailed::Browser)?;
+        api::verify_reset_way(ResetAnswer::Assertion { credential })
+            .await
+            .map_err(KeyFailed::Api)
+    });
+    let next_ref = NodeRef::<html::Button>::new();
+    Effect::new(move |_| match prompt.value().get() {
+        Some(Ok(reset)) => flow.passed(reset),
+        Some(Err(failed)) => {
+            let shown = match failed {
+                KeyFailed::Browser(key) => Some(Shown::Text(key_error(key))),
+                KeyFailed::Api(api_error) => flow.failed(api_error),
+            };
+            if shown.is_some() {
+                failed_once.set(true);
+                error.set(shown);
+                if let Some(button) = next_ref.get_untracked() {
+                    let _ = button.focus();
+                }
+            }
+        }
+        None => {}
+    });
+    prompt.dispatch_local(());
+    let pending = prompt.pending();
+    view! {
+        <StepTitle key=Key::ResetKeyTitle />
+        <form
+            novalidate
+            on:submit=move |event| {
+                event.prevent_default();
+                if !pending.get_untracked() {
+                    error.set(None);
+                    prompt.dispatch_local(());
+                }
+            }
+        >
+            <p id="reset-key-text">{i18n.text(Key::ResetKeyText)}</p>
+            <FieldError error=error alert=true />
+            <div class="actions">
+                <BackButton flow=flow />
+                <button
+                    type="submit"
+                    class="button button-primary"
+                    node_ref=next_ref
+                    aria-disabled=move || pending.get().to_string()
+                >
+                    {move || {
+                        i18n.t(
+                            if pending.get() {
+                                Key::KeyWaiting
+                            } else if failed_once.get() {
+                                Key::TryAgain
+                            } else {
+                                Key::Next
+                            },
+                        )
+                    }}
+                </button>
             </div>
         </form>
     }

@@ -33,7 +33,13 @@ impl ApiError {
 
     /// `code_incorrect` with the tries left.
     pub fn code_incorrect(attempts_left: u32) -> Self {
-        let mut problem = Problem::new(ProblemCode::CodeIncorrect);
+        Self::wrong_answer(ProblemCode::CodeIncorrect, attempts_left)
+    }
+
+    /// A wrong answer refused with `code` (`code_incorrect`, `security_key_not_accepted`),
+    /// with the tries left.
+    pub fn wrong_answer(code: ProblemCode, attempts_left: u32) -> Self {
+        let mut problem = Problem::new(code);
         problem.attempts_left = Some(attempts_left);
         Self::Client(Box::new(problem))
     }

@@ -1,7 +1,8 @@
 // Self-service password reset, as a user meets it: "Forgot your password?" on the sign-in page,
 // Who are you?, How do you want to verify? (the organization's ways), then the way: the whole
 // email address registered (code from the development mailbox), the phone number (code from the
-// SMS gateway receiver), or an authenticator app's code (an independent TOTP implementation);
+// SMS gateway receiver), an authenticator app's code (an independent TOTP implementation), or
+// a security key (Chromium's virtual authenticator);
 // with two gates, "Verify another way" with a masked hint; then Choose a new password, checked by
 // the server while typing, and Done. A wrong address gets the same "if it is registered" step, a
 // wrong code says how many tries are left; afterwards the new password signs in and the old one
@@ -24,7 +25,8 @@ import {
   type Lang,
   type Messages,
 } from '../support/app';
-import { addAuthenticatorApp, signOut } from '../support/two-step';
+import { addAuthenticatorApp, addSecurityKey, signOut } from '../support/two-step';
+import { plugKey } from '../support/webauthn';
 import { PORTAL_DIR, serveStatic, startEmbeddedServer } from '../support/embed';
 
 /** A strong password nobody has used. */
@@ -145,7 +147,7 @@ for (const { lang, user, address } of runs) {
     await expectStep(page, t.reset_choose_title);
     // The organization's ways, in order, the first chosen.
     const ways = page.getByRole('radio');
-    await expect(ways).toHaveCount(3);
+    await expect(ways).toHaveCount(4);
     await expect(page.getByRole('radio', { name: t.reset_way_app })).toBeChecked();
     await expectAccessible(page, 'reset: how do you want to verify');
 
@@ -261,6 +263,46 @@ test('an authenticator app resets the password; a wrong code says how many tries
   await signInAfterReset(page, t, ALAIN);
   // The app is a two-step method: the second step follows the new password.
   await expect(page.getByRole('heading', { level: 1, name: t.second_step_title })).toBeVisible();
+});
+
+test('a security key resets the password; a key without the credential says so with Try again', async ({ page }) => {
+  test.setTimeout(180_000);
+  // WebAuthn needs a host name: the server as localhost.
+  const url = (await freshServer()).replace('127.0.0.1', 'localhost');
+  const t = await signIn(page, url, ALAIN, 'en');
+  const key = await plugKey(page);
+  await openSecurityInfo(page, t);
+  await addSecurityKey(page, t, 'Blue key');
+  // The length of the ids the server gives stand-in keys (names without a key).
+  const { credentials } = await key.cdp.send('WebAuthn.getCredentials', { authenticatorId: key.authenticatorId });
+  expect(Buffer.from((credentials[0] as { credentialId: string }).credentialId, 'base64').length).toBe(32);
+  await signOut(page, t);
+
+  await startReset(page, t, ALAIN);
+  await page.getByRole('radio', { name: t.reset_way_key }).check();
+  await expectAccessible(page, 'reset: security key chosen');
+  // Next opens the browser's prompt at once; the key answers it.
+  await page.getByRole('button', { name: t.next }).click();
+  await choosePassword(page, t);
+  await signInAfterReset(page, t, ALAIN);
+  // The key is a two-step method: the second step follows the new password.
+  await expect(page.getByRole('heading', { level: 1, name: t.second_step_title })).toBeVisible();
+
+  // Another authenticator, without the registered credential: the browser finds nothing to
+  // use and the page says so, with Try again.
+  await key.cdp.send('WebAuthn.removeVirtualAuthenticator', { authenticatorId: key.authenticatorId });
+  await plugKey(page);
+  await page.goto(`${url}/reset-password`);
+  await page.getByLabel(t.signin_username).fill(ALAIN);
+  await page.getByRole('button', { name: t.next }).click();
+  await expectStep(page, t.reset_choose_title);
+  await page.getByRole('radio', { name: t.reset_way_key }).check();
+  await page.getByRole('button', { name: t.next }).click();
+  await expect(page.getByRole('heading', { level: 1, name: t.reset_key_title })).toBeVisible();
+  await expect(page.getByText(t.reset_key_text)).toBeVisible();
+  await expect(page.getByRole('alert')).toHaveText(t.key_error_cancelled, { timeout: 70_000 });
+  await expect(page.getByRole('button', { name: t.try_again })).toBeFocused();
+  await expectAccessible(page, 'reset: security key cancelled');
 });
 
 test('a texted code to the registered number resets the password (nl)', async ({ page }) => {
@@ -414,6 +456,7 @@ test('the whole reset works with the keyboard alone, and fits 320 px in Dutch', 
   // Into the radio group (the first way is checked), arrows to the email way.
   await page.keyboard.press('Tab');
   await expect(page.getByRole('radio', { name: t.reset_way_app })).toBeFocused();
+  await page.keyboard.press('ArrowDown');
   await page.keyboard.press('ArrowDown');
   await page.keyboard.press('ArrowDown');
   await expect(page.getByRole('radio', { name: t.reset_way_email })).toBeChecked();

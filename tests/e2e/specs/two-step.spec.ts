@@ -11,7 +11,7 @@ import { startServer, sql, ALAIN, DEMO_PASSWORD, MEGAN, type RunningServer } fro
 import { startSmsGateway, codeIn, type SmsGateway } from '../support/sms';
 import { plugKey } from '../support/webauthn';
 import { cutWords, exact, expectAccessible, fill, openSecurityInfo, signIn, type Lang, type Messages } from '../support/app';
-import { addAuthenticatorApp, passwordStep, signOut } from '../support/two-step';
+import { addAuthenticatorApp, addSecurityKey, passwordStep, signOut } from '../support/two-step';
 
 let gateway: SmsGateway;
 let server: RunningServer | undefined;
@@ -57,19 +57,6 @@ async function addMobilePhone(page: Page, t: Messages): Promise<void> {
   await dialog.getByRole('button', { name: t.next }).click();
   await dialog.getByLabel(t.code_label, { exact: true }).fill(codeIn(await gateway.nextMessage('+31612345678')));
   await dialog.getByRole('button', { name: t.next }).click();
-  await expect(dialog).toBeHidden();
-}
-
-/** Adds a security key on the virtual authenticator already plugged in, named `name`. */
-async function addSecurityKey(page: Page, t: Messages, name: string): Promise<void> {
-  await page.getByRole('button', { name: t.add_method }).click();
-  const choose = page.getByRole('dialog', { name: t.add_title });
-  await choose.getByLabel(t.add_question).selectOption({ label: t.method_type_security_key });
-  await choose.getByRole('button', { name: t.add_submit }).click();
-  const dialog = page.getByRole('dialog', { name: t.method_type_security_key });
-  await dialog.getByRole('button', { name: t.next }).click();
-  await dialog.getByLabel(t.key_name_label).fill(name);
-  await dialog.getByRole('button', { name: t.done }).click();
   await expect(dialog).toBeHidden();
 }
 

@@ -1,6 +1,6 @@
 // Helpers of the two-step verification specs: an authenticator app played by an independent
-// TOTP implementation (otpauth), set up through the page as a user does it, and the password
-// half of a sign-in that stops at the second step.
+// TOTP implementation (otpauth), set up through the page as a user does it, a security key
+// added through the page, and the password half of a sign-in that stops at the second step.
 import { expect, type Page } from '@playwright/test';
 import * as OTPAuth from 'otpauth';
 import { messages, type Lang, type Messages } from './app';
@@ -81,4 +81,17 @@ export async function passwordStep(page: Page, baseUrl: string, username: string
   await page.getByRole('button', { name: t.signin_submit }).click();
   await expect(page.getByRole('heading', { level: 1, name: t.second_step_title })).toBeVisible();
   return t;
+}
+
+/** Adds a security key on the virtual authenticator already plugged in, named `name`. */
+export async function addSecurityKey(page: Page, t: Messages, name: string): Promise<void> {
+  await page.getByRole('button', { name: t.add_method }).click();
+  const choose = page.getByRole('dialog', { name: t.add_title });
+  await choose.getByLabel(t.add_question).selectOption({ label: t.method_type_security_key });
+  await choose.getByRole('button', { name: t.add_submit }).click();
+  const dialog = page.getByRole('dialog', { name: t.method_type_security_key });
+  await dialog.getByRole('button', { name: t.next }).click();
+  await dialog.getByLabel(t.key_name_label).fill(name);
+  await dialog.getByRole('button', { name: t.done }).click();
+  await expect(dialog).toBeHidden();
 }

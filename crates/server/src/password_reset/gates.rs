@@ -3,8 +3,10 @@
 //! Each way answers a name without an account (or without that method) exactly as it answers
 //! an account with it, until the answer is checked: an email or phone way says a code went to
 //! the destination typed (it went only if the account registered it), an authenticator app
-//! way asks for the code, a questions way asks questions that are stable for the name (the
-//! account's own, or predefined ones picked by a keyed hash of the name). Expiry and the
+//! way asks for the code, a security key way asks for the account's keys or a stand-in that
+//! is stable for the name ([`key_gate`]), a questions way asks questions that are stable for
+//! the name (the account's own, or predefined ones picked by a keyed hash of the name,
+//! [`stable`]). Expiry and the
 //! resend cooldown are kept with the chosen way, not with a code, so they hold the same for
 //! both.
 
@@ -15,7 +17,7 @@ use security_info_api::{
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use super::{account_of, methods_of, passed, ways, wire};
+use super::{account_of, key_gate, methods_of, passed, stable, ways, wire};
 use crate::{
     clock,
     domain::{audit, phone as phone_numbers, policy, totp},
@@ -53,6 +55,8 @@ enum Chosen {
     },
     /// The code of any of the account's authenticator apps.
     AuthenticatorApp,
+    /// An assertion to this WebAuthn challenge state (of the account's keys, or a stand-in's).
+    SecurityKey { state: String },
     /// Answers to these questions (ids as asked).
     SecurityQuestions { asked: Vec<String> },
 }
@@ -63,6 +67,7 @@ impl Chosen {
             Self::Email { .. } => MethodType::Email,
             Self::Phone { .. } => MethodType::Phone,
             Self::AuthenticatorApp => MethodType::AuthenticatorApp,
+            Self::SecurityKey { .. } => MethodType::SecurityKey,
             Self::SecurityQuestions { .. } => MethodType::SecurityQuestions,
         }
     }
@@ -113,32 +118,6 @@ fn email_of(state: &AppState, method: &MethodRecord) -> Option<String> {
     }
 }
 
-/// `count` of `candidates`, the same ones every time for `username` (picked by a keyed hash
-/// of the name, so they say nothing about whether it has an account).
-fn stable_pick<T: Clone>(
-    state: &AppState,
-    username: &str,
-    candidates: &[T],
-    count: usize,
-) -> Vec<T> {
-    let mut keyed: Vec<(Vec<u8>, &T)> = candidates
-        .iter()
-        .enumerate()
-        .map(|(index, candidate)| {
-            let key = state
-                .code_keys
-                .hash(&format!("reset-questions:{index}"), username);
-            (key, candidate)
-        })
-        .collect();
-    keyed.sort_by(|a, b| a.0.cmp(&b.0));
-    keyed
-        .into_iter()
-        .take(count)
-        .map(|(_, candidate)| candidate.clone())
-        .collect()
-}
-
 /// The id a stored question is asked under.
 fn asked_id(question: &StoredQuestion, index: usize) -> String {
     match question {
@@ -187,7 +166,13 @@ fn questions_for(
             })
             .collect(),
     };
-    Ok(stable_pick(state, username, &candidates, count))
+    Ok(stable::pick(
+        state,
+        "reset-questions",
+        username,
+        &candidates,
+        count,
+    ))
 }
 
 /// Chooses a way for the reset's next gate: its challenge.
@@ -289,7 +274,16 @@ pub async fn choose(
             let ids = asked.into_iter().map(|(id, _, _)| id).collect();
             (Chosen::SecurityQuestions { asked: ids }, challenge, None)
         }
-        ResetChoice::SecurityKey {} => return Err(ApiError::code(ProblemCode::MethodNotAllowed)),
+        ResetChoice::SecurityKey {} => {
+            let request = key_gate::challenge(state, &reset.username, account.as_ref()).await?;
+            let challenge = ResetChallenge::WebAuthn {
+                options: request.options,
+            };
+            let chosen = Chosen::SecurityKey {
+                state: request.state,
+            };
+            (chosen, challenge, None)
+        }
     };
     let limits = match &sent {
         Some(code) => one_time_code::limits(settings, code.code().channel),
@@ -501,10 +495,14 @@ pub async fn verify(
                 }
             }
         }
+        (ResetAnswer::Assertion { credential }, Chosen::SecurityKey { state: kept }) => {
+            key_gate::check(state, context, account.as_ref(), kept, credential, now).await?
+        }
         _ => return Err(ApiError::code(ProblemCode::NoChallenge)),
     };
     if !right {
-        return Err(count_wrong(state, context, reset, account.as_ref(), now).await?);
+        let refusal = Refusal::of(&chosen);
+        return Err(count_wrong(state, context, reset, account.as_ref(), refusal, now).await?);
     }
     let mut passed = passed(reset)?;
     passed.push(chosen.method_type());
@@ -538,13 +536,38 @@ fn attempts_left(reset: &PasswordResetRecord) -> u32 {
     policy::MAX_FAILED_ATTEMPTS.saturating_sub(reset.failed_attempts)
 }
 
-/// Counts a wrong answer: `code_incorrect` with the attempts left, or `reset_expired` when it
-/// was the last one allowed.
+/// How a wrong answer to a way is refused.
+struct Refusal {
+    /// The problem, with the attempts left.
+    code: ProblemCode,
+    /// Whether the way must be chosen again: a key's challenge is answered once, right or
+    /// wrong (a code may be typed again).
+    forget_way: bool,
+}
+
+impl Refusal {
+    fn of(chosen: &Chosen) -> Self {
+        match chosen {
+            Chosen::SecurityKey { .. } => Self {
+                code: ProblemCode::SecurityKeyNotAccepted,
+                forget_way: true,
+            },
+            _ => Self {
+                code: ProblemCode::CodeIncorrect,
+                forget_way: false,
+            },
+        }
+    }
+}
+
+/// Counts a wrong answer: the refusal's problem with the attempts left, or `reset_expired`
+/// when it was the last one allowed.
 async fn count_wrong(
     state: &AppState,
     context: &ClientContext,
     reset: &PasswordResetRecord,
     account: Option<&AccountRecord>,
+    refusal: Refusal,
     now: OffsetDateTime,
 ) -> ApiResult<ApiError> {
     let left = attempts_left(reset).saturating_sub(1);
@@ -561,12 +584,13 @@ async fn count_wrong(
             &reset.password_reset_id,
             reset.failed_attempts,
             left == 0,
+            refusal.forget_way,
             &event,
         )
         .await?;
     Ok(if counted && left == 0 {
         ApiError::code(ProblemCode::ResetExpired)
     } else {
-        ApiError::code_incorrect(left)
+        ApiError::wrong_answer(refusal.code, left)
     })
 }

@@ -11,7 +11,9 @@
 //! answer is simply wrong. Gates reuse the method modules' checks ([`gates`]).
 
 pub mod gates;
+pub mod key_gate;
 pub mod new_password;
+pub mod stable;
 
 use axum::http::HeaderMap;
 use security_info_api::{
@@ -130,8 +132,6 @@ pub fn ways(state: &AppState) -> Vec<MethodType> {
         .into_iter()
         .filter(|t| state.settings.allowed_methods.contains(t))
         .filter(|t| t.usable_for().contains(&Usage::PasswordReset))
-        // A key's prompt cannot look the same for a name without keys yet (see gates).
-        .filter(|t| *t != MethodType::SecurityKey)
         .collect()
 }
 

@@ -48,7 +48,7 @@ pub async fn start_password_reset(
 #[utoipa::path(post, path = "/password-reset/challenge", tag = "password reset", security(()),
     request_body = ResetChoice,
     responses(
-        (status = 200, description = "What to answer; an email or phone code went out only if the destination typed is one the account registered", body = ResetChallenge),
+        (status = 200, description = "What to answer; an email or phone code went out only if the destination typed is one the account registered; a security key's options name the account's keys, or for a name without any a stand-in key that is the same for every reset of the name", body = ResetChallenge),
         (status = 403, description = "`method_not_allowed`: not a way of this organization", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`way_already_passed`: the second gate needs another way", body = Problem, content_type = "application/problem+json"),
         (status = 410, description = "`reset_expired`: start again", body = Problem, content_type = "application/problem+json"),
@@ -76,8 +76,8 @@ pub async fn choose_reset_way(
         (status = 200, description = "The gate is passed: the reset now (another gate, or the new password)", body = PasswordReset),
         (status = 409, description = "`no_challenge`: answer the way chosen, after choosing it", body = Problem, content_type = "application/problem+json"),
         (status = 410, description = "`code_expired` (choose the way again for a new code), `reset_expired` (the fifth wrong answer, or too late: start again)", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`code_incorrect` with `attemptsLeft` (any wrong answer)", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "`too_many_requests`: too many wrong authenticator codes for the account", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`code_incorrect` (a wrong code or answers) or `security_key_not_accepted` (a key's answer that does not verify; choose the key again for a new challenge), with `attemptsLeft`", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "`too_many_requests`: too many wrong authenticator codes or key answers for the account", body = Problem, content_type = "application/problem+json"),
     ))]
 #[tracing::instrument(skip_all)]
 pub async fn verify_reset_way(

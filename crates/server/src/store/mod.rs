@@ -392,12 +392,14 @@ pub trait PasswordResetStore: Send + Sync {
     ) -> anyhow::Result<Result<(), LimitHit>>;
 
     /// Counts one wrong answer if the reset is still pending with `seen_attempts` failures;
-    /// with `lock`, ends it. `false` when someone else changed it first.
+    /// with `lock`, ends it; with `forget_way`, the chosen way must be chosen again. `false`
+    /// when someone else changed it first.
     async fn record_failed_reset_answer(
         &self,
         reset_id: &PasswordResetId,
         seen_attempts: u32,
         lock: bool,
+        forget_way: bool,
         audit: &NewAuditEvent,
     ) -> anyhow::Result<bool>;
 

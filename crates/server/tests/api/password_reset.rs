@@ -17,23 +17,23 @@ use serde_json::{Value, json};
 use crate::helpers::*;
 
 /// A strong password nobody has used.
-const NEW_PASSWORD: &str = "Tulpen bloeien laat in april";
+pub const NEW_PASSWORD: &str = "Tulpen bloeien laat in april";
 
 /// A browser of its own (its cookies: the reset's, later a session's).
-pub(crate) struct Visitor {
+pub struct Visitor {
     client: reqwest::Client,
     base: String,
 }
 
 impl Visitor {
-    pub(crate) fn new(app: &TestApp) -> Self {
+    pub fn new(app: &TestApp) -> Self {
         Self {
             client: client(),
             base: app.api(""),
         }
     }
 
-    async fn post(&self, path: &str, body: Value) -> reqwest::Response {
+    pub async fn post(&self, path: &str, body: Value) -> reqwest::Response {
         self.client
             .post(format!("{}{path}", self.base))
             .json(&body)
@@ -42,16 +42,16 @@ impl Visitor {
             .expect("request")
     }
 
-    pub(crate) async fn start(&self, username: &str) -> reqwest::Response {
+    pub async fn start(&self, username: &str) -> reqwest::Response {
         self.post("/password-reset", json!({"username": username}))
             .await
     }
 
-    pub(crate) async fn choose(&self, choice: Value) -> reqwest::Response {
+    pub async fn choose(&self, choice: Value) -> reqwest::Response {
         self.post("/password-reset/challenge", choice).await
     }
 
-    pub(crate) async fn answer_code(&self, code: &str) -> reqwest::Response {
+    pub async fn answer_code(&self, code: &str) -> reqwest::Response {
         self.post(
             "/password-reset/verify",
             json!({"kind": "code", "code": code}),
@@ -59,12 +59,12 @@ impl Visitor {
         .await
     }
 
-    pub(crate) async fn set_password(&self, password: &str) -> reqwest::Response {
+    pub async fn set_password(&self, password: &str) -> reqwest::Response {
         self.post("/password-reset/password", json!({"password": password}))
             .await
     }
 
-    async fn check_password(&self, password: &str) -> PasswordVerdict {
+    pub async fn check_password(&self, password: &str) -> PasswordVerdict {
         let response = self
             .post(
                 "/password-reset/password-check",
@@ -87,7 +87,7 @@ pub(crate) async fn add_email(app: &TestApp, address: &str) {
 }
 
 /// Adds an authenticator app; its key.
-async fn add_app(app: &TestApp) -> Vec<u8> {
+pub async fn add_app(app: &TestApp) -> Vec<u8> {
     let response = app
         .post("/me/registrations", json!({"type": "authenticatorApp"}))
         .await;
@@ -108,7 +108,7 @@ async fn add_app(app: &TestApp) -> Vec<u8> {
 }
 
 /// The code an app with `key` shows one step from now (registration used the current one).
-fn next_app_code(key: &[u8]) -> String {
+pub fn next_app_code(key: &[u8]) -> String {
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
     totp::code(key, totp::step_at(now) + 1, totp::DIGITS)
 }
@@ -147,6 +147,7 @@ async fn a_code_goes_only_to_the_address_typed_in_full_and_passes_the_reset() {
         [
             MethodType::AuthenticatorApp,
             MethodType::Phone,
+            MethodType::SecurityKey,
             MethodType::Email
         ]
     );

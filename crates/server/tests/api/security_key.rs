@@ -15,7 +15,7 @@ use crate::soft_key::SoftKey;
 const MODEL: [u8; 16] = [0x4b; 16];
 
 /// The origin a browser would be on: the app by its loopback name (WebAuthn refuses IPs).
-fn origin(app: &TestApp) -> String {
+pub fn origin(app: &TestApp) -> String {
     let port = app.authority().rsplit(':').next().expect("a port");
     format!("http://localhost:{port}")
 }
@@ -46,7 +46,7 @@ async fn answer(
 }
 
 /// Registers `key` and returns the method.
-async fn register(app: &TestApp, key: &mut SoftKey) -> MethodCreated {
+pub async fn register(app: &TestApp, key: &mut SoftKey) -> MethodCreated {
     let (registration, options) = start(app).await;
     let response = answer(app, &registration, key.create(&options, &origin(app))).await;
     assert_eq!(response.status(), StatusCode::CREATED);

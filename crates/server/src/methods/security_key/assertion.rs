@@ -10,7 +10,7 @@
 use base64::{Engine as _, engine::general_purpose::URL_SAFE_NO_PAD};
 use security_info_api::{ActivityKind, MethodType, ProblemCode};
 use time::OffsetDateTime;
-use webauthn_rs::prelude::{PasskeyAuthentication, PublicKeyCredential, WebauthnError};
+use webauthn_rs::prelude::{Passkey, PasskeyAuthentication, PublicKeyCredential, WebauthnError};
 
 use super::{registered_keys, relying_party::RelyingParty};
 use crate::{
@@ -73,15 +73,35 @@ pub async fn request(
     if keys.is_empty() {
         return Ok(None);
     }
+    Ok(Some(request_to(party, &keys)?))
+}
+
+/// The options for a prompt that any of `keys` may answer, and the state to keep: for the
+/// account's own keys ([`request`]) or for [`stand_in`](super::stand_in) keys.
+pub fn request_to(party: &RelyingParty, keys: &[Passkey]) -> ApiResult<AssertionRequest> {
     let (options, challenge) = party
         .webauthn
-        .start_passkey_authentication(&keys)
+        .start_passkey_authentication(keys)
         .map_err(|e| anyhow::anyhow!("starting a WebAuthn assertion: {e}"))?;
     let mut options = serde_json::to_value(options).map_err(anyhow::Error::from)?;
-    Ok(Some(AssertionRequest {
+    Ok(AssertionRequest {
         options: options["publicKey"].take(),
         state: serde_json::to_string(&challenge).map_err(anyhow::Error::from)?,
-    }))
+    })
+}
+
+/// Checks an answer to a challenge made for [`stand_in`](super::stand_in) keys as a real one
+/// is checked, and refuses it whatever it is: no key holds a stand-in's credential.
+pub fn refuse(party: &RelyingParty, kept: &str, answer: serde_json::Value) -> ApiResult<()> {
+    let challenge: PasskeyAuthentication =
+        serde_json::from_str(kept).map_err(anyhow::Error::from)?;
+    if let Ok(answer) = serde_json::from_value::<PublicKeyCredential>(answer) {
+        // The outcome is a refusal either way; the check is the work a real answer gets.
+        let _ = party
+            .webauthn
+            .finish_passkey_authentication(&answer, &challenge);
+    }
+    Ok(())
 }
 
 /// Checks the browser's answer (`AuthenticationResponseJSON`, what `toJSON()` gives) to the
@@ -188,6 +208,7 @@ mod tests {
     use super::{soft_key::SoftKey, *};
     use crate::{
         extract::ClientContext,
+        methods::security_key::stand_in,
         store::{
             CachedMethods, NewMethod, RegistrationId,
             sqlite::SqliteStore,
@@ -408,6 +429,44 @@ mod tests {
             .into_response();
         assert_eq!(refused.status(), 429);
         assert!(refused.headers().contains_key("retry-after"));
+    }
+
+    #[tokio::test]
+    async fn a_stand_in_is_asked_for_like_a_real_key_and_no_answer_passes_it() {
+        let fixture = Fixture::new().await;
+        let real = fixture.request().await;
+        let id = vec![9; stand_in::CREDENTIAL_ID_LENGTH];
+        let asked = request_to(&fixture.party, &[stand_in::key(id.clone())]).expect("request");
+        let keys = |value: &Value| {
+            value
+                .as_object()
+                .map(|o| o.keys().cloned().collect::<Vec<_>>())
+        };
+        assert_eq!(keys(&real.options), keys(&asked.options));
+        let entry = |options: &Value| options["allowCredentials"][0].clone();
+        assert_eq!(keys(&entry(&real.options)), keys(&entry(&asked.options)));
+        assert_eq!(
+            asked.options["allowCredentials"][0]["id"],
+            URL_SAFE_NO_PAD.encode(&id)
+        );
+        // A key claiming the stand-in's id: its signature cannot verify.
+        let mut pretender = SoftKey::new([7; 16]);
+        pretender.credential_id = id;
+        let answer = pretender.get(&asked.options, ORIGIN);
+        let challenge: PasskeyAuthentication = serde_json::from_str(&asked.state).expect("state");
+        let parsed: PublicKeyCredential = serde_json::from_value(answer.clone()).expect("answer");
+        assert!(
+            fixture
+                .party
+                .webauthn
+                .finish_passkey_authentication(&parsed, &challenge)
+                .is_err()
+        );
+        for answer in [answer, serde_json::json!({"id": 1})] {
+            refuse(&fixture.party, &asked.state, answer).expect("refused");
+        }
+        // Its state is a challenge state like any other: a broken one is the server's fault.
+        assert!(refuse(&fixture.party, "{}", serde_json::json!({})).is_err());
     }
 
     #[tokio::test]

@@ -12,6 +12,7 @@ pub mod assertion;
 pub mod hand_off;
 pub mod model;
 pub mod relying_party;
+pub mod stand_in;
 
 use async_trait::async_trait;
 use base64::{Engine as _, engine::general_purpose::URL_SAFE_NO_PAD};

@@ -153,15 +153,18 @@ impl PasswordResetStore for SqliteStore {
         reset_id: &PasswordResetId,
         seen_attempts: u32,
         lock: bool,
+        forget_way: bool,
         audit: &NewAuditEvent,
     ) -> anyhow::Result<bool> {
         let mut writer = self.writer.lock().await;
         let mut tx = writer.begin_with("BEGIN IMMEDIATE").await?;
         let updated = sqlx::query(
-            "update password_reset set failed_attempts = failed_attempts + 1, status = ?
+            "update password_reset set failed_attempts = failed_attempts + 1, status = ?,
+                 challenge = case when ? then null else challenge end
              where password_reset_id = ? and status = 'pending' and failed_attempts = ?",
         )
         .bind(if lock { "locked" } else { "pending" })
+        .bind(forget_way)
         .bind(reset_id)
         .bind(i64::from(seen_attempts))
         .execute(&mut *tx)
