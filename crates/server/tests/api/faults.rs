@@ -259,14 +259,14 @@ async fn run_user(index: usize, target: Arc<Target>, received: Arc<Mutex<Receive
     if add_method(&target, &client, &received, email, &address).await {
         outcome.verified.push(address.clone());
     }
-    if index % 4 == 0 {
+    if index.is_multiple_of(4) {
         let number = format!("+316{:08}", 10_000_000 + index);
         let phone = json!({"type": "phone", "kind": "mobile", "region": "NL", "number": number, "channel": "sms"});
         if add_method(&target, &client, &received, phone, &number).await {
             outcome.verified.push(number);
         }
     }
-    if index % 3 == 0 {
+    if index.is_multiple_of(3) {
         let methods: Value = target
             .send(&client, Method::GET, "/me/methods", None)
             .await
@@ -369,6 +369,7 @@ async fn a_mixed_load_survives_failing_receivers_and_two_kills() {
     std::fs::write(&file, csv).expect("csv");
     let imported = accounts(&database, &["import", &file.display().to_string()], None).await;
     assert_eq!(imported.code, 0, "{}", imported.stderr);
+    let imported_in = started.elapsed();
 
     let target = Arc::new(Target {
         address: RwLock::new(server.address.clone()),
@@ -411,6 +412,7 @@ async fn a_mixed_load_survives_failing_receivers_and_two_kills() {
         deleted += outcome.deleted.len();
     }
 
+    let load_done_in = started.elapsed();
     // Every message of the outbox delivered, as its receiver saw it.
     let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", database.display()))
         .await
@@ -480,7 +482,8 @@ async fn a_mixed_load_survives_failing_receivers_and_two_kills() {
     println!(
         "fault load: {USERS} users, {verified} methods verified and {deleted} deleted, \
          {} mails and {} texts delivered ({repeated} twice), {} faults injected at the receivers, \
-         {} kills, {} requests sent again after a kill, {} answers 503, in {:.1} s",
+         {} kills, {} requests sent again after a kill, {} answers 503, in {:.1} s \
+         (accounts imported at {:.1} s, users done at {:.1} s)",
         mails.len(),
         texts.len(),
         received.faults,
@@ -488,6 +491,8 @@ async fn a_mixed_load_survives_failing_receivers_and_two_kills() {
         target.retried.load(Ordering::Relaxed),
         server_errors.len(),
         started.elapsed().as_secs_f64(),
+        imported_in.as_secs_f64(),
+        load_done_in.as_secs_f64(),
     );
     assert!(received.faults > 0, "no fault was injected");
 }
