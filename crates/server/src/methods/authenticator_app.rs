@@ -23,13 +23,14 @@ use super::{
 };
 use crate::{
     clock,
-    domain::{codes::CodeKeys, policy, totp},
+    domain::{codes::CodeKeys, totp},
     error::{ApiError, ApiResult},
     extract::CurrentUser,
+    methods::check_limit,
     state::AppState,
     store::{
-        AccountId, MethodCheck, MethodCheckLimit, MethodId, MethodRecord, MethodStore,
-        RegistrationId, RegistrationRecord,
+        AccountId, CheckSubject, MethodId, MethodRecord, MethodStore, RegistrationId,
+        RegistrationRecord,
     },
 };
 
@@ -255,7 +256,8 @@ pub enum CodeVerdict {
 
 /// Checks a code an authenticator app shows against the account's apps, for sign-in's second
 /// step and password reset: counted against the account's limit before it runs
-/// ([`policy::METHOD_CHECK_FAILURES`] failures in [`policy::SIGN_IN_FAILURE_WINDOW`]; then
+/// ([`crate::domain::policy::METHOD_CHECK_FAILURES`] failures in
+/// [`crate::domain::policy::SIGN_IN_FAILURE_WINDOW`]; then
 /// `too_many_requests` with `Retry-After`), and the step it belongs to recorded in the same
 /// transaction that checks it was not used, so two requests with one code cannot both pass.
 pub async fn verify_code(
@@ -265,22 +267,13 @@ pub async fn verify_code(
     typed: &str,
     now: OffsetDateTime,
 ) -> ApiResult<CodeVerdict> {
-    let check = MethodCheck {
-        method_check_id: crate::random::id()?,
-        account_id: account_id.clone(),
-        method_type: MethodType::AuthenticatorApp,
-        created_at: now,
-    };
-    let limit = MethodCheckLimit {
-        window: policy::SIGN_IN_FAILURE_WINDOW,
-        failures: policy::METHOD_CHECK_FAILURES,
-    };
-    if let Err(throttled) = methods.reserve_method_check(&check, &limit).await? {
-        return Err(ApiError::retry_after(
-            ProblemCode::TooManyRequests,
-            clock::seconds_until(now, throttled.until),
-        ));
-    }
+    let check_id = check_limit::reserve(
+        methods,
+        CheckSubject::Account(account_id.clone()),
+        MethodType::AuthenticatorApp,
+        now,
+    )
+    .await?;
     let Ok(typed) = VerificationCode::parse(typed, usize::from(totp::DIGITS)) else {
         return Ok(CodeVerdict::Wrong);
     };
@@ -301,7 +294,7 @@ pub async fn verify_code(
                     account_id,
                     &app.method_id,
                     i64::try_from(step).map_err(anyhow::Error::from)?,
-                    &check.method_check_id,
+                    &check_id,
                     now,
                 )
                 .await?;
@@ -321,6 +314,7 @@ mod tests {
     use axum::response::IntoResponse;
 
     use super::*;
+    use crate::domain::policy;
     use crate::store::{
         CachedMethods, NewMethod,
         test_support::{audit, notice, store_with_registration},

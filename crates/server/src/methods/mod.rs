@@ -8,6 +8,7 @@
 //! registration lifecycle and its limits in [`lifecycle`], the method-list cache in the store.
 
 pub mod authenticator_app;
+pub mod check_limit;
 pub mod email;
 pub mod lifecycle;
 pub mod one_time_code;

@@ -26,13 +26,14 @@ use crate::{
     methods::{
         Attempt,
         authenticator_app::{self, CodeVerdict},
+        check_limit,
         one_time_code::{self, Compared, Destination},
         phone,
         security_questions::{self, StoredQuestion, catalog},
     },
     secret::Secret,
     state::AppState,
-    store::{AccountRecord, LimitHit, MethodRecord, PasswordResetRecord, ResetCode},
+    store::{AccountRecord, CheckSubject, LimitHit, MethodRecord, PasswordResetRecord, ResetCode},
 };
 
 /// The way chosen, kept with the reset until it is answered.
@@ -455,7 +456,10 @@ pub async fn verify(
                 .await?,
                 CodeVerdict::Right(_)
             ),
-            None => false,
+            None => {
+                name_check(state, reset, MethodType::AuthenticatorApp, now).await?;
+                false
+            }
         },
         (ResetAnswer::Answers { answers }, Chosen::SecurityQuestions { asked }) => {
             let mut given = Vec::new();
@@ -496,6 +500,9 @@ pub async fn verify(
             }
         }
         (ResetAnswer::Assertion { credential }, Chosen::SecurityKey { state: kept }) => {
+            if account.is_none() {
+                name_check(state, reset, MethodType::SecurityKey, now).await?;
+            }
             key_gate::check(state, context, account.as_ref(), kept, credential, now).await?
         }
         _ => return Err(ApiError::code(ProblemCode::NoChallenge)),
@@ -593,4 +600,23 @@ async fn count_wrong(
     } else {
         ApiError::wrong_answer(refusal.code, left)
     })
+}
+
+/// Counts an authenticator app's or security key's answer of a name without an account against
+/// the name, as an account's answers count against it: the limit's 429 comes at the same
+/// answer for both (see [`check_limit`]).
+pub async fn name_check(
+    state: &AppState,
+    reset: &PasswordResetRecord,
+    method_type: MethodType,
+    now: OffsetDateTime,
+) -> ApiResult<()> {
+    check_limit::reserve(
+        state.methods.as_ref(),
+        CheckSubject::Name(reset.username.to_lowercase()),
+        method_type,
+        now,
+    )
+    .await?;
+    Ok(())
 }

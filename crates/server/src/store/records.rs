@@ -554,13 +554,23 @@ impl SignInLimits {
     }
 }
 
+/// Whose methods a check tries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CheckSubject {
+    /// An account's.
+    Account(AccountId),
+    /// Those of a password reset's name that has no account (lower case): none, but counted
+    /// as an account's are (see [`crate::methods::check_limit`]).
+    Name(String),
+}
+
 /// A check of an account's methods outside a registration, counted before it runs.
 #[derive(Debug, Clone)]
 pub struct MethodCheck {
     /// Id (random).
     pub method_check_id: String,
-    /// The account whose methods are tried.
-    pub account_id: AccountId,
+    /// Whose methods are tried.
+    pub subject: CheckSubject,
     /// The type tried.
     pub method_type: MethodType,
     /// When.

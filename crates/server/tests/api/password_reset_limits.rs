@@ -102,3 +102,50 @@ async fn a_decoy_code_is_never_right() {
         assert_eq!(problem.attempts_left, Some(tries_left));
     }
 }
+
+/// Wrong authenticator app answers of `username`, over as many resets as it takes, until the
+/// check limit answers 429: how many were counted before it.
+async fn wrong_app_answers_until_limited(app: &TestApp, username: &str) -> usize {
+    let mut counted = 0;
+    for _ in 0..5 {
+        let visitor = Visitor::new(app);
+        assert_eq!(visitor.start(username).await.status(), StatusCode::ACCEPTED);
+        let chosen = visitor.choose(json!({"type": "authenticatorApp"})).await;
+        assert_eq!(chosen.status(), StatusCode::OK);
+        loop {
+            let answer = visitor.answer_code("000000").await;
+            match answer.status() {
+                StatusCode::TOO_MANY_REQUESTS => {
+                    let problem = assert_problem(answer, 429, "too_many_requests").await;
+                    assert!(problem.retry_after_seconds.is_some());
+                    return counted;
+                }
+                StatusCode::UNPROCESSABLE_ENTITY => {
+                    let problem = assert_problem(answer, 422, "code_incorrect").await;
+                    counted += 1;
+                    if problem.attempts_left == Some(0) {
+                        break;
+                    }
+                }
+                // The fifth wrong answer ends the reset (counted all the same).
+                StatusCode::GONE => {
+                    assert_problem(answer, 410, "reset_expired").await;
+                    counted += 1;
+                    break;
+                }
+                status => panic!("{username}: a wrong answer got {status}"),
+            }
+        }
+    }
+    panic!("{username}: no limit after {counted} wrong answers")
+}
+
+#[tokio::test]
+async fn the_limit_on_app_answers_comes_at_the_same_answer_with_or_without_an_account() {
+    let app = TestApp::spawn().await;
+    let with_account = wrong_app_answers_until_limited(&app, ALAIN).await;
+    let without = wrong_app_answers_until_limited(&app, "nobody@contoso.example").await;
+    assert_eq!(with_account, without);
+    // The account's limit of ten failed checks in 15 minutes.
+    assert_eq!(with_account, 10);
+}

@@ -3,22 +3,23 @@
 //! state the flow keeps server-side; [`verify`] checks the browser's answer against it, once.
 //!
 //! Every check counts against the account's limit before it runs, as authenticator app codes
-//! do ([`policy::METHOD_CHECK_FAILURES`] in [`policy::SIGN_IN_FAILURE_WINDOW`]). A key whose
+//! do ([`crate::domain::policy::METHOD_CHECK_FAILURES`] in
+//! [`crate::domain::policy::SIGN_IN_FAILURE_WINDOW`]). A key whose
 //! signature counter goes back may have been copied: the answer is refused and the audit
 //! trail says so (WebAuthn Level 2, 6.1.1).
 
 use base64::{Engine as _, engine::general_purpose::URL_SAFE_NO_PAD};
-use security_info_api::{ActivityKind, MethodType, ProblemCode};
+use security_info_api::{ActivityKind, MethodType};
 use time::OffsetDateTime;
 use webauthn_rs::prelude::{Passkey, PasskeyAuthentication, PublicKeyCredential, WebauthnError};
 
 use super::{registered_keys, relying_party::RelyingParty};
 use crate::{
-    clock,
-    domain::{audit, policy},
-    error::{ApiError, ApiResult},
+    domain::audit,
+    error::ApiResult,
     extract::ClientContext,
-    store::{AccountId, AuditStore, MethodCheck, MethodCheckLimit, MethodId, MethodStore},
+    methods::check_limit,
+    store::{AccountId, AuditStore, CheckSubject, MethodId, MethodStore},
 };
 
 /// What checking a key needs: the relying party, the methods and the audit trail.
@@ -115,27 +116,18 @@ pub async fn verify(
     answer: serde_json::Value,
     now: OffsetDateTime,
 ) -> ApiResult<AssertionVerdict> {
-    let check = MethodCheck {
-        method_check_id: crate::random::id()?,
-        account_id: account_id.clone(),
-        method_type: MethodType::SecurityKey,
-        created_at: now,
-    };
-    let limit = MethodCheckLimit {
-        window: policy::SIGN_IN_FAILURE_WINDOW,
-        failures: policy::METHOD_CHECK_FAILURES,
-    };
     let Keys {
         party,
         methods,
         audit: audit_trail,
     } = keys;
-    if let Err(throttled) = methods.reserve_method_check(&check, &limit).await? {
-        return Err(ApiError::retry_after(
-            ProblemCode::TooManyRequests,
-            clock::seconds_until(now, throttled.until),
-        ));
-    }
+    let check_id = check_limit::reserve(
+        methods,
+        CheckSubject::Account(account_id.clone()),
+        MethodType::SecurityKey,
+        now,
+    )
+    .await?;
     let challenge: PasskeyAuthentication =
         serde_json::from_str(kept).map_err(anyhow::Error::from)?;
     let Ok(answer) = serde_json::from_value::<PublicKeyCredential>(answer) else {
@@ -163,7 +155,7 @@ pub async fn verify(
                     &method.method_id,
                     &serde_json::to_vec(&key).map_err(anyhow::Error::from)?,
                     i64::from(result.counter()),
-                    &check.method_check_id,
+                    &check_id,
                     now,
                 )
                 .await?;
@@ -201,6 +193,7 @@ pub async fn verify(
 
 #[cfg(test)]
 mod tests {
+    use crate::{clock, domain::policy};
     use axum::response::IntoResponse;
     use security_info_api::MethodType;
     use serde_json::Value;

@@ -5,8 +5,8 @@ use sqlx::Connection;
 
 use super::{SqliteStore, rows::*};
 use crate::store::{
-    AccountId, AddOutcome, MethodCheck, MethodCheckLimit, MethodId, MethodRecord, MethodStore,
-    NewAuditEvent, NewMethod, NewOutboxMessage, RegistrationId, Throttled,
+    AccountId, AddOutcome, CheckSubject, MethodCheck, MethodCheckLimit, MethodId, MethodRecord,
+    MethodStore, NewAuditEvent, NewMethod, NewOutboxMessage, RegistrationId, Throttled,
 };
 
 #[async_trait]
@@ -154,11 +154,17 @@ impl MethodStore for SqliteStore {
         // Counting and inserting under SQLite's write lock: the next check's count includes
         // this one.
         let mut tx = writer.begin_with("BEGIN IMMEDIATE").await?;
+        let (account_id, username) = match &check.subject {
+            CheckSubject::Account(account_id) => (Some(account_id.as_str()), None),
+            CheckSubject::Name(username) => (None, Some(username.as_str())),
+        };
+        // One of the two is null; `is` compares it as a value.
         let (failures, oldest): (i64, Option<String>) = sqlx::query_as(
             "select count(*), min(created_at) from method_check
-             where account_id = ? and succeeded = 0 and created_at > ?",
+             where account_id is ? and username is ? and succeeded = 0 and created_at > ?",
         )
-        .bind(&check.account_id)
+        .bind(account_id)
+        .bind(username)
         .bind(ts(check.created_at - limit.window))
         .fetch_one(&mut *tx)
         .await?;
@@ -172,11 +178,12 @@ impl MethodStore for SqliteStore {
             }));
         }
         sqlx::query(
-            "insert into method_check (method_check_id, account_id, method_type, succeeded, created_at)
-             values (?, ?, ?, 0, ?)",
+            "insert into method_check (method_check_id, account_id, username, method_type, succeeded, created_at)
+             values (?, ?, ?, ?, 0, ?)",
         )
         .bind(&check.method_check_id)
-        .bind(&check.account_id)
+        .bind(account_id)
+        .bind(username)
         .bind(check.method_type.as_str())
         .bind(ts(check.created_at))
         .execute(&mut *tx)
