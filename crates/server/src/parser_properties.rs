@@ -2,6 +2,8 @@
 //! panic in a handler drops the connection instead of answering a problem), and what a parser
 //! accepts it accepts again in the form it gives back (normalizing twice changes nothing). A
 //! bearer token, whatever its header and claims, is refused unless a provider's key signed it.
+//! An operator's accounts file reads in CSV and in JSON lines as each account checked alone;
+//! the content policy hashes exactly the page's inline scripts and names each portal once.
 
 use std::net::{IpAddr, Ipv4Addr};
 
@@ -199,4 +201,235 @@ fn many_generated_phone_numbers_are_valid_ones() {
         })
         .count();
     assert!(parsed * 4 >= samples, "{parsed} of {samples} parsed");
+}
+
+/// An account as an operator's file gives it: addresses that are valid or not, names with
+/// the characters that need quoting in CSV (commas, quotes, line ends) and any others,
+/// languages in any case or unknown, passwords present or not.
+#[derive(Debug, Clone)]
+struct AccountLine {
+    user_principal_name: String,
+    display_name: String,
+    language: String,
+    password: String,
+}
+
+fn account_line() -> impl Strategy<Value = AccountLine> {
+    let address = prop_oneof![
+        4 => r"[a-z][a-z0-9.]{0,12}@(contoso|fabrikam)\.example",
+        1 => r"[A-Z][a-z]{0,8}@CONTOSO\.EXAMPLE",
+        1 => any::<String>(),
+    ];
+    let name = prop_oneof![
+        4 => r#"[A-Za-zé ,"'\-]{1,30}"#,
+        1 => r"[A-Za-z]{1,10}\r?\n[A-Za-z]{1,10}",
+        1 => any::<String>(),
+    ];
+    let language = prop_oneof![
+        Just(String::new()),
+        Just("en".to_owned()),
+        Just("NL".to_owned()),
+        r"[a-z]{2}",
+    ];
+    let password = prop_oneof![Just(String::new()), r#"[ -~]{1,20}"#];
+    (address, name, language, password).prop_map(
+        |(user_principal_name, display_name, language, password)| AccountLine {
+            user_principal_name,
+            display_name,
+            language,
+            password,
+        },
+    )
+}
+
+/// What reading a file made of: a good row's fields, or the line of a refused one.
+fn outcome(rows: &crate::operator::rows::Rows) -> Vec<(u64, Option<[String; 3]>)> {
+    let mut lines: Vec<_> = rows
+        .good
+        .iter()
+        .map(|row| {
+            let fields = [
+                row.user_principal_name.clone(),
+                row.display_name.clone(),
+                row.language.clone().unwrap_or_default(),
+            ];
+            (row.line, Some(fields))
+        })
+        .chain(rows.refused.iter().map(|refusal| (refusal.line, None)))
+        .collect();
+    lines.sort_by_key(|(line, _)| *line);
+    lines
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn an_accounts_file_of_any_bytes_is_read_without_a_panic(
+        bytes in prop_oneof![
+            proptest::collection::vec(any::<u8>(), 0..300),
+            r#"userPrincipalName,displayName(,language)?(,password)?\r?\n([a-z@.,"\r\n ]{0,40}\n){0,6}"#
+                .prop_map(String::into_bytes),
+        ],
+    ) {
+        use crate::operator::rows::{Format, read};
+        let lines = bytes.split(|&b| b == b'\n').count() as u64;
+        for format in [Format::Csv, Format::Jsonl] {
+            if let Ok(rows) = read(&bytes, format) {
+                for refusal in &rows.refused {
+                    prop_assert!((1..=lines).contains(&refusal.line), "{refusal:?} of {lines} lines");
+                }
+                for row in &rows.good {
+                    prop_assert!((1..=lines).contains(&row.line));
+                }
+            }
+        }
+    }
+
+    /// The same accounts written by a CSV writer (the csv crate's RFC 4180 quoting, as a
+    /// spreadsheet writes) and as JSON lines read to the same rows, each row to what the
+    /// single-account check makes of it, one line apart per line end in the CSV fields.
+    #[test]
+    fn an_accounts_file_reads_as_each_account_checked_alone_in_csv_and_json_lines(
+        accounts in proptest::collection::vec(account_line(), 1..8),
+    ) {
+        use crate::operator::rows::{Format, check_account, check_password, read};
+        let mut csv_file = csv::WriterBuilder::new()
+            .terminator(csv::Terminator::CRLF)
+            .from_writer(Vec::new());
+        csv_file
+            .write_record(["userPrincipalName", "displayName", "language", "password"])
+            .expect("header");
+        let mut jsonl = String::new();
+        for account in &accounts {
+            csv_file
+                .write_record([
+                    &account.user_principal_name,
+                    &account.display_name,
+                    &account.language,
+                    &account.password,
+                ])
+                .expect("row");
+            let line = serde_json::json!({
+                "userPrincipalName": account.user_principal_name,
+                "displayName": account.display_name,
+                "language": account.language,
+                "password": account.password,
+            });
+            jsonl.push_str(&line.to_string());
+            jsonl.push('\n');
+        }
+        let csv_bytes = csv_file.into_inner().expect("written");
+        let from_csv = read(&csv_bytes, Format::Csv).expect("a header");
+        let from_jsonl = read(jsonl.as_bytes(), Format::Jsonl).expect("always");
+
+        // The reference: each account checked on its own; a repeated address is refused.
+        let mut seen = std::collections::HashSet::new();
+        let expected: Vec<Option<[String; 3]>> = accounts
+            .iter()
+            .map(|account| {
+                let (upn, name, language) = check_account(
+                    &account.user_principal_name,
+                    &account.display_name,
+                    Some(&account.language),
+                )
+                .ok()?;
+                if !account.password.is_empty() {
+                    check_password(&account.password).ok()?;
+                }
+                seen.insert(upn.clone()).then(|| [upn, name, language.unwrap_or_default()])
+            })
+            .collect();
+        let fields = |rows| outcome(rows).into_iter().map(|(_, f)| f).collect::<Vec<_>>();
+        prop_assert_eq!(&fields(&from_jsonl), &expected);
+        prop_assert_eq!(&fields(&from_csv), &expected);
+
+        // Line numbers: JSON lines one per account; CSV after the header, plus the line ends
+        // inside quoted fields before it.
+        let jsonl_lines: Vec<u64> = outcome(&from_jsonl).iter().map(|(l, _)| *l).collect();
+        prop_assert_eq!(jsonl_lines, (1..=accounts.len() as u64).collect::<Vec<_>>());
+        let mut line = 2;
+        let mut csv_lines = Vec::new();
+        for account in &accounts {
+            csv_lines.push(line);
+            let fields = [&account.user_principal_name, &account.display_name, &account.language, &account.password];
+            line += 1 + fields.iter().map(|f| f.matches('\n').count() as u64).sum::<u64>();
+        }
+        let read_lines: Vec<u64> = outcome(&from_csv).iter().map(|(l, _)| *l).collect();
+        prop_assert_eq!(read_lines, csv_lines);
+    }
+
+    /// Whatever the page, the policy keeps its fixed directives, and its script sources are
+    /// the hashes of exactly the inline scripts, in order (a reference hash of each body).
+    #[test]
+    fn the_script_sources_are_the_hashes_of_the_inline_scripts(
+        parts in proptest::collection::vec(
+            prop_oneof![
+                // Text between scripts, without an `s` so that no two parts make a script tag.
+                "[a-rt-zA-RT-Z0-9 <>/=\"'\n]{0,20}",
+                // An inline script, its body anything that does not close it.
+                (any::<bool>(), "[^<]{0,30}").prop_map(|(upper, body)| {
+                    let tag = if upper { "SCRIPT" } else { "script" };
+                    format!("<{tag} type=\"module\">{body}</{tag}>")
+                }),
+                // An external script: no hash.
+                "[a-z]{1,8}".prop_map(|file| format!("<script src=\"/{file}.js\"></script>")),
+            ],
+            0..6,
+        ),
+        page in any::<String>(),
+    ) {
+        use base64::{Engine, engine::general_purpose::STANDARD};
+        use sha2::{Digest, Sha256};
+        use crate::content_policy::content_security_policy;
+
+        // Any page at all: no panic, and the fixed directives stay.
+        let policy = content_security_policy("frame-ancestors 'self'", Some(&page));
+        prop_assert!(policy.starts_with("default-src 'none';"));
+        prop_assert!(policy.ends_with("; frame-ancestors 'self'"));
+
+        let html = parts.concat();
+        let expected: Vec<String> = parts
+            .iter()
+            .filter(|part| part.starts_with("<script type") || part.starts_with("<SCRIPT"))
+            .map(|part| {
+                let body = &part[part.find('>').expect("tag") + 1..part.rfind("</").expect("close")];
+                format!("'sha256-{}'", STANDARD.encode(Sha256::digest(body.as_bytes())))
+            })
+            .collect();
+        let policy = content_security_policy("frame-ancestors 'self'", Some(&html));
+        let script_src = policy
+            .split("; ")
+            .find(|directive| directive.starts_with("script-src "))
+            .expect("script-src");
+        let hashes: Vec<&str> = script_src
+            .split(' ')
+            .filter(|source| source.starts_with("'sha256-"))
+            .collect();
+        prop_assert_eq!(hashes, expected);
+    }
+
+    /// The portals an operator names become `frame-ancestors` sources one for one: an origin
+    /// setting cannot add a directive or a second source.
+    #[test]
+    fn each_embedding_origin_is_one_frame_ancestors_source(
+        typed in proptest::collection::vec(
+            prop_oneof![r"https?://[a-zA-Z0-9.\-\[\]:;, ']{0,30}/?", any::<String>()],
+            0..5,
+        ),
+    ) {
+        let accepted: Vec<String> = typed.iter().filter_map(|t| parse_origin(t, "X").ok()).collect();
+        let origins = crate::origin::AllowedOrigins::new(
+            None,
+            "127.0.0.1:8080".parse().expect("address"),
+            accepted.clone(),
+        );
+        let directive = origins.frame_ancestors();
+        let sources: Vec<&str> = directive.split(' ').collect();
+        prop_assert_eq!(sources[0], "frame-ancestors");
+        prop_assert_eq!(sources[1], "'self'");
+        let expected: Vec<&str> = accepted.iter().map(String::as_str).collect();
+        prop_assert_eq!(&sources[2..], expected.as_slice());
+        prop_assert!(!directive.contains([';', ',']));
+    }
 }

@@ -8,7 +8,7 @@
 //! account that exists or does not, refused import rows) or failed, 2 usage (clap's own, or
 //! settings that cannot work).
 
-mod rows;
+pub(crate) mod rows;
 
 use std::{
     io::{Read, Write},
