@@ -9,7 +9,7 @@ use leptos_router::path;
 use crate::api::set_unauthenticated_handler;
 use crate::components::reauthenticate_dialog::ReauthenticateDialog;
 use crate::components::shell::Shell;
-use crate::components::status::provide_status;
+use crate::components::status::{StatusFollowsPage, provide_status};
 use crate::embed::provide_embed;
 use crate::i18n::provide_i18n;
 use crate::pages::activity::Activity;
@@ -31,6 +31,7 @@ pub fn App() -> impl IntoView {
     view! {
         <Router>
             <SignInWhenUnauthenticated />
+            <StatusFollowsPage />
             <Routes fallback=NotFound>
                 <Route path=path!("/signin") view=SignIn />
                 <Route path=path!("/add-security-key") view=AddSecurityKey />

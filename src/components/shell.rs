@@ -4,7 +4,7 @@
 
 use leptos::prelude::*;
 use leptos_router::components::Outlet;
-use leptos_router::hooks::{use_location, use_navigate};
+use leptos_router::hooks::use_navigate;
 use security_info_api::{ProblemCode, User};
 
 use crate::api::{self, ApiResult};
@@ -34,17 +34,6 @@ pub fn Shell() -> impl IntoView {
     let embed = use_embed();
     let user = LocalResource::new(api::me);
     provide_context(CurrentUser(user));
-
-    // A confirmation belongs to the page it happened on: going elsewhere in the app clears it
-    // (but not on the way to sign-in, which says "You have signed out.").
-    let pathname = use_location().pathname;
-    Effect::new(move |previous: Option<String>| {
-        let path = pathname.get();
-        if previous.is_some_and(|previous| previous != path) && path != "/signin" {
-            status.clear();
-        }
-        path
-    });
 
     let sign_out = Action::new_local(|(): &()| api::sign_out());
     Effect::new(move |_| match sign_out.value().get() {

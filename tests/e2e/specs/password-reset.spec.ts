@@ -135,8 +135,11 @@ for (const { lang, user, address } of runs) {
     await signOut(page, t);
     t = messages(lang);
 
+    await expect(page.getByText(t.signed_out)).toBeVisible();
     await page.getByRole('link', { name: t.reset_forgot }).click();
     await expect(page.getByRole('heading', { level: 1, name: t.reset_who_title })).toBeVisible();
+    // The sign-out notice stays behind on the sign-in page.
+    await expect(page.getByText(t.signed_out)).toHaveCount(0);
     await expectAccessible(page, 'reset: who are you');
     // Nothing typed: said at the field.
     await page.getByRole('button', { name: t.next }).click();

@@ -1,14 +1,17 @@
 // Screenshots for the README (docs/screenshots/): the Security info page with methods, the code
 // dialog, the authenticator app's setup, the phone form (its text kept in the development
 // mailbox) and naming a security key (Chromium's virtual
-// authenticator; the app is opened as localhost, the name WebAuthn accepts). Only with SECURITY_INFO_SCREENSHOTS=1, so test runs never rewrite tracked files.
+// authenticator; the app is opened as localhost, the name WebAuthn accepts), then the password
+// reset: How do you want to verify?, and Choose a new password with the server's reason for a
+// weak one. Only with SECURITY_INFO_SCREENSHOTS=1, so test runs never rewrite tracked files.
 import { expect, test } from '../support/test';
 import { plugKey } from '../support/webauthn';
 import * as OTPAuth from 'otpauth';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startServer, ALAIN, type RunningServer } from '../support/server';
-import { nextMail, openSecurityInfo, signIn, startAddingEmail } from '../support/app';
+import { codeOf, fill, nextMail, openSecurityInfo, signIn, startAddingEmail } from '../support/app';
+import { signOut } from '../support/two-step';
 
 const outDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../docs/screenshots');
 
@@ -79,5 +82,27 @@ test('README screenshots', async ({ browser }) => {
   await expect(key).toBeHidden();
   await expect(page.getByRole('list', { name: t.methods_label })).toBeVisible();
   await page.screenshot({ path: path.join(outDir, 'security-info.png'), fullPage: true });
+
+  await signOut(page, t);
+  await page.getByRole('link', { name: t.reset_forgot }).click();
+  await page.getByLabel(t.signin_username).fill(ALAIN);
+  await page.getByRole('button', { name: t.next }).click();
+  await expect(page.getByRole('heading', { level: 1, name: t.reset_choose_title })).toBeVisible();
+  await page.getByRole('radio', { name: t.reset_way_email }).check();
+  await page.screenshot({ path: path.join(outDir, 'reset-verify.png') });
+  await page.getByRole('button', { name: t.next }).click();
+  const resetAfter = new Date(Date.now() - 1000).toISOString();
+  await page.getByLabel(t.reset_email_label).fill('alain@gmail.com');
+  await page.getByRole('button', { name: t.next }).click();
+  await page
+    .getByLabel(t.code_label, { exact: true })
+    .fill(codeOf(await nextMail(server.url, 'alain@gmail.com', resetAfter)));
+  await page.getByRole('button', { name: t.verify }).click();
+  await expect(page.getByText(fill(t.reset_password_rules, { min: 12 }))).toBeVisible();
+  await page.getByLabel(t.reset_password_label, { exact: true }).fill('password1234');
+  await expect(page.locator('#reset-password-check')).toHaveText(
+    `${t.problem_password_too_weak} ${t.reset_reason_common_password}`,
+  );
+  await page.screenshot({ path: path.join(outDir, 'reset-password.png') });
   await context.close();
 });
