@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use clap::Parser;
 use reqwest::{Response, StatusCode, header};
-use security_info_api::{Challenge, DevMailbox, Problem, Registration};
+use security_info_api::{Challenge, DevMailbox, MethodCreated, Problem, Registration};
 use security_info_server::{config::Config, startup::Application};
 use serde_json::{Value, json};
 use sqlx::SqlitePool;
@@ -203,6 +203,23 @@ impl TestApp {
     /// Asks for a new code for the registration (the answer is not checked).
     pub async fn resend(&self, registration: &Registration) -> Response {
         self.post(&resend_path(registration), json!({})).await
+    }
+
+    /// Registers the Dutch mobile number `national` (e.g. `0612345678`) for texts, with the
+    /// code from the development mailbox, for the signed-in user.
+    pub async fn add_mobile_phone(&self, national: &str) -> MethodCreated {
+        let response = self
+            .post(
+                "/me/registrations",
+                json!({"type": "phone", "kind": "mobile", "region": "NL", "number": national, "channel": "sms"}),
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::ACCEPTED);
+        let registration: Registration = response.json().await.expect("registration");
+        let code = self.code_sent_to(&dutch_e164(national)).await;
+        let response = self.submit_code(&registration, &code).await;
+        assert_eq!(response.status(), StatusCode::CREATED);
+        response.json().await.expect("method")
     }
 
     /// Starts an email registration, expecting 202.
@@ -502,4 +519,9 @@ impl TestAppClient {
             .await
             .expect("request")
     }
+}
+
+/// A Dutch mobile number in national form (`06 12345678`) as E.164.
+pub fn dutch_e164(national: &str) -> String {
+    format!("+31{}", national.trim_start_matches('0').replace(' ', ""))
 }

@@ -331,18 +331,7 @@ async fn two_gates_need_two_different_ways_and_the_second_may_show_hints() {
 async fn a_texted_code_to_the_registered_number_passes_the_reset() {
     let app = TestApp::spawn().await;
     app.sign_in(MEGAN).await;
-    let response = app
-        .post(
-            "/me/registrations",
-            json!({"type": "phone", "kind": "mobile", "region": "NL", "number": "0612345678", "channel": "sms"}),
-        )
-        .await;
-    let registration: Registration = response.json().await.expect("registration");
-    let code = app.code_sent_to("+31612345678").await;
-    assert_eq!(
-        app.submit_code(&registration, &code).await.status(),
-        StatusCode::CREATED
-    );
+    app.add_mobile_phone("0612345678").await;
     let visitor = Visitor::new(&app);
     visitor.start(MEGAN).await;
     let texts = count_to(&app, "+31612345678").await;

@@ -4,7 +4,6 @@
 //! which numbers an account has.
 
 use reqwest::StatusCode;
-use security_info_api::Registration;
 use serde_json::{Value, json};
 
 use crate::{helpers::*, password_reset::Visitor};
@@ -58,18 +57,7 @@ async fn a_number_nobody_registered_reaches_the_per_number_limit_like_a_register
     // A number Megan registered: its registration's text counts too, then the reset's texts,
     // which arrive, up to the same limit.
     app.sign_in(MEGAN).await;
-    let response = app
-        .post(
-            "/me/registrations",
-            json!({"type": "phone", "kind": "mobile", "region": "NL", "number": "0612345678", "channel": "sms"}),
-        )
-        .await;
-    let registration: Registration = response.json().await.expect("registration");
-    let code = app.code_sent_to("+31612345678").await;
-    assert_eq!(
-        app.submit_code(&registration, &code).await.status(),
-        StatusCode::CREATED
-    );
+    app.add_mobile_phone("0612345678").await;
     for sent in 2..=PER_NUMBER {
         let chosen = choose_number(&app, MEGAN, "0612345678").await;
         assert_eq!(chosen.status(), StatusCode::OK);

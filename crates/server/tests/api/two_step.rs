@@ -57,27 +57,6 @@ async fn add_app(app: &TestApp) -> App {
     }
 }
 
-/// Registers a mobile phone for the signed-in user (codes go to the development mailbox).
-async fn add_phone(app: &TestApp, number: &str) -> MethodCreated {
-    let response = app
-        .post(
-            "/me/registrations",
-            json!({"type": "phone", "kind": "mobile", "region": "NL", "number": number, "channel": "sms"}),
-        )
-        .await;
-    assert_eq!(response.status(), StatusCode::ACCEPTED);
-    let registration: Registration = response.json().await.expect("registration");
-    let code = app.code_sent_to(&e164(number)).await;
-    let response = app.submit_code(&registration, &code).await;
-    assert_eq!(response.status(), StatusCode::CREATED);
-    response.json().await.expect("method")
-}
-
-/// A Dutch mobile number in national form as E.164.
-fn e164(national: &str) -> String {
-    format!("+31{}", national.trim_start_matches('0').replace(' ', ""))
-}
-
 /// Signs in with the password; the answer is not checked.
 async fn password(app: &TestApp, username: &str) -> reqwest::Response {
     app.post(
@@ -258,7 +237,7 @@ async fn a_second_step_belongs_to_its_browser_and_ends_after_its_lifetime() {
 async fn a_texted_code_passes_the_second_step_and_the_default_way_comes_first() {
     let app = TestApp::spawn().await;
     app.sign_in(ALAIN).await;
-    let phone = add_phone(&app, "06 12345678").await;
+    let phone = app.add_mobile_phone("06 12345678").await;
     add_app(&app).await;
     let list: MethodList = app.get_json("/me/methods").await;
     let app_id = list
@@ -362,7 +341,7 @@ async fn a_texted_code_passes_the_second_step_and_the_default_way_comes_first() 
 async fn a_phone_is_refused_a_text_it_cannot_take_and_other_users_methods_are_not_found() {
     let app = TestApp::spawn().await;
     app.sign_in(ALAIN).await;
-    let phone = add_phone(&app, "06 12345678").await;
+    let phone = app.add_mobile_phone("06 12345678").await;
     second_step(&app).await;
     let email = pick(
         &app,
@@ -604,7 +583,7 @@ async fn step_up_asks_for_the_second_factor_too() {
 async fn deleting_the_default_method_makes_the_next_one_the_default_and_says_so() {
     let app = TestApp::spawn().await;
     app.sign_in(ALAIN).await;
-    let phone = add_phone(&app, "06 12345678").await;
+    let phone = app.add_mobile_phone("06 12345678").await;
     let added = add_app(&app).await;
     let email_only = app
         .client
