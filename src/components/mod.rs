@@ -7,6 +7,7 @@ pub mod default_method_dialog;
 pub mod delete_dialog;
 pub mod field_error;
 pub mod intro_form;
+pub mod key_prompt;
 pub mod language_switcher;
 pub mod load_error;
 pub mod method_list;

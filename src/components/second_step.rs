@@ -21,6 +21,7 @@ use crate::clock::ticking_now;
 use crate::components::app_setup::wrong_code_text;
 use crate::components::code_form::{CodeInput, typed_code_error};
 use crate::components::field_error::FieldError;
+use crate::components::key_prompt::{KeyFailed, KeyPromptForm};
 use crate::components::load_error::Loading;
 use crate::components::modal::focus_on_mount;
 use crate::components::status::use_status;
@@ -28,8 +29,7 @@ use crate::components::submit_button::SubmitButton;
 use crate::errors::Shown;
 use crate::format::{self, format_countdown, parse_rfc3339_ms, seconds_until};
 use crate::i18n::{I18n, Key, use_i18n};
-use crate::methods::security_key::key_error;
-use crate::webauthn::{self, KeyError};
+use crate::webauthn;
 
 /// The longest recovery code the server takes as typed (its schema's limit).
 const RECOVERY_CODE_MAX: usize = 64;
@@ -590,21 +590,11 @@ fn CodeEntry(
     }
 }
 
-/// Why the key gave no answer the server took.
-#[derive(Debug, Clone)]
-enum KeyFailed {
-    Api(ApiError),
-    Browser(KeyError),
-}
-
 /// A security key or passkey: **Next** asks for the challenge and opens the browser's prompt
 /// (at once when picked from the list, the click being the user's gesture).
 #[component]
 fn KeyWay(flow: Flow, picked: bool) -> impl IntoView {
-    let i18n = use_i18n();
-    let error = RwSignal::new(None::<Shown>);
-    let failed_once = RwSignal::new(false);
-    let prompt = Action::new_local(|(): &()| async move {
+    let prompt = || async {
         let challenge = api::second_step_challenge(SecondStepChoice::SecurityKey {})
             .await
             .map_err(KeyFailed::Api)?;
@@ -617,65 +607,19 @@ fn KeyWay(flow: Flow, picked: bool) -> impl IntoView {
         api::second_step_answer(SecondStepAnswer::Assertion { credential })
             .await
             .map_err(KeyFailed::Api)
-    });
-    let next_ref = NodeRef::<html::Button>::new();
-    focus_on_mount(next_ref);
-    Effect::new(move |_| match prompt.value().get() {
-        Some(Ok(passed)) => flow.on_passed.run(passed),
-        Some(Err(failed)) => {
-            let shown = match failed {
-                KeyFailed::Browser(key) => Some(Shown::Text(key_error(key))),
-                KeyFailed::Api(api_error) => flow.failed(api_error),
-            };
-            if shown.is_some() {
-                failed_once.set(true);
-                error.set(shown);
-                if let Some(button) = next_ref.get_untracked() {
-                    let _ = button.focus();
-                }
-            }
-        }
-        None => {}
-    });
-    if picked {
-        prompt.dispatch_local(());
-    }
-    let pending = prompt.pending();
+    };
     view! {
-        <form
-            novalidate
-            on:submit=move |event| {
-                event.prevent_default();
-                if !pending.get_untracked() {
-                    error.set(None);
-                    prompt.dispatch_local(());
-                }
-            }
+        <KeyPromptForm
+            prompt=prompt
+            on_passed=move |passed| flow.on_passed.run(passed)
+            on_refused=move |error| flow.failed(error)
+            text=Key::SecondStepKeyText
+            text_id="second-step-text"
+            at_once=picked
+            focus_button=true
         >
-            <p id="second-step-text">{i18n.text(Key::SecondStepKeyText)}</p>
-            <FieldError error=error alert=true />
-            <div class="actions">
-                <CancelButton flow=flow />
-                <button
-                    type="submit"
-                    class="button button-primary"
-                    node_ref=next_ref
-                    aria-disabled=move || pending.get().to_string()
-                >
-                    {move || {
-                        i18n.t(
-                            if pending.get() {
-                                Key::KeyWaiting
-                            } else if failed_once.get() {
-                                Key::TryAgain
-                            } else {
-                                Key::Next
-                            },
-                        )
-                    }}
-                </button>
-            </div>
-        </form>
+            <CancelButton flow=flow />
+        </KeyPromptForm>
     }
 }
 

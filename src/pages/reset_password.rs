@@ -26,6 +26,7 @@ use crate::clock::ticking_now;
 use crate::components::app_setup::wrong_code_text;
 use crate::components::code_form::{CodeInput, typed_code_error};
 use crate::components::field_error::FieldError;
+use crate::components::key_prompt::{KeyFailed, KeyPromptForm};
 use crate::components::language_switcher::LanguageSwitcher;
 use crate::components::load_error::{LoadError, Loading};
 use crate::components::modal::focus_on_mount;
@@ -38,9 +39,8 @@ use crate::format::{self, format_countdown, parse_rfc3339_ms, seconds_until};
 use crate::i18n::{I18n, Key, use_i18n};
 use crate::methods;
 use crate::methods::phone::{RegionField, check_number, first_region};
-use crate::methods::security_key::key_error;
 use crate::pages::use_page_title;
-use crate::webauthn::{self, KeyError};
+use crate::webauthn;
 
 /// How long the new password field waits after the last key before asking the server.
 const CHECK_DELAY: Duration = Duration::from_millis(400);
@@ -487,22 +487,12 @@ fn EmailWay(flow: Flow) -> impl IntoView {
     }
 }
 
-/// Why the key gave no answer the server took.
-#[derive(Debug, Clone)]
-enum KeyFailed {
-    Api(ApiError),
-    Browser(KeyError),
-}
-
 /// The account's security key or passkey: the prompt opens at once (the choice's **Next** was
 /// the user's gesture); **Try again** asks for a new challenge after a cancelled prompt or a
 /// refused answer.
 #[component]
 fn KeyStep(flow: Flow) -> impl IntoView {
-    let i18n = use_i18n();
-    let error = RwSignal::new(None::<Shown>);
-    let failed_once = RwSignal::new(false);
-    let prompt = Action::new_local(|(): &()| async move {
+    let prompt = || async {
         let challenge = api::choose_reset_way(ResetChoice::SecurityKey {})
             .await
             .map_err(KeyFailed::Api)?;
@@ -515,63 +505,19 @@ fn KeyStep(flow: Flow) -> impl IntoView {
         api::verify_reset_way(ResetAnswer::Assertion { credential })
             .await
             .map_err(KeyFailed::Api)
-    });
-    let next_ref = NodeRef::<html::Button>::new();
-    Effect::new(move |_| match prompt.value().get() {
-        Some(Ok(reset)) => flow.passed(reset),
-        Some(Err(failed)) => {
-            let shown = match failed {
-                KeyFailed::Browser(key) => Some(Shown::Text(key_error(key))),
-                KeyFailed::Api(api_error) => flow.failed(api_error),
-            };
-            if shown.is_some() {
-                failed_once.set(true);
-                error.set(shown);
-                if let Some(button) = next_ref.get_untracked() {
-                    let _ = button.focus();
-                }
-            }
-        }
-        None => {}
-    });
-    prompt.dispatch_local(());
-    let pending = prompt.pending();
+    };
     view! {
         <StepTitle key=Key::ResetKeyTitle />
-        <form
-            novalidate
-            on:submit=move |event| {
-                event.prevent_default();
-                if !pending.get_untracked() {
-                    error.set(None);
-                    prompt.dispatch_local(());
-                }
-            }
+        <KeyPromptForm
+            prompt=prompt
+            on_passed=move |reset| flow.passed(reset)
+            on_refused=move |error| flow.failed(error)
+            text=Key::ResetKeyText
+            text_id="reset-key-text"
+            at_once=true
         >
-            <p id="reset-key-text">{i18n.text(Key::ResetKeyText)}</p>
-            <FieldError error=error alert=true />
-            <div class="actions">
-                <BackButton flow=flow />
-                <button
-                    type="submit"
-                    class="button button-primary"
-                    node_ref=next_ref
-                    aria-disabled=move || pending.get().to_string()
-                >
-                    {move || {
-                        i18n.t(
-                            if pending.get() {
-                                Key::KeyWaiting
-                            } else if failed_once.get() {
-                                Key::TryAgain
-                            } else {
-                                Key::Next
-                            },
-                        )
-                    }}
-                </button>
-            </div>
-        </form>
+            <BackButton flow=flow />
+        </KeyPromptForm>
     }
 }
 
