@@ -6,17 +6,23 @@
 //! commits. Each writer says how: a row lock (`select ... for update`) on the row the rule is
 //! about, or a transaction-scoped advisory lock on the key of a count (see [`lock_key`]) when
 //! the rule counts rows that may not exist yet, which no row lock can cover.
-//!
-//! Not wired into the server yet: the remaining traits follow (see the issue on PostgreSQL).
 
 use anyhow::Context;
+use async_trait::async_trait;
 use sqlx::{PgPool, postgres::PgPoolOptions};
+use time::OffsetDateTime;
+
+use super::{RetentionPolicy, Store, SweepCounts};
+use crate::clock;
 
 mod accounts;
 mod audit;
 mod methods;
+mod operator;
 mod outbox;
+mod password_resets;
 mod registrations;
+mod retention;
 mod rows;
 mod second_steps;
 mod sessions;
@@ -54,6 +60,42 @@ impl PgStore {
     /// The connection pool (for the tests that look at the database directly).
     pub fn pool(&self) -> &PgPool {
         &self.pool
+    }
+}
+
+#[async_trait]
+impl Store for PgStore {
+    async fn ping(&self) -> anyhow::Result<()> {
+        sqlx::query("select 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    async fn server_secret(&self, name: &str, generate: Vec<u8>) -> anyhow::Result<Vec<u8>> {
+        // Processes starting together each insert their own value; the primary key keeps the
+        // first, and every process then reads that one.
+        sqlx::query(
+            "insert into server_secret (server_secret_id, value, created_at) values ($1, $2, $3)
+             on conflict (server_secret_id) do nothing",
+        )
+        .bind(name)
+        .bind(generate)
+        .bind(clock::now())
+        .execute(&self.pool)
+        .await?;
+        Ok(
+            sqlx::query_scalar("select value from server_secret where server_secret_id = $1")
+                .bind(name)
+                .fetch_one(&self.pool)
+                .await?,
+        )
+    }
+
+    async fn sweep(
+        &self,
+        now: OffsetDateTime,
+        policy: &RetentionPolicy,
+    ) -> anyhow::Result<SweepCounts> {
+        retention::sweep(&self.pool, now, policy).await
     }
 }
 
