@@ -31,6 +31,11 @@ mod sign_in_attempt;
 /// Migrations of this engine, embedded in the binary.
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
+/// Whether `url` names a PostgreSQL database (`postgres://` or `postgresql://`).
+pub fn is_postgres_url(url: &str) -> bool {
+    url.starts_with("postgres://") || url.starts_with("postgresql://")
+}
+
 /// Connections to one PostgreSQL database.
 #[derive(Debug, Clone)]
 pub struct PgStore {
