@@ -264,6 +264,14 @@ impl TestApp {
 /// test's temp folder, created on first use (so a second server on the same test's database
 /// finds it). Tests that read or write the database directly ([`TestApp::db`]) still need
 /// SQLite.
+///
+/// Such a server, as root (initdb and postgres refuse to run as root, so they run as `nobody`
+/// through util-linux's `setpriv`, in folders that user owns; the socket in the temp folder,
+/// no TCP port):
+/// `setpriv --reuid=nobody --regid=nogroup --clear-groups initdb -D $T/data -U postgres
+/// --auth=trust`, then `setpriv ... pg_ctl -D $T/data -l $T/data/log -w -o "-k $T/sock -c
+/// listen_addresses=''" start` (Debian's `postgresql` package: `/usr/lib/postgresql/<ver>/bin`),
+/// and `SECURITY_INFO_TEST_POSTGRES_URL='postgres://postgres@localhost?host=$T/sock'`.
 async fn database_url(db_path: &Path) -> String {
     let Ok(server) = std::env::var("SECURITY_INFO_TEST_POSTGRES_URL") else {
         return format!("sqlite://{}?mode=rwc", db_path.display());
