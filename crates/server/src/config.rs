@@ -594,8 +594,9 @@ impl Config {
                 self.max_connections
             );
         }
-        if !self.database_url.expose().starts_with("sqlite:") {
-            bail!("SECURITY_INFO_DATABASE_URL must be a sqlite: URL (PostgreSQL is not built yet)");
+        let url = self.database_url.expose();
+        if !url.starts_with("sqlite:") && !crate::store::postgres::is_postgres_url(url) {
+            bail!("SECURITY_INFO_DATABASE_URL must be a sqlite: or postgres:// URL");
         }
         if self.questions_to_answer > self.questions_to_register {
             bail!(

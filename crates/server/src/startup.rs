@@ -26,7 +26,11 @@ use crate::{
     sms::{PhoneSender, gateway::HttpGateway},
     state::{AppState, CookieSettings},
     static_files,
-    store::{CachedMethods, MethodStore, Store, sqlite::SqliteStore},
+    store::{
+        CachedMethods, MethodStore, Store,
+        postgres::{self, PgStore},
+        sqlite::SqliteStore,
+    },
     sweeper::{RetentionSweeper, retention_policy},
 };
 
@@ -47,11 +51,20 @@ impl Application {
     /// when asked, and binds the listener (port 0 picks a free port).
     pub async fn build(config: Config) -> anyhow::Result<Self> {
         let settings = config.validate()?;
-        let database = Arc::new(SqliteStore::connect(settings.database_url.expose()).await?);
-        // Method lists are cached; other writers (the `accounts` commands) bump the store
-        // generation, which the cache checks before every hit.
-        let methods: Arc<dyn MethodStore> = Arc::new(CachedMethods::new(Arc::clone(&database)));
-        let store: Arc<dyn Store> = database;
+        let url = settings.database_url.expose();
+        let (store, methods): (Arc<dyn Store>, Arc<dyn MethodStore>) =
+            if postgres::is_postgres_url(url) {
+                // Not cached: other server processes on the database change method lists
+                // without bumping the store generation the cache checks.
+                let database = Arc::new(PgStore::connect(url).await?);
+                (Arc::clone(&database) as Arc<dyn Store>, database)
+            } else {
+                let database = Arc::new(SqliteStore::connect(url).await?);
+                // Method lists are cached; other writers (the `accounts` commands) bump the
+                // store generation, which the cache checks before every hit.
+                let methods = Arc::new(CachedMethods::new(Arc::clone(&database)));
+                (database, methods)
+            };
         let secret = match &settings.code_secret {
             Some(secret) => secret.expose().as_bytes().to_vec(),
             None => {

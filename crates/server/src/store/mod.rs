@@ -10,6 +10,7 @@ mod cached_methods;
 mod files;
 pub mod ids;
 pub mod method_cache;
+pub mod postgres;
 mod records;
 mod retention;
 pub mod sqlite;

@@ -62,7 +62,7 @@ impl SweepCounts {
 }
 
 /// Rows each statement deletes at most before the write connection is handed back.
-const CHUNK: i64 = 1000;
+pub(super) const CHUNK: i64 = 1000;
 
 // Each statement takes a cut-off time (`?1`) and the chunk size (`?2`). Codes go before
 // registrations, whose deletion waits for their codes to be gone. The two session rules are
@@ -103,18 +103,21 @@ pub(super) async fn sweep(
     now: OffsetDateTime,
     policy: &RetentionPolicy,
 ) -> anyhow::Result<SweepCounts> {
-    let cut_off = |keep: Duration| clock::format(now - keep);
-    let statements = [
-        (SIGN_IN_ATTEMPTS, cut_off(policy.sign_in_attempts)),
-        (METHOD_CHECKS, cut_off(policy.sign_in_attempts)),
-        (CODES, cut_off(policy.codes)),
-        (REGISTRATIONS, cut_off(policy.finished_registrations)),
-        (SECOND_STEPS, cut_off(policy.finished_registrations)),
-        (MAIL, cut_off(policy.finished_mail)),
-        (ENDED_SESSIONS, clock::format(now)),
-        (IDLE_SESSIONS, cut_off(policy.idle_sessions)),
-        (AUDIT_EVENTS, cut_off(policy.audit_events)),
+    let sql = [
+        SIGN_IN_ATTEMPTS,
+        METHOD_CHECKS,
+        CODES,
+        REGISTRATIONS,
+        SECOND_STEPS,
+        MAIL,
+        ENDED_SESSIONS,
+        IDLE_SESSIONS,
+        AUDIT_EVENTS,
     ];
+    let statements: Vec<_> = sql
+        .into_iter()
+        .zip(cut_offs(now, policy).map(clock::format))
+        .collect();
     let mut total = [0u64; 9];
     loop {
         let mut pass = [0u64; 9];
@@ -133,26 +136,48 @@ pub(super) async fn sweep(
         }
         // A full chunk may have left more behind.
         if !pass.contains(&CHUNK.unsigned_abs()) {
-            let [
-                sign_in_attempts,
-                method_checks,
-                codes,
-                registrations,
-                second_steps,
-                mail,
-                ended,
-                idle,
-                audit_events,
-            ] = total;
-            return Ok(SweepCounts {
-                sign_in_attempts: sign_in_attempts + method_checks,
-                codes,
-                registrations: registrations + second_steps,
-                mail,
-                sessions: ended + idle,
-                audit_events,
-            });
+            return Ok(counts(total));
         }
+    }
+}
+
+/// The cut-off time of each of the nine statements of a sweep at `now`, in their order: sign-in
+/// attempts, method checks, codes, registrations, second steps, mail, ended sessions (`now`
+/// itself), idle sessions, audit events. Every engine deletes the same rows.
+pub(super) fn cut_offs(now: OffsetDateTime, policy: &RetentionPolicy) -> [OffsetDateTime; 9] {
+    [
+        now - policy.sign_in_attempts,
+        now - policy.sign_in_attempts,
+        now - policy.codes,
+        now - policy.finished_registrations,
+        now - policy.finished_registrations,
+        now - policy.finished_mail,
+        now,
+        now - policy.idle_sessions,
+        now - policy.audit_events,
+    ]
+}
+
+/// The sweep's counts from the rows each of the statements of [`cut_offs`] deleted.
+pub(super) fn counts(total: [u64; 9]) -> SweepCounts {
+    let [
+        sign_in_attempts,
+        method_checks,
+        codes,
+        registrations,
+        second_steps,
+        mail,
+        ended,
+        idle,
+        audit_events,
+    ] = total;
+    SweepCounts {
+        sign_in_attempts: sign_in_attempts + method_checks,
+        codes,
+        registrations: registrations + second_steps,
+        mail,
+        sessions: ended + idle,
+        audit_events,
     }
 }
 

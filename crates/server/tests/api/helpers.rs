@@ -275,6 +275,57 @@ impl TestApp {
     }
 }
 
+/// The database URL for a test whose SQLite file would be `db_path`: that file, or, when
+/// `SECURITY_INFO_TEST_POSTGRES_URL` names a PostgreSQL server (e.g.
+/// `postgres://postgres@%2Ftmp%2Fpg` for a socket folder), a database on it named after the
+/// test's temp folder, created on first use (so a second server on the same test's database
+/// finds it). Tests that read or write the database directly ([`TestApp::db`]) still need
+/// SQLite.
+///
+/// Such a server, as root (initdb and postgres refuse to run as root, so they run as `nobody`
+/// through util-linux's `setpriv`, in folders that user owns; the socket in the temp folder,
+/// no TCP port):
+/// `setpriv --reuid=nobody --regid=nogroup --clear-groups initdb -D $T/data -U postgres
+/// --auth=trust`, then `setpriv ... pg_ctl -D $T/data -l $T/data/log -w -o "-k $T/sock -c
+/// listen_addresses=''" start` (Debian's `postgresql` package: `/usr/lib/postgresql/<ver>/bin`),
+/// and `SECURITY_INFO_TEST_POSTGRES_URL='postgres://postgres@localhost?host=$T/sock'`.
+async fn database_url(db_path: &Path) -> String {
+    let Ok(server) = std::env::var("SECURITY_INFO_TEST_POSTGRES_URL") else {
+        return format!("sqlite://{}?mode=rwc", db_path.display());
+    };
+    use sqlx::Connection;
+    let folder = db_path
+        .parent()
+        .and_then(Path::parent)
+        .and_then(Path::file_name)
+        .expect("the test's temp folder")
+        .to_string_lossy()
+        .to_lowercase();
+    let name: String = folder
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect();
+    let name = format!("t{name}");
+    let (base, options) = server.split_once('?').unwrap_or((&server, ""));
+    let base = base.trim_end_matches('/');
+    let mut admin = sqlx::PgConnection::connect(&format!("{base}/postgres?{options}"))
+        .await
+        .expect("the test PostgreSQL server");
+    let exists: bool =
+        sqlx::query_scalar("select exists (select 1 from pg_database where datname = $1)")
+            .bind(&name)
+            .fetch_one(&mut admin)
+            .await
+            .expect("pg_database");
+    if !exists {
+        sqlx::query(&format!("create database {name}"))
+            .execute(&mut admin)
+            .await
+            .expect("a test database");
+    }
+    format!("{base}/{name}?{options}")
+}
+
 /// Starts a server with demo accounts on the database at `db_path`; returns its address.
 async fn build_server(db_path: &Path, dist: &Path, extra: &[&str]) -> Application {
     let mut args = vec![
@@ -282,7 +333,7 @@ async fn build_server(db_path: &Path, dist: &Path, extra: &[&str]) -> Applicatio
         "--listen".into(),
         "127.0.0.1:0".into(),
         "--database-url".into(),
-        format!("sqlite://{}?mode=rwc", db_path.display()),
+        database_url(db_path).await,
         "--dist-dir".into(),
         dist.display().to_string(),
         "--demo-accounts".into(),
