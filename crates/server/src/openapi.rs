@@ -181,7 +181,21 @@ impl Modify for CommonAnswers {
                     })
                 });
                 let has_body = posted || operation.request_body.is_some();
-                for (status, description) in Self::answers(has_body, changes, !public) {
+                // The query extractors refuse unknown parameters and values of the wrong type.
+                let has_query = operation.parameters.iter().flatten().any(|parameter| {
+                    matches!(
+                        parameter.parameter_in,
+                        utoipa::openapi::path::ParameterIn::Query
+                    )
+                });
+                let mut answers = Self::answers(has_body, changes, !public);
+                if has_query && !has_body {
+                    answers.push((
+                        "400",
+                        "`malformed_request`: an unknown query parameter or a value of the wrong type",
+                    ));
+                }
+                for (status, description) in answers {
                     operation
                         .responses
                         .responses

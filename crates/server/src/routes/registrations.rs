@@ -92,6 +92,8 @@ pub async fn get_registration(
         (status = 401, description = "`unauthenticated`", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "`method_not_allowed` by policy", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`no_code_to_resend`: this type's challenge is not a code (an authenticator app, a security key, security questions)",
+         body = Problem, content_type = "application/problem+json"),
         (status = 410, description = "`verification_locked` or `registration_expired`", body = Problem,
          content_type = "application/problem+json"),
         (status = 429, description = "`resend_too_soon` or `too_many_requests`, with `Retry-After`", body = Problem,
