@@ -114,6 +114,8 @@ fn run_schemathesis(schemathesis: &Path, base: &str, args: &[String]) -> Result<
         .args(["--url", &format!("{base}/api/v1")])
         .args(args)
         .arg("--no-color")
+        // Its cache folder (`.schemathesis/`) goes to the target folder, not the repository.
+        .current_dir(target_dir())
         .stdout(Stdio::piped());
     let output = run
         .output()
