@@ -5,6 +5,7 @@
 
 mod bench;
 mod build;
+mod contract;
 mod e2e;
 mod portal;
 mod process;
@@ -18,19 +19,23 @@ fn main() -> ExitCode {
     let outcome = match command.as_str() {
         "serve" => build::serve(),
         "test" => suites::test(),
+        "contract" => contract::run_alone(),
         "e2e" => e2e::run_alone(&std::env::args().skip(2).collect::<Vec<_>>()),
         "bench" if std::env::args().nth(2).as_deref() == Some("--report-only") => {
             bench::report_only()
         }
         "bench" => bench::bench(),
         _ => {
-            eprintln!("usage: cargo xtask <serve | test | e2e | bench>");
+            eprintln!("usage: cargo xtask <serve | test | e2e | contract | bench>");
             eprintln!(
                 "  serve  build the app and server in release and run them on SECURITY_INFO_LISTEN"
             );
             eprintln!("  test   every check and test suite; the last line is `N passed, N failed`");
             eprintln!(
                 "  e2e    only the Playwright suite (arguments go to `playwright test`: spec files, -g)"
+            );
+            eprintln!(
+                "  contract  only the property-based API test (schemathesis against the real server)"
             );
             eprintln!("  bench  size, page-load and API benchmarks, written to bench/README.md");
             eprintln!("         (--report-only: rewrite bench/README.md from bench/results.json)");

@@ -159,3 +159,38 @@ fn is_root() -> bool {
         .output()
         .is_ok_and(|out| String::from_utf8_lossy(&out.stdout).trim() == "0")
 }
+
+/// schemathesis, pinned: the contract suite's checks and figures change with its version.
+const SCHEMATHESIS_VERSION: &str = "4.32.5";
+
+/// Installs schemathesis from PyPI with pip into a virtual environment of its own under the
+/// target folder (the system's Python stays untouched) unless it is there at the pinned
+/// version; returns the path of its `st` command.
+pub fn ensure_schemathesis() -> Result<PathBuf> {
+    let venv = crate::process::target_dir()
+        .join("tools")
+        .join(format!("schemathesis-{SCHEMATHESIS_VERSION}"));
+    let st = venv.join("bin/st");
+    let installed = command(&st)
+        .arg("--version")
+        .output()
+        .is_ok_and(|out| String::from_utf8_lossy(&out.stdout).contains(SCHEMATHESIS_VERSION));
+    if installed {
+        return Ok(st);
+    }
+    ensure_apt_commands(&[("python3", "python3")])?;
+    if !venv.join("bin/pip").exists() {
+        // Debian's python3 has no venv module of its own: it is python3-venv.
+        if run(command("python3").args(["-m", "venv"]).arg(&venv)).is_err() {
+            apt_install(&["python3-venv"])?;
+            run(command("python3").args(["-m", "venv"]).arg(&venv))?;
+        }
+    }
+    run(command(venv.join("bin/pip")).args([
+        "install",
+        "--quiet",
+        "--disable-pip-version-check",
+        &format!("schemathesis=={SCHEMATHESIS_VERSION}"),
+    ]))?;
+    Ok(st)
+}

@@ -181,7 +181,21 @@ impl Modify for CommonAnswers {
                     })
                 });
                 let has_body = posted || operation.request_body.is_some();
-                for (status, description) in Self::answers(has_body, changes, !public) {
+                // The query extractors refuse unknown parameters and values of the wrong type.
+                let has_query = operation.parameters.iter().flatten().any(|parameter| {
+                    matches!(
+                        parameter.parameter_in,
+                        utoipa::openapi::path::ParameterIn::Query
+                    )
+                });
+                let mut answers = Self::answers(has_body, changes, !public);
+                if has_query && !has_body {
+                    answers.push((
+                        "400",
+                        "`malformed_request`: an unknown query parameter or a value of the wrong type",
+                    ));
+                }
+                for (status, description) in answers {
                     operation
                         .responses
                         .responses
@@ -207,6 +221,41 @@ impl Modify for CommonAnswers {
 /// The OpenAPI document (JSON).
 #[utoipa::path(get, path = "/openapi.json", tag = "meta", security(()),
     responses((status = 200, description = "This document", content_type = "application/json")))]
-pub async fn get_openapi() -> Json<utoipa::openapi::OpenApi> {
-    Json(ApiDoc::openapi())
+pub async fn get_openapi() -> Json<serde_json::Value> {
+    Json(document())
+}
+
+/// The document as JSON, with its links' fields in the OpenAPI spelling.
+pub fn document() -> serde_json::Value {
+    let mut document = serde_json::to_value(ApiDoc::openapi()).unwrap_or_default();
+    camel_case_links(&mut document);
+    document
+}
+
+/// utoipa 5.5 writes a Link Object's fields as Rust spells them (`operation_id`), which
+/// OpenAPI clients do not read as `operationId`, so no link would be followed.
+fn camel_case_links(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Object(map) => {
+            if let Some(serde_json::Value::Object(links)) = map.get_mut("links") {
+                for link in links.values_mut() {
+                    let serde_json::Value::Object(link) = link else {
+                        continue;
+                    };
+                    for (from, to) in [
+                        ("operation_id", "operationId"),
+                        ("operation_ref", "operationRef"),
+                        ("request_body", "requestBody"),
+                    ] {
+                        if let Some(field) = link.remove(from) {
+                            link.insert(to.to_owned(), field);
+                        }
+                    }
+                }
+            }
+            map.values_mut().for_each(camel_case_links);
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(camel_case_links),
+        _ => {}
+    }
 }

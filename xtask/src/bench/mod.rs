@@ -4,11 +4,11 @@
 //! Budgets are targets to read, not assertions: a missed budget is reported with by how much.
 
 mod api_load;
-mod client;
+pub mod client;
 mod cycle;
 mod report;
 mod seed;
-mod server;
+pub mod server;
 mod stats;
 mod transfer;
 

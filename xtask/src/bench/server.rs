@@ -23,6 +23,11 @@ pub struct BenchServer {
 impl BenchServer {
     /// Starts `binary` with the database at `database` (created if missing) and demo accounts.
     pub fn start(binary: &Path, database: &Path) -> Result<Self> {
+        Self::start_with(binary, database, &[])
+    }
+
+    /// [`Self::start`] with more `SECURITY_INFO_*` settings (`(name, value)`), e.g. limits.
+    pub fn start_with(binary: &Path, database: &Path, settings: &[(&str, &str)]) -> Result<Self> {
         let port = free_port()?;
         let child = Command::new(binary)
             .current_dir(root())
@@ -40,6 +45,7 @@ impl BenchServer {
                 "bench-code-secret-bench-code-secret-0123",
             )
             .env("RUST_LOG", "warn")
+            .envs(settings.iter().copied())
             .stdout(Stdio::null())
             .spawn()
             .map_err(|e| format!("cannot start the server: {e}"))?;

@@ -66,9 +66,16 @@ async fn reserve_attempt(
     request_body = SignInRequest,
     responses(
         (status = 200, description = "Signed in; the session cookie is set", body = SessionResponse,
-         headers(("Set-Cookie" = String, description = "`si_session` (`__Host-si_session` over HTTPS): HttpOnly, SameSite=Lax (SameSite=None; Secure; Partitioned when portals embed the app over HTTPS)"))),
+         headers(("Set-Cookie" = String, description = "`si_session` (`__Host-si_session` over HTTPS): HttpOnly, SameSite=Lax (SameSite=None; Secure; Partitioned when portals embed the app over HTTPS)")),
+         links(
+             ("me" = (operation_id = "get_me", description = "The signed-in user")),
+             ("methods" = (operation_id = "list_methods", description = "The user's methods")),
+             ("signOut" = (operation_id = "delete_session", description = "End this session")),
+         )),
         (status = 202, description = "The password is right and the account has a method for two-step verification: pass the second step (`POST /session/second-step/challenge`, `POST /session/second-step`) within its lifetime", body = SecondStepRequired,
-         headers(("Set-Cookie" = String, description = "`si_second_step` (`__Host-si_second_step` over HTTPS): HttpOnly, the session cookie's SameSite, 10 minutes"))),
+         headers(("Set-Cookie" = String, description = "`si_second_step` (`__Host-si_second_step` over HTTPS): HttpOnly, the session cookie's SameSite, 10 minutes")),
+         links(("challenge" = (operation_id = "create_second_step_challenge",
+                               description = "Ask for the second step's challenge")))),
         (status = 401, description = "`invalid_credentials`", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "`method_not_allowed`: this organization signs in with its identity provider only (`SECURITY_INFO_PASSWORD_SIGN_IN=false`)", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "`too_many_requests`: too many wrong passwords from this IP address, for this account or in all",
