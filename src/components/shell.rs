@@ -38,7 +38,7 @@ pub fn Shell() -> impl IntoView {
     let sign_out = Action::new_local(|(): &()| api::sign_out());
     Effect::new(move |_| match sign_out.value().get() {
         Some(Ok(None)) => {
-            status.say(i18n.t(Key::SignedOut));
+            status.say_on_next_page(i18n.t(Key::SignedOut));
             navigate("/signin", Default::default());
         }
         // Signed out here; the identity provider's session ends at its own page, which

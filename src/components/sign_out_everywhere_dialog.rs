@@ -31,7 +31,7 @@ pub fn SignOutEverywhereDialog(
         Some(Ok(())) => {
             // The sign-in page shows the status region: the message travels with the app's
             // state, as "You have signed out." does, rather than in the address.
-            status.say(i18n.t(Key::SignedOutEverywhere));
+            status.say_on_next_page(i18n.t(Key::SignedOutEverywhere));
             navigate("/signin", Default::default());
         }
         // Already signed out: the app's unauthenticated handler has gone to sign-in.

@@ -133,7 +133,7 @@ pub fn SignIn() -> impl IntoView {
     let on_passed = Callback::new(move |passed: SecondStepPassed| {
         let left = recovery_codes_left(&passed);
         if let Some((said, _)) = &left {
-            status.say(said.text(&i18n));
+            status.say_on_next_page(said.text(&i18n));
         }
         match passed.user {
             Some(user) => signed_in(user, left.is_some_and(|(_, low)| low)),
