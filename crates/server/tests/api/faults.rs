@@ -23,6 +23,7 @@ use tokio::sync::{RwLock, Semaphore};
 use crate::{
     accounts_cli::accounts,
     gateway_receiver::{Receiver, code_in_message},
+    helpers::report,
     server_process::{ServerProcess, temp_database},
     smtp::SmtpSink,
 };
@@ -479,7 +480,7 @@ async fn a_mixed_load_survives_failing_receivers_and_two_kills() {
             .all(|&(status, retry_after)| status == 503 && retry_after),
         "5xx answers other than 503 with Retry-After: {server_errors:?}"
     );
-    println!(
+    report(format_args!(
         "fault load: {USERS} users, {verified} methods verified and {deleted} deleted, \
          {} mails and {} texts delivered ({repeated} twice), {} faults injected at the receivers, \
          {} kills, {} requests sent again after a kill, {} answers 503, in {:.1} s \
@@ -493,6 +494,6 @@ async fn a_mixed_load_survives_failing_receivers_and_two_kills() {
         started.elapsed().as_secs_f64(),
         imported_in.as_secs_f64(),
         load_done_in.as_secs_f64(),
-    );
+    ));
     assert!(received.faults > 0, "no fault was injected");
 }

@@ -576,3 +576,11 @@ impl TestAppClient {
 pub fn dutch_e164(national: &str) -> String {
     format!("+31{}", national.trim_start_matches('0').replace(' ', ""))
 }
+
+/// Prints a figure the suite reports (a load's counts, timing medians) into the test
+/// command's log. Written to stderr directly: the test harness captures `println!` and
+/// `eprintln!` and shows them only for a failed test.
+pub fn report(line: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr().lock(), "{line}");
+}

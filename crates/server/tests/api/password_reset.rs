@@ -497,9 +497,9 @@ async fn an_unknown_name_and_an_account_without_methods_look_the_same_as_one_wit
         })
         .collect();
     let spread = *medians.iter().max().expect("max") - *medians.iter().min().expect("min");
-    println!(
+    report(format_args!(
         "password reset start medians (with an email, without methods, no account): {medians:?}"
-    );
+    ));
     assert!(
         spread < Duration::from_millis(10),
         "medians {medians:?} differ by {spread:?}"

@@ -131,10 +131,10 @@ async fn choosing_a_way_and_a_wrong_answer_take_the_same_time_for_every_kind_of_
         for (step, times) in [("choose", &mut choose), ("wrong answer", &mut answer)] {
             let medians: Vec<Duration> = times.iter_mut().map(|t| median(t)).collect();
             let spread = *medians.iter().max().expect("max") - *medians.iter().min().expect("min");
-            println!(
+            report(format_args!(
                 "password reset {} {step} medians (with it, without methods, no account): {medians:?}",
                 way.name
-            );
+            ));
             assert!(
                 spread < SPREAD,
                 "{} {step}: medians {medians:?} differ by {spread:?}",
