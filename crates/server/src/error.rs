@@ -103,17 +103,30 @@ const BUSY_RETRY_SECONDS: u64 = 5;
 const CONTENDED_RETRY_SECONDS: u64 = 1;
 
 /// Whether `error` is the database being busy rather than broken: another writer held the
-/// lock past the busy timeout (an operator's backup, a long migration). Nothing was written,
-/// so trying again later is the right answer.
+/// lock past the busy timeout (an operator's backup, a long migration), or PostgreSQL gave up
+/// a transaction that lost to a concurrent one. Nothing was written, so trying again later is
+/// the right answer.
 fn database_busy(error: &anyhow::Error) -> bool {
     error
         .chain()
         .any(|cause| match cause.downcast_ref::<sqlx::Error>() {
-            Some(sqlx::Error::Database(database)) => database
-                .code()
-                .and_then(|code| code.parse::<u32>().ok())
-                // SQLITE_BUSY (5) and SQLITE_LOCKED (6), with their extended codes.
-                .is_some_and(|code| matches!(code & 0xff, 5 | 6)),
+            Some(sqlx::Error::Database(database)) => {
+                let Some(code) = database.code() else {
+                    return false;
+                };
+                if database
+                    .try_downcast_ref::<sqlx::postgres::PgDatabaseError>()
+                    .is_some()
+                {
+                    // lock_not_available (the lock timeout), serialization_failure,
+                    // deadlock_detected.
+                    matches!(code.as_ref(), "55P03" | "40001" | "40P01")
+                } else {
+                    // SQLITE_BUSY (5) and SQLITE_LOCKED (6), with their extended codes.
+                    code.parse::<u32>()
+                        .is_ok_and(|code| matches!(code & 0xff, 5 | 6))
+                }
+            }
             _ => false,
         })
 }

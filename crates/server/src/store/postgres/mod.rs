@@ -9,7 +9,12 @@
 
 use anyhow::Context;
 use async_trait::async_trait;
-use sqlx::{PgPool, postgres::PgPoolOptions};
+use std::str::FromStr;
+
+use sqlx::{
+    PgPool,
+    postgres::{PgConnectOptions, PgPoolOptions},
+};
 use time::OffsetDateTime;
 
 use super::{RetentionPolicy, Store, SweepCounts};
@@ -42,6 +47,9 @@ pub struct PgStore {
     pool: PgPool,
 }
 
+/// How long a statement waits for a lock another transaction holds.
+const LOCK_TIMEOUT: &str = "10s";
+
 /// Connections per process: a request makes at most one query at a time, and the database's
 /// own cores, not this process's, bound how many run at once.
 const CONNECTIONS: u32 = 16;
@@ -50,9 +58,15 @@ impl PgStore {
     /// Connects to and migrates the database at `url` (`postgres://...`). Several processes
     /// may start at once: sqlx takes an advisory lock around the migrations.
     pub async fn connect(url: &str) -> anyhow::Result<Self> {
+        let options = PgConnectOptions::from_str(url)
+            .context("SECURITY_INFO_DATABASE_URL is not a valid PostgreSQL URL")?
+            // As SQLite's busy timeout: a lock held longer than this (an operator's
+            // `lock table`, a long migration) fails the request with a 503 to retry, instead
+            // of holding it and its connection without end.
+            .options([("lock_timeout", LOCK_TIMEOUT)]);
         let pool = PgPoolOptions::new()
             .max_connections(CONNECTIONS)
-            .connect(url)
+            .connect_with(options)
             .await
             .context("cannot open the PostgreSQL database")?;
         MIGRATOR
