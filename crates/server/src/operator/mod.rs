@@ -33,8 +33,8 @@ use crate::{
     random,
     secret::Secret,
     store::{
-        AccountChange, AccountId, AccountRecord, AccountStore, NewAccount, NewAuditEvent,
-        OUTSIDE_CHANGE_SETTLES, OperatorStore, sqlite::SqliteStore,
+        AccountChange, AccountId, AccountRecord, NewAccount, NewAuditEvent, OUTSIDE_CHANGE_SETTLES,
+        Store, postgres, sqlite::SqliteStore,
     },
 };
 
@@ -166,10 +166,12 @@ async fn execute(config: &Config, command: AccountsCommand) -> Result<ExitCode, 
     let store = open(config).await?;
     let operator = Operator::current();
     match prepared {
-        Prepared::Add(row) => add(&store, &operator, row).await,
-        Prepared::Import(import) => import_rows(&store, &operator, import).await,
-        Prepared::Disable(upn, disable) => set_disabled(&store, &operator, &upn, disable).await,
-        Prepared::ClearMethods(upn) => clear_methods(&store, &operator, config, &upn).await,
+        Prepared::Add(row) => add(store.as_ref(), &operator, row).await,
+        Prepared::Import(import) => import_rows(store.as_ref(), &operator, import).await,
+        Prepared::Disable(upn, disable) => {
+            set_disabled(store.as_ref(), &operator, &upn, disable).await
+        }
+        Prepared::ClearMethods(upn) => clear_methods(store.as_ref(), &operator, config, &upn).await,
     }
 }
 
@@ -253,14 +255,17 @@ fn format_of(path: &Path) -> Option<Format> {
     }
 }
 
-/// Opens the server's database. A database file that does not exist is refused rather than
-/// created: a command run in another folder than the server's (the default URL is relative)
-/// would otherwise fill a database no server reads.
-async fn open(config: &Config) -> Result<SqliteStore, Failure> {
+/// Opens the server's database, SQLite or PostgreSQL. A SQLite file that does not exist is
+/// refused rather than created: a command run in another folder than the server's (the
+/// default URL is relative) would otherwise fill a database no server reads.
+async fn open(config: &Config) -> Result<Box<dyn Store>, Failure> {
     let url = config.database_url.expose();
+    if postgres::is_postgres_url(url) {
+        return Ok(Box::new(postgres::PgStore::connect(url).await?));
+    }
     if !url.starts_with("sqlite:") {
         return Err(Failure::Usage(
-            "SECURITY_INFO_DATABASE_URL must be a sqlite: URL".to_owned(),
+            "SECURITY_INFO_DATABASE_URL must be a sqlite: or postgres: URL".to_owned(),
         ));
     }
     let options = SqliteConnectOptions::from_str(url).map_err(|_| {
@@ -280,7 +285,7 @@ async fn open(config: &Config) -> Result<SqliteStore, Failure> {
             file.display()
         )));
     }
-    Ok(SqliteStore::connect(url).await?)
+    Ok(Box::new(SqliteStore::connect(url).await?))
 }
 
 /// Who runs the command, for the audit trail.
@@ -327,7 +332,7 @@ impl Operator {
     }
 }
 
-async fn add(store: &SqliteStore, operator: &Operator, row: Row) -> Result<ExitCode, Failure> {
+async fn add(store: &dyn Store, operator: &Operator, row: Row) -> Result<ExitCode, Failure> {
     if store
         .account_by_username(&row.user_principal_name)
         .await?
@@ -403,7 +408,7 @@ enum Plan {
 }
 
 async fn import_rows(
-    store: &SqliteStore,
+    store: &dyn Store,
     operator: &Operator,
     import: Import,
 ) -> Result<ExitCode, Failure> {
@@ -558,7 +563,7 @@ async fn changes(operator: &Operator, plans: Vec<Plan>) -> anyhow::Result<Vec<Ac
 }
 
 /// The account of `upn`, or a refusal naming it.
-async fn account(store: &SqliteStore, upn: &str) -> Result<AccountRecord, Failure> {
+async fn account(store: &dyn Store, upn: &str) -> Result<AccountRecord, Failure> {
     store
         .account_by_username(upn)
         .await?
@@ -566,7 +571,7 @@ async fn account(store: &SqliteStore, upn: &str) -> Result<AccountRecord, Failur
 }
 
 async fn set_disabled(
-    store: &SqliteStore,
+    store: &dyn Store,
     operator: &Operator,
     upn: &str,
     disable: bool,
@@ -594,7 +599,7 @@ async fn set_disabled(
 }
 
 async fn clear_methods(
-    store: &SqliteStore,
+    store: &dyn Store,
     operator: &Operator,
     config: &Config,
     upn: &str,
