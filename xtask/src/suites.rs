@@ -78,6 +78,7 @@ pub fn test() -> Result {
     record("unit and integration tests", &mut || {
         cargo_tests(command("cargo").args(["test", "--workspace", "--locked"]))
     });
+    record("API tests on PostgreSQL", &mut api_tests_on_postgres);
     record("component tests (wasm32, headless Chromium)", &mut || {
         // chromedriver's throwaway profiles (85 MB each) outlive the runner, which stops it
         // without closing the session: keep them in a folder of ours and empty it afterwards.
@@ -127,6 +128,39 @@ pub fn test() -> Result {
     } else {
         Err(format!("{} failed", total.failed))
     }
+}
+
+/// The API tests that need SQLite itself: its database files, its write lock and triggers,
+/// and the fault load (its server processes run on SQLite either way; one run is enough).
+const SQLITE_ONLY_API_TESTS: [&str; 2] = ["database_files::", "faults::"];
+
+/// The server's black-box API suite again, on a PostgreSQL server of its own (Debian's
+/// package, started in a temp folder under the target folder and removed afterwards).
+fn api_tests_on_postgres() -> Counts {
+    let scratch = target_dir().join("tmp");
+    if let Err(error) = std::fs::create_dir_all(&scratch) {
+        return check(Err(format!("cannot make {}: {error}", scratch.display())));
+    }
+    let server = match local_postgres::LocalPostgres::start(Some(&scratch)) {
+        Ok(server) => server,
+        Err(error) => return check(Err(format!("PostgreSQL did not start: {error}"))),
+    };
+    let mut command = command("cargo");
+    command
+        .args([
+            "test",
+            "--package",
+            "security-info-server",
+            "--test",
+            "api",
+            "--locked",
+            "--",
+        ])
+        .env("SECURITY_INFO_TEST_POSTGRES_URL", server.server_url());
+    for test in SQLITE_ONLY_API_TESTS {
+        command.args(["--skip", test]);
+    }
+    cargo_tests(&mut command)
 }
 
 /// A check is one test: it passes or it fails.

@@ -37,8 +37,8 @@ pub fn ensure_build_tools() -> Result {
 pub const SLAPD: &str = "/usr/sbin/slapd";
 
 /// Everything the test suites need on top of the build tools: Chromium, ChromeDriver, OpenLDAP's
-/// slapd and the openssl command (the directory tests' certificates), and the Playwright
-/// packages.
+/// slapd and the openssl command (the directory tests' certificates), PostgreSQL (the API
+/// suite's second engine), and the Playwright packages.
 pub fn ensure_test_tools() -> Result {
     ensure_build_tools()?;
     let missing: Vec<&str> = [
@@ -50,9 +50,11 @@ pub fn ensure_test_tools() -> Result {
     .into_iter()
     .filter(|(path, _)| !Path::new(path).exists())
     .map(|(_, package)| package)
+    .chain((!local_postgres::installed()).then_some("postgresql"))
     .collect();
     if !missing.is_empty() {
-        // slapd's package starts no service of its own here (no init system runs one).
+        // slapd's and postgresql's packages start no service of their own here (no init
+        // system runs one); the tests start their own servers.
         apt_install(&missing)?;
     }
     ensure_npm_packages(&root().join("tests/e2e"))

@@ -17,6 +17,7 @@ use tokio::{io::AsyncWriteExt, process::Command};
 use crate::{
     helpers::*,
     server_process::{ServerProcess, temp_database},
+    test_db::{as_text, insertion_order},
 };
 
 /// The OS user the commands run as (it names the operator in the audit trail).
@@ -33,8 +34,9 @@ pub struct Run {
     pub stderr: String,
 }
 
-/// Runs `security-info-server accounts <args>` on the database at `database`, with `stdin`.
-pub async fn accounts(database: &Path, args: &[&str], stdin: Option<&str>) -> Run {
+/// Runs `security-info-server accounts <args>` on the database at `database_url`, with
+/// `stdin`.
+pub async fn accounts(database_url: &str, args: &[&str], stdin: Option<&str>) -> Run {
     let mut command = Command::new(env!("CARGO_BIN_EXE_security-info-server"));
     for (key, _) in std::env::vars()
         .filter(|(k, _)| k.starts_with("SECURITY_INFO_") || k == "RUST_LOG" || k == "SUDO_USER")
@@ -42,10 +44,7 @@ pub async fn accounts(database: &Path, args: &[&str], stdin: Option<&str>) -> Ru
         command.env_remove(key);
     }
     command
-        .env(
-            "SECURITY_INFO_DATABASE_URL",
-            format!("sqlite://{}?mode=rwc", database.display()),
-        )
+        .env("SECURITY_INFO_DATABASE_URL", database_url)
         .env("USER", OPERATOR)
         .arg("accounts")
         .args(args)
@@ -87,34 +86,41 @@ async fn sign_in_as(app: &TestApp, username: &str, password: &str) -> reqwest::R
         .expect("request")
 }
 
-/// Every account row, as text, in a stable order.
+/// Every account row, as text (`"id","upn","name","hash","language","created","disabled"`),
+/// in a stable order.
 async fn account_rows(app: &TestApp) -> Vec<String> {
-    let pool = app.db().await;
-    let rows: Vec<String> = sqlx::query_scalar(
-        "select json_array(account_id, user_principal_name, display_name, password_hash,
-                           language, created_at, disabled_at)
+    let db = app.db().await;
+    let pool = db.pool();
+    let rows: Vec<String> = sqlx::query_scalar(&format!(
+        "select '\"' || account_id || '\",\"' || user_principal_name || '\",\"' || display_name
+                || '\",\"' || password_hash || '\",\"' || language || '\",\"' || {}
+                || '\",' || coalesce('\"' || {} || '\"', 'null')
          from account order by user_principal_name",
-    )
-    .fetch_all(&pool)
+        as_text("created_at"),
+        as_text("disabled_at")
+    ))
+    .fetch_all(pool)
     .await
     .expect("accounts");
-    pool.close().await;
+    db.close().await;
     rows
 }
 
 /// `(kind, detail, ip address)` of the account's audit events, oldest first.
 async fn audit_trail(app: &TestApp, upn: &str) -> Vec<(String, Option<String>, Option<String>)> {
-    let pool = app.db().await;
-    let rows = sqlx::query_as(
+    let db = app.db().await;
+    let pool = db.pool();
+    let rows = sqlx::query_as(&format!(
         "select kind, detail, ip_address from audit_event
-         join account using (account_id) where user_principal_name = ?
-         order by audit_event.created_at, audit_event.rowid",
-    )
+         join account using (account_id) where user_principal_name = $1
+         order by audit_event.created_at, {}",
+        insertion_order("audit_event")
+    ))
     .bind(upn)
-    .fetch_all(&pool)
+    .fetch_all(pool)
     .await
     .expect("audit events");
-    pool.close().await;
+    db.close().await;
     rows
 }
 
@@ -130,7 +136,7 @@ fn by_operator(more: Option<&str>) -> Option<String> {
 async fn add_creates_an_account_that_signs_in_with_the_password_read_from_stdin() {
     let app = TestApp::spawn().await;
     let run = accounts(
-        &app.db_path,
+        &app.database_url,
         &[
             "add",
             " Lee.Gu@Contoso.example ",
@@ -170,7 +176,7 @@ async fn add_creates_an_account_that_signs_in_with_the_password_read_from_stdin(
 async fn an_account_added_without_a_password_signs_in_with_none() {
     let app = TestApp::spawn().await;
     let run = accounts(
-        &app.db_path,
+        &app.database_url,
         &[
             "add",
             "sso@contoso.example",
@@ -184,7 +190,7 @@ async fn an_account_added_without_a_password_signs_in_with_none() {
     let hash: String = sqlx::query_scalar(
         "select password_hash from account where user_principal_name = 'sso@contoso.example'",
     )
-    .fetch_one(&app.db().await)
+    .fetch_one(app.db().await.pool())
     .await
     .expect("the account");
     assert_eq!(hash, "", "as accounts of the identity provider have");
@@ -198,7 +204,7 @@ async fn an_account_added_without_a_password_signs_in_with_none() {
 async fn bad_input_is_refused_with_status_1_and_bad_usage_with_status_2() {
     let app = TestApp::spawn().await;
     let before = account_rows(&app).await;
-    let db = &app.db_path;
+    let db = &app.database_url;
     for (args, stdin, code, message) in [
         (
             vec!["add", "not an address", "--display-name", "X"],
@@ -269,8 +275,8 @@ async fn bad_input_is_refused_with_status_1_and_bad_usage_with_status_2() {
     assert_eq!(account_rows(&app).await, before, "nothing changed");
 
     // The command never makes a database of its own somewhere else.
-    let elsewhere = db.with_file_name("elsewhere.db");
-    let run = accounts(&elsewhere, &["disable", ALAIN], None).await;
+    let elsewhere = app.db_path.with_file_name("elsewhere.db");
+    let run = accounts(&sqlite_url(&elsewhere), &["disable", ALAIN], None).await;
     assert_eq!(run.code, 2, "{run:?}");
     assert!(run.stderr.contains("no database at"), "{run:?}");
     assert!(!elsewhere.exists());
@@ -293,7 +299,7 @@ async fn an_import_reports_each_bad_row_by_line_and_imports_the_good_ones() {
     let long_name = "N".repeat(201);
     let csv = format!("{MIXED_CSV}grady@contoso.example,{long_name},en,\n");
     let path = file(&app.db_path, "accounts.csv", &csv);
-    let run = accounts(&app.db_path, &["import", &path], None).await;
+    let run = accounts(&app.database_url, &["import", &path], None).await;
     assert_eq!(run.code, 1, "a refused row makes the status 1: {run:?}");
     assert_eq!(
         run.stdout, "created: 3\nupdated: 0\nunchanged: 1\nrefused: 5\n",
@@ -339,7 +345,7 @@ async fn an_import_reports_each_bad_row_by_line_and_imports_the_good_ones() {
 async fn importing_the_same_file_again_changes_nothing() {
     let app = TestApp::spawn().await;
     let path = file(&app.db_path, "accounts.csv", MIXED_CSV);
-    let first = accounts(&app.db_path, &["import", &path], None).await;
+    let first = accounts(&app.database_url, &["import", &path], None).await;
     assert_eq!(
         first.stdout,
         "created: 3\nupdated: 0\nunchanged: 1\nrefused: 4\n"
@@ -348,7 +354,7 @@ async fn importing_the_same_file_again_changes_nothing() {
     let events = audit_count(&app).await;
     let before = generation(&app).await;
 
-    let again = accounts(&app.db_path, &["import", &path], None).await;
+    let again = accounts(&app.database_url, &["import", &path], None).await;
     assert_eq!(again.code, 1, "the same rows are refused again");
     assert_eq!(
         again.stdout,
@@ -369,14 +375,14 @@ async fn importing_the_same_file_again_changes_nothing() {
 
 async fn audit_count(app: &TestApp) -> i64 {
     sqlx::query_scalar("select count(*) from audit_event")
-        .fetch_one(&app.db().await)
+        .fetch_one(app.db().await.pool())
         .await
         .expect("count")
 }
 
 async fn generation(app: &TestApp) -> i64 {
     sqlx::query_scalar("select generation from store_generation")
-        .fetch_one(&app.db().await)
+        .fetch_one(app.db().await.pool())
         .await
         .expect("generation")
 }
@@ -384,7 +390,7 @@ async fn generation(app: &TestApp) -> i64 {
 #[tokio::test]
 async fn an_import_updates_names_and_languages_and_passwords_only_when_asked() {
     let app = TestApp::spawn().await;
-    let db = &app.db_path;
+    let db = &app.database_url;
     let jsonl = |name: &str, language: &str, password: &str| {
         let line = json!({
             "userPrincipalName": "lee@contoso.example",
@@ -392,7 +398,7 @@ async fn an_import_updates_names_and_languages_and_passwords_only_when_asked() {
             "language": language,
             "password": password,
         });
-        file(db, "accounts.jsonl", &format!("{line}\n"))
+        file(&app.db_path, "accounts.jsonl", &format!("{line}\n"))
     };
     let path = jsonl("Lee Gu", "en", "First-password-1");
     let run = accounts(db, &["import", &path], None).await;
@@ -471,7 +477,7 @@ async fn a_dry_run_checks_everything_and_changes_nothing() {
     let app = TestApp::spawn().await;
     let rows = account_rows(&app).await;
     let path = file(&app.db_path, "accounts.csv", MIXED_CSV);
-    let run = accounts(&app.db_path, &["import", "--dry-run", &path], None).await;
+    let run = accounts(&app.database_url, &["import", "--dry-run", &path], None).await;
     assert_eq!(run.code, 1, "{run:?}");
     assert_eq!(
         run.stdout,
@@ -485,7 +491,7 @@ async fn a_dry_run_checks_everything_and_changes_nothing() {
         "good.jsonl",
         r#"{"userPrincipalName": "alain@contoso.example", "displayName": "Alain D."}"#,
     );
-    let run = accounts(&app.db_path, &["import", "--dry-run", &path], None).await;
+    let run = accounts(&app.database_url, &["import", "--dry-run", &path], None).await;
     assert_eq!(
         (run.code, run.stdout.as_str()),
         (
@@ -502,7 +508,7 @@ async fn a_disabled_account_is_answered_as_a_wrong_password_and_its_session_ends
     app.sign_in(ALAIN).await;
     assert_eq!(app.get("/me").await.status(), StatusCode::OK);
 
-    let run = accounts(&app.db_path, &["disable", ALAIN], None).await;
+    let run = accounts(&app.database_url, &["disable", ALAIN], None).await;
     assert_eq!(
         (run.code, run.stdout.as_str()),
         (0, "disabled alain@contoso.example (sessions ended: 1)\n"),
@@ -531,12 +537,12 @@ async fn a_disabled_account_is_answered_as_a_wrong_password_and_its_session_ends
         "a disabled account's password is checked like any other: {right:?} vs {wrong:?}"
     );
 
-    let again = accounts(&app.db_path, &["disable", ALAIN], None).await;
+    let again = accounts(&app.database_url, &["disable", ALAIN], None).await;
     assert_eq!(
         (again.code, again.stdout.as_str()),
         (0, "alain@contoso.example was disabled already\n")
     );
-    let run = accounts(&app.db_path, &["enable", ALAIN], None).await;
+    let run = accounts(&app.database_url, &["enable", ALAIN], None).await;
     assert_eq!(
         (run.code, run.stdout.as_str()),
         (0, "enabled alain@contoso.example\n"),
@@ -544,7 +550,7 @@ async fn a_disabled_account_is_answered_as_a_wrong_password_and_its_session_ends
     );
     app.sign_in(ALAIN).await;
     assert_eq!(app.get("/me").await.status(), StatusCode::OK);
-    let again = accounts(&app.db_path, &["enable", ALAIN], None).await;
+    let again = accounts(&app.database_url, &["enable", ALAIN], None).await;
     assert_eq!(again.stdout, "alain@contoso.example was not disabled\n");
 
     let trail = audit_trail(&app, ALAIN).await;
@@ -626,7 +632,7 @@ async fn a_sign_in_half_way_through_its_second_step_ends_when_the_account_is_dis
         .expect("request");
     assert_eq!(response.status(), StatusCode::OK);
 
-    let run = accounts(&app.db_path, &["disable", ALAIN], None).await;
+    let run = accounts(&app.database_url, &["disable", ALAIN], None).await;
     assert_eq!(run.code, 0, "{run:?}");
     let response = browser
         .post(app.api("/session/second-step"))
@@ -672,7 +678,7 @@ async fn clear_methods_on_a_running_server_process_takes_effect_there_at_once() 
     let methods: MethodList = list(browser.clone()).await.json().await.expect("list");
     assert_eq!(methods.methods.len(), 1);
 
-    let run = accounts(&database, &["clear-methods", ALAIN], None).await;
+    let run = accounts(&sqlite_url(&database), &["clear-methods", ALAIN], None).await;
     assert_eq!(
         (run.code, run.stdout.as_str(), run.stderr.as_str()),
         (

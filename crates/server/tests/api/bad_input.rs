@@ -1,7 +1,10 @@
 use reqwest::{StatusCode, header};
 use serde_json::json;
 
-use crate::helpers::*;
+use crate::{
+    helpers::*,
+    test_db::{hold_registrations, ignore_updates},
+};
 
 #[tokio::test]
 async fn malformed_json_unknown_fields_and_wrong_types_are_malformed_requests() {
@@ -204,14 +207,17 @@ async fn api_answers_are_never_cached_and_the_app_may_only_be_framed_by_portals(
 async fn a_database_held_by_another_writer_is_a_503_to_retry_and_loses_nothing() {
     let app = TestApp::spawn().await;
     app.sign_in(ALAIN).await;
-    // Another process (a backup, an operator's sqlite3 shell) holds the write lock past the
-    // server's 10 s busy timeout.
-    let pool = app.db().await;
+    // Another process (a backup, an operator's shell) holds the write lock past the server's
+    // 10 s busy (or lock) timeout.
+    let db = app.db().await;
+    let pool = db.pool();
     let mut holder = pool.acquire().await.expect("connection");
-    sqlx::query("begin exclusive")
-        .execute(&mut *holder)
-        .await
-        .expect("lock");
+    for statement in hold_registrations() {
+        sqlx::query(statement)
+            .execute(&mut *holder)
+            .await
+            .expect("lock");
+    }
     let response = app.register_email("alain@gmail.com").await;
     let retry_after = response.headers().get(header::RETRY_AFTER).cloned();
     let problem = assert_problem(response, 503, "service_unavailable").await;
@@ -223,7 +229,7 @@ async fn a_database_held_by_another_writer_is_a_503_to_retry_and_loses_nothing()
         .await
         .expect("unlock");
     drop(holder);
-    pool.close().await;
+    db.close().await;
     // Once the lock is gone the same request goes through, and nothing half-done is left.
     let registration = app.start_registration("alain@gmail.com").await;
     let code = app.code_sent_to("alain@gmail.com").await;
@@ -241,11 +247,9 @@ async fn a_registration_that_keeps_changing_under_a_verification_is_a_503_to_ret
     let code = app.code_sent_to("alain@gmail.com").await;
     // Every conditional update of the registration now finds it changed, as if other
     // verifications kept winning the race.
-    app.sql(
-        "create trigger always_changed before update on registration
-         begin select raise(ignore); end",
-    )
-    .await;
+    for statement in ignore_updates("registration") {
+        app.sql(&statement).await;
+    }
     let response = app.submit_code(&registration, &wrong(&code)).await;
     let retry_after = response.headers().get(header::RETRY_AFTER).cloned();
     let problem = assert_problem(response, 503, "service_unavailable").await;

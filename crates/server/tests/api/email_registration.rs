@@ -3,12 +3,16 @@ use security_info_api::{MethodCreated, MethodDetail, Registration};
 use serde_json::json;
 use time::{OffsetDateTime, format_description::well_known::Rfc3339};
 
-use crate::helpers::*;
+use crate::{
+    helpers::*,
+    test_db::{ago, earlier},
+};
 
 /// Lets the resend cooldown pass by moving every code of the database back `seconds`.
 async fn age_codes(app: &TestApp, seconds: i64) {
     app.sql(&format!(
-        "update one_time_code set created_at = strftime('%Y-%m-%dT%H:%M:%fZ', created_at, '-{seconds} seconds')"
+        "update one_time_code set created_at = {}",
+        earlier("created_at", seconds)
     ))
     .await;
 }
@@ -275,10 +279,8 @@ async fn an_expired_code_is_refused_as_code_expired() {
     app.sign_in(ALAIN).await;
     let registration = app.start_registration("alain@gmail.com").await;
     let code = app.code_sent_to("alain@gmail.com").await;
-    app.sql(
-        "update one_time_code set expires_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-1 seconds')",
-    )
-    .await;
+    app.sql(&format!("update one_time_code set expires_at = {}", ago(1)))
+        .await;
     let response = app.submit_code(&registration, &code).await;
     assert_problem(response, 410, "code_expired").await;
     // A new code brings the registration back to life.

@@ -23,7 +23,7 @@ use tokio::sync::{RwLock, Semaphore};
 use crate::{
     accounts_cli::accounts,
     gateway_receiver::{Receiver, code_in_message},
-    helpers::report,
+    helpers::{report, sqlite_url},
     server_process::{ServerProcess, temp_database},
     smtp::SmtpSink,
 };
@@ -368,7 +368,12 @@ async fn a_mixed_load_survives_failing_receivers_and_two_kills() {
             .collect();
     let file = database.with_file_name("users.csv");
     std::fs::write(&file, csv).expect("csv");
-    let imported = accounts(&database, &["import", &file.display().to_string()], None).await;
+    let imported = accounts(
+        &sqlite_url(&database),
+        &["import", &file.display().to_string()],
+        None,
+    )
+    .await;
     assert_eq!(imported.code, 0, "{}", imported.stderr);
     let imported_in = started.elapsed();
 

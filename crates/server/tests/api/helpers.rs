@@ -1,5 +1,6 @@
-//! Test harness: the server in-process on port 0 with a fresh SQLite database, a cookie-keeping
-//! client, direct database access to move time forward, and the development mailbox.
+//! Test harness: the server in-process on port 0 with a fresh database (SQLite, or PostgreSQL
+//! when the suite runs on it), a cookie-keeping client, direct database access to move time
+//! forward, and the development mailbox.
 
 use std::path::{Path, PathBuf};
 
@@ -8,7 +9,8 @@ use reqwest::{Response, StatusCode, header};
 use security_info_api::{Challenge, DevMailbox, MethodCreated, Problem, Registration};
 use security_info_server::{config::Config, startup::Application};
 use serde_json::{Value, json};
-use sqlx::SqlitePool;
+
+use crate::test_db::{POSTGRES_SERVER, TestDb, ago};
 
 /// Password of the demo accounts (the default of `SECURITY_INFO_DEMO_PASSWORD`).
 pub const PASSWORD: &str = "Contoso-demo-2026";
@@ -27,8 +29,10 @@ pub struct TestApp {
     pub address: String,
     /// Client keeping cookies.
     pub client: reqwest::Client,
-    /// The database file.
+    /// The SQLite database file (also the folder of the PostgreSQL database's name).
     pub db_path: PathBuf,
+    /// The database's URL, SQLite or PostgreSQL.
+    pub database_url: String,
     _dir: tempfile::TempDir,
 }
 
@@ -78,12 +82,16 @@ impl TestApp {
         std::fs::create_dir_all(&dist).expect("dist");
         std::fs::write(dist.join("index.html"), INDEX_HTML).expect("index");
         let db_path = dir.path().join("db").join("test.db");
-        let application = build_server(&db_path, &dist, extra).await;
+        // Files beside the database (accounts to import) have a folder on either engine.
+        std::fs::create_dir_all(dir.path().join("db")).expect("db folder");
+        let database_url = database_url(&db_path).await;
+        let application = build_server(&database_url, &dist, extra).await;
         let address = format!("http://{}", application.local_addr());
         let app = Self {
             address,
             client: client(),
             db_path,
+            database_url,
             _dir: dir,
         };
         (app, application)
@@ -97,7 +105,8 @@ impl TestApp {
     /// Starts another server on this app's database (as a restart would, but beside the first
     /// one, which keeps running) with extra arguments; returns its address.
     pub async fn spawn_on_the_same_database(&self, extra: &[&str]) -> String {
-        let application = build_server(&self.db_path, &self._dir.path().join("dist"), extra).await;
+        let application =
+            build_server(&self.database_url, &self._dir.path().join("dist"), extra).await;
         let address = format!("http://{}", application.local_addr());
         tokio::spawn(application.run_until_stopped());
         address
@@ -261,37 +270,29 @@ impl TestApp {
     }
 
     /// Direct access to the database, to move time forward.
-    pub async fn db(&self) -> SqlitePool {
-        SqlitePool::connect(&format!("sqlite://{}", self.db_path.display()))
-            .await
-            .expect("database")
+    pub async fn db(&self) -> TestDb {
+        TestDb::connect(&self.database_url).await
     }
 
-    /// Runs one SQL statement against the database.
+    /// Runs one SQL statement (written for both engines, see [`crate::test_db`]).
     pub async fn sql(&self, statement: &str) {
-        let pool = self.db().await;
-        sqlx::query(statement).execute(&pool).await.expect("sql");
-        pool.close().await;
+        let db = self.db().await;
+        db.execute(statement).await;
+        db.close().await;
     }
 }
 
+/// The URL of the SQLite database file at `path` (created on first use).
+pub fn sqlite_url(path: &Path) -> String {
+    format!("sqlite://{}?mode=rwc", path.display())
+}
+
 /// The database URL for a test whose SQLite file would be `db_path`: that file, or, when
-/// `SECURITY_INFO_TEST_POSTGRES_URL` names a PostgreSQL server (e.g.
-/// `postgres://postgres@%2Ftmp%2Fpg` for a socket folder), a database on it named after the
-/// test's temp folder, created on first use (so a second server on the same test's database
-/// finds it). Tests that read or write the database directly ([`TestApp::db`]) still need
-/// SQLite.
-///
-/// Such a server, as root (initdb and postgres refuse to run as root, so they run as `nobody`
-/// through util-linux's `setpriv`, in folders that user owns; the socket in the temp folder,
-/// no TCP port):
-/// `setpriv --reuid=nobody --regid=nogroup --clear-groups initdb -D $T/data -U postgres
-/// --auth=trust`, then `setpriv ... pg_ctl -D $T/data -l $T/data/log -w -o "-k $T/sock -c
-/// listen_addresses=''" start` (Debian's `postgresql` package: `/usr/lib/postgresql/<ver>/bin`),
-/// and `SECURITY_INFO_TEST_POSTGRES_URL='postgres://postgres@localhost?host=$T/sock'`.
-async fn database_url(db_path: &Path) -> String {
-    let Ok(server) = std::env::var("SECURITY_INFO_TEST_POSTGRES_URL") else {
-        return format!("sqlite://{}?mode=rwc", db_path.display());
+/// the suite runs on PostgreSQL ([`POSTGRES_SERVER`] names the server, as
+/// `postgres://user@host?options`), a new database there named after the test's temp folder.
+pub async fn database_url(db_path: &Path) -> String {
+    let Ok(server) = std::env::var(POSTGRES_SERVER) else {
+        return sqlite_url(db_path);
     };
     use sqlx::Connection;
     let folder = db_path
@@ -311,29 +312,21 @@ async fn database_url(db_path: &Path) -> String {
     let mut admin = sqlx::PgConnection::connect(&format!("{base}/postgres?{options}"))
         .await
         .expect("the test PostgreSQL server");
-    let exists: bool =
-        sqlx::query_scalar("select exists (select 1 from pg_database where datname = $1)")
-            .bind(&name)
-            .fetch_one(&mut admin)
-            .await
-            .expect("pg_database");
-    if !exists {
-        sqlx::query(&format!("create database {name}"))
-            .execute(&mut admin)
-            .await
-            .expect("a test database");
-    }
+    sqlx::query(&format!("create database {name}"))
+        .execute(&mut admin)
+        .await
+        .expect("a test database");
     format!("{base}/{name}?{options}")
 }
 
-/// Starts a server with demo accounts on the database at `db_path`; returns its address.
-async fn build_server(db_path: &Path, dist: &Path, extra: &[&str]) -> Application {
+/// Starts a server with demo accounts on the database at `database_url`; returns its address.
+async fn build_server(database_url: &str, dist: &Path, extra: &[&str]) -> Application {
     let mut args = vec![
         "security-info-server".to_owned(),
         "--listen".into(),
         "127.0.0.1:0".into(),
         "--database-url".into(),
-        database_url(db_path).await,
+        database_url.to_owned(),
         "--dist-dir".into(),
         dist.display().to_string(),
         "--demo-accounts".into(),
@@ -478,7 +471,8 @@ pub fn frame_ancestors(policy: &str) -> &str {
 /// Moves the session's authentication (step-up) back by `minutes`.
 pub fn age_authentication_sql(minutes: i64) -> String {
     format!(
-        "update session set authenticated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-{minutes} minutes')"
+        "update session set authenticated_at = {}",
+        ago(minutes * 60)
     )
 }
 

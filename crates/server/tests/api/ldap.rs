@@ -114,9 +114,9 @@ async fn users_of_the_directory_sign_in_with_a_bind_and_step_up_with_it() {
         .expect("session");
     assert_eq!(again.user.id, first.id);
     let accounts: i64 =
-        sqlx::query_scalar("select count(*) from account where user_principal_name = ?")
+        sqlx::query_scalar("select count(*) from account where user_principal_name = $1")
             .bind(GRACE)
-            .fetch_one(&app.db().await)
+            .fetch_one(app.db().await.pool())
             .await
             .expect("count");
     assert_eq!(accounts, 1);

@@ -43,5 +43,6 @@ mod smtp;
 /// A real authenticator in software (shared with the server's unit tests).
 #[path = "../support/soft_key.rs"]
 mod soft_key;
+mod test_db;
 mod tossed_cookies;
 mod two_step;

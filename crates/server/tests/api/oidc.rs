@@ -378,10 +378,11 @@ async fn a_token_from_the_portal_sign_in_lists_methods_and_creates_the_user_on_f
         .await
         .expect("user");
     assert_eq!(again.id, user.id);
-    let pool = app.db().await;
+    let db = app.db().await;
+    let pool = db.pool();
     let links: Vec<(String, String)> =
         sqlx::query_as("select issuer, subject from external_identity")
-            .fetch_all(&pool)
+            .fetch_all(pool)
             .await
             .expect("links");
     assert_eq!(links, vec![(provider.issuer.clone(), "alice".to_owned())]);
@@ -395,19 +396,21 @@ async fn the_tokens_of_an_account_an_operator_disabled_are_refused_until_it_is_e
     assert_accepted(&app, &token).await;
 
     let run =
-        crate::accounts_cli::accounts(&app.db_path, &["disable", "alice@example.net"], None).await;
+        crate::accounts_cli::accounts(&app.database_url, &["disable", "alice@example.net"], None)
+            .await;
     assert_eq!(run.code, 0, "{run:?}");
     assert_refused(&app, &token).await;
     assert_refused(&app, &provider.token("alice").await).await;
     // Its sign-in through the provider makes no second account either.
     let accounts: i64 = sqlx::query_scalar("select count(*) from account")
-        .fetch_one(&app.db().await)
+        .fetch_one(app.db().await.pool())
         .await
         .expect("count");
     assert_eq!(accounts, 3, "the demo accounts and Alice's");
 
     let run =
-        crate::accounts_cli::accounts(&app.db_path, &["enable", "alice@example.net"], None).await;
+        crate::accounts_cli::accounts(&app.database_url, &["enable", "alice@example.net"], None)
+            .await;
     assert_eq!(run.code, 0, "{run:?}");
     assert_accepted(&app, &token).await;
 }

@@ -10,7 +10,7 @@ use security_info_api::Registration;
 use serde_json::json;
 use time::{OffsetDateTime, format_description::well_known::Rfc3339};
 
-use crate::helpers::*;
+use crate::{helpers::*, test_db::earlier};
 
 fn seconds_left(registration: &Registration) -> i64 {
     let expires_at = OffsetDateTime::parse(code_sent(registration).expires_at, &Rfc3339)
@@ -39,8 +39,11 @@ async fn a_code_stops_working_after_the_configured_code_ttl() {
     assert_problem(response, 410, "code_expired").await;
 
     // A new code (after the resend cooldown, moved back here) works while it is fresh.
-    app.sql("update one_time_code set created_at = strftime('%Y-%m-%dT%H:%M:%fZ', created_at, '-61 seconds')")
-        .await;
+    app.sql(&format!(
+        "update one_time_code set created_at = {}",
+        earlier("created_at", 61)
+    ))
+    .await;
     let resend = app
         .post(
             &format!("/me/registrations/{}/resend", registration.id),

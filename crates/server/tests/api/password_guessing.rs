@@ -121,11 +121,12 @@ async fn the_right_password_among_forty_wrong_ones_at_once_is_one_of_the_limited
         checked + count(&statuses, StatusCode::TOO_MANY_REQUESTS),
         41
     );
-    let pool = app.db().await;
+    let db = app.db().await;
+    let pool = db.pool();
     let attempts: i64 =
-        sqlx::query_scalar("select count(*) from sign_in_attempt where username = ?")
+        sqlx::query_scalar("select count(*) from sign_in_attempt where username = $1")
             .bind(MEGAN)
-            .fetch_one(&pool)
+            .fetch_one(pool)
             .await
             .expect("attempts");
     assert_eq!(

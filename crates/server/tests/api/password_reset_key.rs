@@ -280,7 +280,7 @@ async fn a_name_without_a_key_is_asked_for_a_stand_in_that_looks_real_and_stays_
     );
 
     // A disabled account is asked for a stand-in too, not for its keys.
-    let run = accounts(&app.db_path, &["disable", ALAIN], None).await;
+    let run = accounts(&app.database_url, &["disable", ALAIN], None).await;
     assert_eq!(run.code, 0, "{run:?}");
     let (disabled, text) = prompt_of(&app, ALAIN).await;
     assert_eq!(shape(&disabled), shape(&real));
@@ -290,7 +290,7 @@ async fn a_name_without_a_key_is_asked_for_a_stand_in_that_looks_real_and_stays_
     // Any answer to a stand-in is a wrong answer like a wrong answer to a real key, even one
     // that names the stand-in's id.
     let wrong_for_real = {
-        let run = accounts(&app.db_path, &["enable", ALAIN], None).await;
+        let run = accounts(&app.database_url, &["enable", ALAIN], None).await;
         assert_eq!(run.code, 0, "{run:?}");
         let visitor = Visitor::new(&app);
         visitor.start(ALAIN).await;

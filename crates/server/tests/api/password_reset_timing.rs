@@ -100,10 +100,7 @@ async fn choosing_a_way_and_a_wrong_answer_take_the_same_time_for_every_kind_of_
         let mut shapes: [Vec<(u16, Value)>; 3] = Default::default();
         // Four wrong answers a reset (the fifth would end it), each after choosing the way.
         for round in 0..TRIES / 4 {
-            sqlx::query("delete from method_check")
-                .execute(&db)
-                .await
-                .expect("sql");
+            db.execute("delete from method_check").await;
             for (index, name) in names.into_iter().enumerate() {
                 let visitor = Visitor::new(&app);
                 assert_eq!(visitor.start(name).await.status(), StatusCode::ACCEPTED);

@@ -17,6 +17,7 @@ use crate::{
     gateway_receiver::{GATEWAY_SECRET, Receiver, code_in_message},
     helpers::*,
     server_process::{ServerProcess, sign_in, temp_database},
+    test_db::{ago, as_text},
 };
 
 /// A server sending texts and calls to `receiver`, with `extra` arguments.
@@ -59,16 +60,20 @@ async fn outbox_rows_once_sent(app: &TestApp) -> Vec<(String, Option<String>, i6
 }
 
 async fn outbox_rows(app: &TestApp) -> Vec<(String, Option<String>, i64, bool)> {
-    let pool = app.db().await;
-    let rows: Vec<(String, Option<String>, i64, bool)> = sqlx::query_as(
-        "select recipient, sent_at, attempts, sealed_secret is not null from outbox_message
-         where template in ('sms_code', 'voice_code') order by created_at",
-    )
-    .fetch_all(&pool)
+    let db = app.db().await;
+    let pool = db.pool();
+    let rows: Vec<(String, Option<String>, i64, i64)> = sqlx::query_as(&format!(
+        "select recipient, {}, attempts, case when sealed_secret is null then 0 else 1 end
+         from outbox_message where template in ('sms_code', 'voice_code') order by created_at",
+        as_text("sent_at")
+    ))
+    .fetch_all(pool)
     .await
     .expect("outbox");
-    pool.close().await;
-    rows
+    db.close().await;
+    rows.into_iter()
+        .map(|(recipient, sent_at, attempts, sealed)| (recipient, sent_at, attempts, sealed == 1))
+        .collect()
 }
 
 #[tokio::test]
@@ -332,9 +337,10 @@ async fn each_phone_limit_answers_429_with_retry_after() {
     let app = app_with(&receiver, &["--phone-codes-per-number-per-day", "1"]).await;
     app.sign_in(ALAIN).await;
     start(&app, mobile("06 12345678", "sms")).await;
-    app.sql(
-        "update one_time_code set created_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-3 hours')",
-    )
+    app.sql(&format!(
+        "update one_time_code set created_at = {}",
+        ago(3 * 3600)
+    ))
     .await;
     assert_limited(
         app.post("/me/registrations", mobile("06 12345678", "sms"))

@@ -5,7 +5,7 @@ use reqwest::StatusCode;
 use security_info_api::{MethodTypeList, UnavailableReason};
 use serde_json::json;
 
-use crate::helpers::*;
+use crate::{helpers::*, test_db::ago};
 
 #[tokio::test]
 async fn a_registration_not_finished_within_the_hour_is_over_even_with_a_fresh_code() {
@@ -13,15 +13,13 @@ async fn a_registration_not_finished_within_the_hour_is_over_even_with_a_fresh_c
     app.sign_in(ALAIN).await;
     let registration = app.start_registration("alain@gmail.com").await;
     let code = app.code_sent_to("alain@gmail.com").await;
-    app.sql(
-        "update registration set expires_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-1 seconds')",
-    )
-    .await;
+    app.sql(&format!("update registration set expires_at = {}", ago(1)))
+        .await;
     let response = app.submit_code(&registration, &code).await;
     assert_problem(response, 410, "registration_expired").await;
     // Recorded: a resend cannot bring it back either.
     let status: String = sqlx::query_scalar("select status from registration")
-        .fetch_one(&app.db().await)
+        .fetch_one(app.db().await.pool())
         .await
         .expect("status");
     assert_eq!(status, "expired");

@@ -5,24 +5,25 @@ use std::time::Duration;
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::helpers::*;
+use crate::{helpers::*, test_db::earlier};
 
 /// `select count(*) ...` on the app's database.
 async fn count(app: &TestApp, query: &str) -> i64 {
-    let pool = app.db().await;
-    let count = sqlx::query_scalar(query)
-        .fetch_one(&pool)
-        .await
-        .expect("count");
-    pool.close().await;
+    let db = app.db().await;
+    let count = db.number(query).await;
+    db.close().await;
     count
 }
 
-/// Moves `column` of the rows `filter` selects in `table` back by `modifier`
-/// (an SQLite date modifier such as `-16 minutes`).
-async fn age(app: &TestApp, table: &str, column: &str, modifier: &str, filter: &str) {
+const HOURS: i64 = 3600;
+const MINUTES: i64 = 60;
+const DAYS: i64 = 24 * HOURS;
+
+/// Moves `column` of the rows `filter` selects in `table` back by `seconds`.
+async fn age(app: &TestApp, table: &str, column: &str, seconds: i64, filter: &str) {
     app.sql(&format!(
-        "update {table} set {column} = strftime('%Y-%m-%dT%H:%M:%fZ', {column}, '{modifier}') where {filter}"
+        "update {table} set {column} = {} where {filter}",
+        earlier(column, seconds)
     ))
     .await;
 }
@@ -80,25 +81,25 @@ async fn rows_past_their_use_are_swept_at_start_and_recent_ones_kept() {
         &app,
         "sign_in_attempt",
         "created_at",
-        "-16 minutes",
+        16 * MINUTES,
         &format!("username = '{ALAIN}'"),
     )
     .await;
-    age(&app, "one_time_code", "created_at", "-25 hours", &alain).await;
-    age(&app, "registration", "created_at", "-25 hours", &alain).await;
+    age(&app, "one_time_code", "created_at", 25 * HOURS, &alain).await;
+    age(&app, "registration", "created_at", 25 * HOURS, &alain).await;
     age(
         &app,
         "outbox_message",
         "sent_at",
-        "-8 days",
+        8 * DAYS,
         "recipient <> 'megan@gmail.com'",
     )
     .await;
-    age(&app, "session", "last_seen_at", "-31 minutes", &alain).await;
-    age(&app, "audit_event", "created_at", "-31 days", &alain).await;
-    age(&app, "audit_event", "created_at", "-29 days", megans).await;
+    age(&app, "session", "last_seen_at", 31 * MINUTES, &alain).await;
+    age(&app, "audit_event", "created_at", 31 * DAYS, &alain).await;
+    age(&app, "audit_event", "created_at", 29 * DAYS, megans).await;
     // Kept whatever their age: the pending registration and the account's methods.
-    age(&app, "registration", "created_at", "-25 hours", megans).await;
+    age(&app, "registration", "created_at", 25 * HOURS, megans).await;
 
     let megans_events = count(
         &app,

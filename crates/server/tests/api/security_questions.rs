@@ -96,10 +96,11 @@ async fn three_answered_questions_are_one_method_for_password_reset_whose_answer
             );
         }
     }
-    let pool = app.db().await;
+    let db = app.db().await;
+    let pool = db.pool();
     let credential: Vec<u8> =
         sqlx::query_scalar("select credential from method where method_type = 'securityQuestions'")
-            .fetch_one(&pool)
+            .fetch_one(pool)
             .await
             .expect("stored");
     let stored = String::from_utf8(credential).expect("json");
@@ -108,7 +109,7 @@ async fn three_answered_questions_are_one_method_for_password_reset_whose_answer
         !stored.contains("rex") && !stored.contains("klimop"),
         "{stored}"
     );
-    pool.close().await;
+    db.close().await;
     // Nor in any of the database's files (WAL included), in any case.
     let folder = app.db_path.parent().expect("the database folder");
     for entry in std::fs::read_dir(folder).expect("dir") {

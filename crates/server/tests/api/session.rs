@@ -2,7 +2,10 @@ use reqwest::{StatusCode, header};
 use security_info_api::SessionResponse;
 use serde_json::json;
 
-use crate::helpers::*;
+use crate::{
+    helpers::*,
+    test_db::{ago, as_text},
+};
 
 fn session_cookie(response: &reqwest::Response) -> String {
     response
@@ -49,9 +52,10 @@ async fn signing_in_with_the_right_password_returns_the_user_and_an_http_only_co
 async fn the_session_token_is_stored_only_as_a_hash() {
     let app = TestApp::spawn().await;
     let token = token_of(&session_cookie(&app.sign_in(ALAIN).await));
-    let pool = app.db().await;
+    let db = app.db().await;
+    let pool = db.pool();
     let hashes: Vec<String> = sqlx::query_scalar("select token_hash from session")
-        .fetch_all(&pool)
+        .fetch_all(pool)
         .await
         .expect("sessions");
     assert_eq!(hashes.len(), 1);
@@ -132,30 +136,33 @@ async fn signing_in_again_issues_a_new_token_and_ends_the_old_session() {
 async fn a_session_idle_for_thirty_minutes_is_over() {
     let app = TestApp::spawn().await;
     app.sign_in(ALAIN).await;
-    app.sql(
-        "update session set last_seen_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-29 minutes')",
-    )
+    app.sql(&format!(
+        "update session set last_seen_at = {}",
+        ago(29 * 60)
+    ))
     .await;
     assert_eq!(
         app.get("/me").await.status(),
         StatusCode::OK,
         "29 minutes is fine"
     );
-    app.sql(
-        "update session set last_seen_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-31 minutes')",
-    )
+    app.sql(&format!(
+        "update session set last_seen_at = {}",
+        ago(31 * 60)
+    ))
     .await;
     assert_problem(app.get("/me").await, 401, "unauthenticated").await;
 }
 
 /// The stored last use of the one session.
 async fn last_seen_at(app: &TestApp) -> String {
-    let pool = app.db().await;
-    let at = sqlx::query_scalar("select last_seen_at from session")
-        .fetch_one(&pool)
+    let db = app.db().await;
+    let pool = db.pool();
+    let at = sqlx::query_scalar(&format!("select {} from session", as_text("last_seen_at")))
+        .fetch_one(pool)
         .await
         .expect("session");
-    pool.close().await;
+    db.close().await;
     at
 }
 
@@ -163,10 +170,8 @@ async fn last_seen_at(app: &TestApp) -> String {
 async fn a_sessions_last_use_is_written_at_most_once_a_minute() {
     let app = TestApp::spawn().await;
     app.sign_in(ALAIN).await;
-    app.sql(
-        "update session set last_seen_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-50 seconds')",
-    )
-    .await;
+    app.sql(&format!("update session set last_seen_at = {}", ago(50)))
+        .await;
     let before = last_seen_at(&app).await;
     assert_eq!(app.get("/me").await.status(), StatusCode::OK);
     assert_eq!(
@@ -174,10 +179,8 @@ async fn a_sessions_last_use_is_written_at_most_once_a_minute() {
         before,
         "used 50 s ago: a read does not write"
     );
-    app.sql(
-        "update session set last_seen_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-70 seconds')",
-    )
-    .await;
+    app.sql(&format!("update session set last_seen_at = {}", ago(70)))
+        .await;
     let before = last_seen_at(&app).await;
     assert_eq!(app.get("/me").await.status(), StatusCode::OK);
     assert!(
@@ -190,12 +193,16 @@ async fn a_sessions_last_use_is_written_at_most_once_a_minute() {
 async fn a_session_ends_twelve_hours_after_sign_in_even_when_used() {
     let app = TestApp::spawn().await;
     app.sign_in(ALAIN).await;
-    let pool = app.db().await;
-    let (created, expires): (String, String) =
-        sqlx::query_as("select created_at, expires_at from session")
-            .fetch_one(&pool)
-            .await
-            .expect("session");
+    let db = app.db().await;
+    let pool = db.pool();
+    let (created, expires): (String, String) = sqlx::query_as(&format!(
+        "select {}, {} from session",
+        as_text("created_at"),
+        as_text("expires_at")
+    ))
+    .fetch_one(pool)
+    .await
+    .expect("session");
     let created =
         time::OffsetDateTime::parse(&created, &time::format_description::well_known::Rfc3339)
             .expect("time");
@@ -203,7 +210,7 @@ async fn a_session_ends_twelve_hours_after_sign_in_even_when_used() {
         time::OffsetDateTime::parse(&expires, &time::format_description::well_known::Rfc3339)
             .expect("time");
     assert_eq!(expires - created, time::Duration::hours(12));
-    app.sql("update session set expires_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-1 seconds')")
+    app.sql(&format!("update session set expires_at = {}", ago(1)))
         .await;
     assert_problem(app.get("/me").await, 401, "unauthenticated").await;
 }
@@ -377,17 +384,18 @@ async fn signing_out_everywhere_ends_every_session_of_the_account_and_no_other()
     );
     assert_eq!(megan.get("/me").await.status(), StatusCode::OK);
 
-    let pool = app.db().await;
+    let db = app.db().await;
+    let pool = db.pool();
     let left: i64 = sqlx::query_scalar(
         "select count(*) from session join account using (account_id)
-         where user_principal_name = ?",
+         where user_principal_name = $1",
     )
     .bind(ALAIN)
-    .fetch_one(&pool)
+    .fetch_one(pool)
     .await
     .expect("count");
     assert_eq!(left, 0);
-    pool.close().await;
+    db.close().await;
     app.sign_in(ALAIN).await;
     let activity: serde_json::Value = app.get_json("/me/activity").await;
     assert!(

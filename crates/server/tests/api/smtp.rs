@@ -14,6 +14,7 @@ use tokio::{
 use crate::{
     helpers::*,
     server_process::{ServerProcess, sign_in_and_register, temp_database},
+    test_db::on_postgres,
 };
 
 /// The SMTP sink: a Node process printing each message (and each fault it injects) as a JSON
@@ -261,13 +262,47 @@ async fn the_plaintext_code_is_in_neither_the_logs_nor_the_database() {
     }
 }
 
+/// Statements that make every write of an outbox message's `sent_at` fail (as a full disk
+/// would) after counting the try where the failure does not undo it: a table on SQLite (its
+/// `raise(fail)` keeps what the trigger wrote), a sequence on PostgreSQL (whose steps no
+/// rollback undoes).
+fn refuse_marking_sent() -> &'static [&'static str] {
+    if on_postgres() {
+        &[
+            "create sequence mark_try",
+            "create function refuse_mark() returns trigger language plpgsql as $$
+             begin perform nextval('mark_try'); raise exception 'could not extend file'; end $$",
+            "create trigger refuse_mark before update of sent_at on outbox_message
+             for each row execute function refuse_mark()",
+        ]
+    } else {
+        &[
+            "create table mark_try (at text)",
+            "create trigger refuse_mark before update of sent_at on outbox_message begin
+                 insert into mark_try values (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'));
+                 select raise(fail, 'database or disk is full');
+             end",
+        ]
+    }
+}
+
+/// How many times a write of `sent_at` was tried since [`refuse_marking_sent`].
+fn tries_to_mark_sent() -> &'static str {
+    if on_postgres() {
+        "select case when is_called then last_value else 0 end from mark_try"
+    } else {
+        "select count(*) from mark_try"
+    }
+}
+
 /// Polls `query` (one number) until it reaches `at_least`, for up to 30 seconds.
 async fn wait_for_count(app: &TestApp, query: &str, at_least: i64) {
-    let pool = app.db().await;
+    let db = app.db().await;
+    let pool = db.pool();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
     loop {
         let count: i64 = sqlx::query_scalar(query)
-            .fetch_one(&pool)
+            .fetch_one(pool)
             .await
             .expect("count");
         if count >= at_least {
@@ -279,7 +314,7 @@ async fn wait_for_count(app: &TestApp, query: &str, at_least: i64) {
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    pool.close().await;
+    db.close().await;
 }
 
 #[tokio::test]
@@ -287,21 +322,21 @@ async fn a_delivered_mail_is_not_sent_again_while_recording_it_fails() {
     let mut sink = SmtpSink::start().await;
     let app = TestApp::spawn_with(&["--smtp-url", &sink.url()]).await;
     // Every write of `sent_at` fails (as with a full disk) and leaves a trace of its try.
-    app.sql("create table mark_try (at text)").await;
-    app.sql(
-        "create trigger refuse_mark before update of sent_at on outbox_message begin
-             insert into mark_try values (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'));
-             select raise(fail, 'database or disk is full');
-         end",
-    )
-    .await;
+    for statement in refuse_marking_sent() {
+        app.sql(statement).await;
+    }
     app.sign_in(ALAIN).await;
     app.start_registration("alain@gmail.com").await;
     let first = sink
         .next_to("alain@gmail.com", Duration::from_secs(60))
         .await;
-    wait_for_count(&app, "select count(*) from mark_try", 3).await;
-    app.sql("drop trigger refuse_mark").await;
+    wait_for_count(&app, tries_to_mark_sent(), 3).await;
+    app.sql(if on_postgres() {
+        "drop trigger refuse_mark on outbox_message"
+    } else {
+        "drop trigger refuse_mark"
+    })
+    .await;
     wait_for_count(
         &app,
         "select count(*) from outbox_message where sent_at is not null",

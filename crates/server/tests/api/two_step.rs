@@ -445,7 +445,7 @@ async fn recovery_codes_are_shown_once_pass_the_second_step_once_each_and_a_new_
         assert_eq!(&code[5..6], "-");
     }
     let stored: Vec<String> = sqlx::query_scalar("select code_hash from recovery_code")
-        .fetch_all(&app.db().await)
+        .fetch_all(app.db().await.pool())
         .await
         .expect("hashes");
     assert_eq!(stored.len(), 10);
