@@ -218,3 +218,39 @@ fn is_root() -> bool {
         .output()
         .is_ok_and(|out| String::from_utf8_lossy(&out.stdout).trim() == "0")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_server_starts_answers_on_its_socket_and_is_gone_when_dropped() {
+        let server = LocalPostgres::start(None).expect("the server starts");
+        server.create_database("probe").expect("a database");
+        let answer = server
+            .run(
+                "psql",
+                &[
+                    "--host",
+                    &server.folder.path().display().to_string(),
+                    "--username",
+                    "postgres",
+                    "--dbname",
+                    "probe",
+                    "--tuples-only",
+                    "--command",
+                    "select 40 + 2",
+                ],
+            )
+            .expect("psql");
+        assert_eq!(String::from_utf8_lossy(&answer.stdout).trim(), "42");
+        assert!(
+            server
+                .url("probe")
+                .ends_with(&format!("/probe?host={}", server.folder.path().display()))
+        );
+        let folder = server.folder.path().to_owned();
+        drop(server);
+        assert!(!folder.exists(), "the folder is removed");
+    }
+}
