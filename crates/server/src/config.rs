@@ -170,6 +170,16 @@ pub struct Config {
           default_value_t = policy::DEFAULT_RESEND_COOLDOWN.whole_seconds())]
     pub resend_cooldown_seconds: i64,
 
+    /// With PostgreSQL: how long, in seconds, a server process keeps the outbox messages it
+    /// claimed for delivery (1 to 3600). Another process delivers them once this has passed
+    /// without a delivery, as after a crash; it must be longer than one delivery takes.
+    #[arg(
+        long,
+        env = "SECURITY_INFO_OUTBOX_LEASE_SECONDS",
+        default_value_t = 120
+    )]
+    pub outbox_lease_seconds: i64,
+
     /// How recent, in seconds, a sign-in or re-authentication (or a bearer token's
     /// `auth_time`) must be to add or delete a method (1 to 43200, the session's longest life).
     #[arg(long, env = "SECURITY_INFO_STEP_UP_SECONDS",
@@ -434,6 +444,8 @@ pub struct Settings {
     pub code_validity: Duration,
     /// Minimum time between two codes of one registration.
     pub resend_cooldown: Duration,
+    /// How long a process's claim on outbox messages holds (PostgreSQL).
+    pub outbox_lease: Duration,
     /// How recent an authentication must be to add or delete a method.
     pub step_up_window: Duration,
     /// How long audit events are kept.
@@ -564,6 +576,11 @@ impl Config {
             self.resend_cooldown_seconds,
             "SECURITY_INFO_RESEND_COOLDOWN_SECONDS",
             policy::MAX_RESEND_COOLDOWN,
+        )?;
+        let outbox_lease = duration_setting(
+            self.outbox_lease_seconds,
+            "SECURITY_INFO_OUTBOX_LEASE_SECONDS",
+            Duration::hours(1),
         )?;
         let step_up_window = duration_setting(
             self.step_up_seconds,
@@ -765,6 +782,7 @@ impl Config {
             code_secret: self.code_secret,
             code_validity,
             resend_cooldown,
+            outbox_lease,
             step_up_window,
             audit_retention,
             public_origin,

@@ -56,7 +56,11 @@ impl Application {
             if postgres::is_postgres_url(url) {
                 // Not cached: other server processes on the database change method lists
                 // without bumping the store generation the cache checks.
-                let database = Arc::new(PgStore::connect(url).await?);
+                let database = Arc::new(
+                    PgStore::connect(url)
+                        .await?
+                        .with_outbox_lease(settings.outbox_lease),
+                );
                 (Arc::clone(&database) as Arc<dyn Store>, database)
             } else {
                 let database = Arc::new(SqliteStore::connect(url).await?);

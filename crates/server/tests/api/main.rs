@@ -37,6 +37,7 @@ mod security_key;
 mod security_questions;
 mod server_process;
 mod session;
+mod several_processes;
 mod slapd;
 mod sms_gateway;
 mod smtp;

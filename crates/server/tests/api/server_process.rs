@@ -16,7 +16,7 @@ use tokio::{
     sync::mpsc,
 };
 
-use crate::helpers::{ALAIN, PASSWORD};
+use crate::helpers::{ALAIN, PASSWORD, sqlite_url};
 
 /// The real server binary with its log captured.
 pub struct ServerProcess {
@@ -27,21 +27,24 @@ pub struct ServerProcess {
 }
 
 impl ServerProcess {
-    /// Starts the binary on port 0 with `database`, demo accounts, a `dist` folder beside the
-    /// database, `RUST_LOG=debug` and the settings of `env`.
+    /// Starts the binary on port 0 with the SQLite file `database`, demo accounts, a `dist`
+    /// folder beside the database, `RUST_LOG=debug` and the settings of `env`.
     pub async fn start(database: &Path, env: &[(&str, &str)]) -> Self {
+        Self::start_on(&sqlite_url(database), &database.with_file_name("dist"), env).await
+    }
+
+    /// Starts the binary on port 0 with the database at `database_url`, demo accounts, the
+    /// `dist` folder, `RUST_LOG=debug` and the settings of `env`.
+    pub async fn start_on(database_url: &str, dist: &Path, env: &[(&str, &str)]) -> Self {
         let mut command = Command::new(env!("CARGO_BIN_EXE_security-info-server"));
         for (key, _) in std::env::vars().filter(|(k, _)| k.starts_with("SECURITY_INFO_")) {
             command.env_remove(key);
         }
         command
             .env("SECURITY_INFO_LISTEN", "127.0.0.1:0")
-            .env(
-                "SECURITY_INFO_DATABASE_URL",
-                format!("sqlite://{}?mode=rwc", database.display()),
-            )
+            .env("SECURITY_INFO_DATABASE_URL", database_url)
             .env("SECURITY_INFO_DEMO_ACCOUNTS", "true")
-            .env("SECURITY_INFO_DIST_DIR", database.with_file_name("dist"))
+            .env("SECURITY_INFO_DIST_DIR", dist)
             .env("RUST_LOG", "debug")
             .envs(env.iter().copied())
             .stdout(Stdio::null())

@@ -27,7 +27,7 @@ pub(crate) struct SmtpSink {
 }
 
 impl SmtpSink {
-    async fn start() -> Self {
+    pub(crate) async fn start() -> Self {
         Self::start_with(&[]).await
     }
 
@@ -81,7 +81,7 @@ impl SmtpSink {
     }
 
     /// The next message to `to`, skipping others.
-    async fn next_to(&mut self, to: &str, within: Duration) -> Value {
+    pub(crate) async fn next_to(&mut self, to: &str, within: Duration) -> Value {
         tokio::time::timeout(within, async {
             loop {
                 let message = self.messages.recv().await.expect("sink running");

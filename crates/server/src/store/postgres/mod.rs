@@ -45,7 +45,14 @@ pub fn is_postgres_url(url: &str) -> bool {
 #[derive(Debug, Clone)]
 pub struct PgStore {
     pool: PgPool,
+    /// How long a claim on outbox messages holds: longer than a batch's delivery takes (SMTP
+    /// and SMS timeouts included), short enough that the messages of a process that died are
+    /// sent soon after by another one.
+    outbox_lease: time::Duration,
 }
+
+/// The outbox lease unless configured otherwise.
+const DEFAULT_OUTBOX_LEASE: time::Duration = time::Duration::minutes(2);
 
 /// How long a statement waits for a lock another transaction holds.
 const LOCK_TIMEOUT: &str = "10s";
@@ -73,7 +80,16 @@ impl PgStore {
             .run(&pool)
             .await
             .context("database migrations failed")?;
-        Ok(Self { pool })
+        Ok(Self {
+            pool,
+            outbox_lease: DEFAULT_OUTBOX_LEASE,
+        })
+    }
+
+    /// Sets how long this process's claims on outbox messages hold.
+    pub fn with_outbox_lease(mut self, lease: time::Duration) -> Self {
+        self.outbox_lease = lease;
+        self
     }
 
     /// The connection pool (for the tests that look at the database directly).

@@ -3,15 +3,10 @@
 
 use async_trait::async_trait;
 use sqlx::Row;
-use time::{Duration, OffsetDateTime};
+use time::OffsetDateTime;
 
 use super::PgStore;
 use crate::store::{OutboxRecord, OutboxStore};
-
-/// How long a claim holds: longer than a batch's delivery takes (SMTP and SMS timeouts
-/// included), short enough that the messages of a process that died are sent soon after by
-/// another one.
-const LEASE: Duration = Duration::minutes(2);
 
 #[async_trait]
 impl OutboxStore for PgStore {
@@ -37,7 +32,7 @@ impl OutboxStore for PgStore {
         )
         .bind(now)
         .bind(i64::from(limit))
-        .bind(now + LEASE)
+        .bind(now + self.outbox_lease)
         .fetch_all(&self.pool)
         .await?;
         // `returning` keeps no order.
