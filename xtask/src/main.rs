@@ -24,6 +24,9 @@ fn main() -> ExitCode {
         "bench" if std::env::args().nth(2).as_deref() == Some("--report-only") => {
             bench::report_only()
         }
+        "bench" if std::env::args().skip(2).collect::<Vec<_>>() == ["--store", "postgres"] => {
+            bench::postgres_only()
+        }
         "bench" => bench::bench(),
         _ => {
             eprintln!("usage: cargo xtask <serve | test | e2e | contract | bench>");
@@ -38,7 +41,10 @@ fn main() -> ExitCode {
                 "  contract  only the property-based API test (schemathesis against the real server)"
             );
             eprintln!("  bench  size, page-load and API benchmarks, written to bench/README.md");
-            eprintln!("         (--report-only: rewrite bench/README.md from bench/results.json)");
+            eprintln!("         (--report-only: rewrite bench/README.md from bench/results.json;");
+            eprintln!(
+                "         --store postgres: measure two processes on PostgreSQL only, into it)"
+            );
             return ExitCode::from(2);
         }
     };

@@ -130,6 +130,28 @@ impl LocalPostgres {
         .map(drop)
     }
 
+    /// Runs `sql` (one or more statements) in `database` with `psql`, stopping at the first
+    /// error.
+    pub fn psql(&self, database: &str, sql: &str) -> Result<(), StartError> {
+        self.run(
+            "psql",
+            &[
+                "--host",
+                &self.folder.path().display().to_string(),
+                "--username",
+                "postgres",
+                "--dbname",
+                database,
+                "--quiet",
+                "--set",
+                "ON_ERROR_STOP=1",
+                "--command",
+                sql,
+            ],
+        )
+        .map(drop)
+    }
+
     /// What the server has logged.
     pub fn log(&self) -> String {
         std::fs::read_to_string(self.folder.path().join("server.log")).unwrap_or_default()

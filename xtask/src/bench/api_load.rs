@@ -8,19 +8,32 @@ use super::client::Session;
 use crate::process::{Result, command};
 
 /// Connections, threads and duration of every wrk run.
-const CONNECTIONS: u32 = 64;
+pub const CONNECTIONS: u32 = 64;
 const THREADS: u32 = 2;
 const SECONDS: u32 = 10;
 
 /// Runs wrk against `base` with the sessions' cookies in turn; returns its figures as JSON.
 pub fn run_wrk(base: &str, sessions: &[Session], scratch: &Path) -> Result<Value> {
-    let script = scratch.join("methods.lua");
+    run_wrk_with(base, sessions, scratch, CONNECTIONS)
+}
+
+/// [`run_wrk`] with `connections` connections (one of several loads running at once).
+pub fn run_wrk_with(
+    base: &str,
+    sessions: &[Session],
+    scratch: &Path,
+    connections: u32,
+) -> Result<Value> {
+    let script = scratch.join(format!(
+        "methods-{}.lua",
+        base.rsplit(':').next().unwrap_or("")
+    ));
     std::fs::write(&script, lua_script(sessions))
         .map_err(|e| format!("cannot write {script:?}: {e}"))?;
     let output = command("wrk")
         .args([
             &format!("-t{THREADS}"),
-            &format!("-c{CONNECTIONS}"),
+            &format!("-c{connections}"),
             &format!("-d{SECONDS}s"),
             "--latency",
             "-s",
@@ -42,7 +55,7 @@ pub fn run_wrk(base: &str, sessions: &[Session], scratch: &Path) -> Result<Value
         return Err(format!("unexpected wrk result: {line}"));
     };
     Ok(json!({
-        "connections": CONNECTIONS,
+        "connections": connections,
         "seconds": SECONDS,
         "users": sessions.len(),
         "requests": requests,

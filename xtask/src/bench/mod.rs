@@ -6,6 +6,7 @@
 mod api_load;
 pub mod client;
 mod cycle;
+mod postgres;
 mod report;
 mod seed;
 pub mod server;
@@ -63,6 +64,8 @@ pub fn bench() -> Result {
     let million = api_load::run_wrk(server.client.base(), &sessions, &dir)?;
     server.stop();
 
+    let postgres = postgres::run(&binary)?;
+
     let results = json!({
         "finishedAt": command("date").args(["-u", "+%Y-%m-%dT%H:%M:%SZ"]).output().map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned()).unwrap_or_default(),
         "durationSeconds": started.elapsed().as_secs(),
@@ -72,6 +75,7 @@ pub fn bench() -> Result {
         "api": { "thousandUsers": thousand, "millionUsers": million },
         "cycle": cycles,
         "server": { "peakRssBytes": peak_rss },
+        "postgres": postgres,
     });
     report::write(&results)?;
     println!(
@@ -81,6 +85,25 @@ pub fn bench() -> Result {
     println!(
         "wrote bench/results.json and bench/README.md in {} s",
         started.elapsed().as_secs()
+    );
+    Ok(())
+}
+
+/// Measures PostgreSQL only (`--store postgres`) and writes its figures into the results
+/// page beside those of the last full run.
+pub fn postgres_only() -> Result {
+    tools::ensure_test_tools()?;
+    tools::ensure_apt_commands(&[("wrk", "wrk")])?;
+    build::build_app()?;
+    let binary = build::build_server()?;
+    let path = root().join("bench/results.json");
+    let text = std::fs::read_to_string(&path).map_err(|e| format!("cannot read {path:?}: {e}"))?;
+    let mut results: Value = serde_json::from_str(&text).map_err(|e| format!("{path:?}: {e}"))?;
+    results["postgres"] = postgres::run(&binary)?;
+    report::write(&results)?;
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&results["postgres"]).unwrap_or_default()
     );
     Ok(())
 }

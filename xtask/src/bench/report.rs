@@ -242,6 +242,29 @@ fn markdown(results: &Value) -> String {
         "\nServer peak RSS: {} bytes (VmHWM, after the 1,000-user load and the cycles).",
         results["server"]["peakRssBytes"]
     );
+    let pg = &results["postgres"];
+    if pg.is_object() {
+        let a = &pg["thousandUsers"];
+        let c = &pg["cycle"];
+        let _ = writeln!(
+            md,
+            "\n## PostgreSQL, {} server processes\n\nThe same 1,000 users on a local PostgreSQL (started by the benchmark in a temp folder), {} processes on it. `GET /api/v1/me/methods`: {} connections split over the processes for {} s: {} req/s in all, p50 {} ms, p99 {} ms (the slower process's), non-2xx {}, socket errors {}. Full cycle through one process: {} cycles on {} threads, {} cycles/s, p50 {} ms, p99 {} ms.",
+            pg["processes"],
+            pg["processes"],
+            a["connections"],
+            a["seconds"],
+            fmt(&a["requestsPerSecond"]),
+            fmt(&a["p50Ms"]),
+            fmt(&a["p99Ms"]),
+            a["non2xx"],
+            a["socketErrors"],
+            c["cycles"],
+            c["threads"],
+            fmt(&c["cyclesPerSecond"]),
+            fmt(&c["p50Ms"]),
+            fmt(&c["p99Ms"])
+        );
+    }
     if let Some(notes) = results["notes"].as_array() {
         md.push_str("\n## Notes\n\n");
         for note in notes {

@@ -1,4 +1,4 @@
-//! Seeds many accounts straight into SQLite (the sqlite3 shell), in seconds rather than the
+//! Seeds many accounts straight into the database (SQLite's sqlite3 shell, PostgreSQL's psql), in seconds rather than the
 //! hours a million sign-ups through the API would take. Every account gets the demo password
 //! hash and one email method, so `GET /me/methods` has something to return.
 
@@ -46,6 +46,24 @@ pub fn seed_accounts(database: &Path, count: u64) -> Result {
     } else {
         Err(format!("seeding {count} accounts failed ({status})"))
     }
+}
+
+/// The same accounts and methods as [`seed_accounts`], as SQL for PostgreSQL (run by psql).
+pub fn postgres_seed_sql(count: u64) -> String {
+    format!(
+        "begin;
+         insert into account (account_id, user_principal_name, display_name, password_hash, language, created_at)
+           select 'bench-account-' || i, 'user' || i || '@contoso.example', 'Bench User ' || i,
+                  (select password_hash from account where user_principal_name = 'alain@contoso.example'),
+                  'en', '2026-01-01T00:00:00.000Z'
+           from generate_series(1, {count}) as i;
+         insert into method (method_id, account_id, method_type, slot, detail, created_at)
+           select 'bench-method-' || i, 'bench-account-' || i, 'email', '',
+                  json_build_object('emailAddress', 'user' || i || '@example.net')::text,
+                  '2026-01-01T00:00:00.000Z'
+           from generate_series(1, {count}) as i;
+         commit;"
+    )
 }
 
 /// The username of seeded account `i` (1-based).

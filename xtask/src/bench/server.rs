@@ -28,14 +28,21 @@ impl BenchServer {
 
     /// [`Self::start`] with more `SECURITY_INFO_*` settings (`(name, value)`), e.g. limits.
     pub fn start_with(binary: &Path, database: &Path, settings: &[(&str, &str)]) -> Result<Self> {
+        Self::start_on(
+            binary,
+            &format!("sqlite://{}?mode=rwc", database.display()),
+            settings,
+        )
+    }
+
+    /// Starts `binary` on the database at `database_url` (SQLite or PostgreSQL) with demo
+    /// accounts and more `SECURITY_INFO_*` settings.
+    pub fn start_on(binary: &Path, database_url: &str, settings: &[(&str, &str)]) -> Result<Self> {
         let port = free_port()?;
         let child = Command::new(binary)
             .current_dir(root())
             .env("SECURITY_INFO_LISTEN", format!("127.0.0.1:{port}"))
-            .env(
-                "SECURITY_INFO_DATABASE_URL",
-                format!("sqlite://{}?mode=rwc", database.display()),
-            )
+            .env("SECURITY_INFO_DATABASE_URL", database_url)
             .env("SECURITY_INFO_DIST_DIR", root().join("dist"))
             .env("SECURITY_INFO_DEMO_ACCOUNTS", "true")
             .env("SECURITY_INFO_DEV_MAILBOX", "true")
