@@ -10,6 +10,7 @@ use security_info_api::{Method, MethodType, MethodTypeInfo, UnavailableReason, U
 use crate::add_method::{CodeChallenge, Event, QuestionsChallenge, Step, TotpChallenge};
 use crate::api;
 use crate::components::app_setup::AppSetup;
+use crate::components::cancel_button::CancelButton;
 use crate::components::code_form::CodeForm;
 use crate::components::load_error::{LoadError, Loading};
 use crate::components::modal::{Modal, focus_on_mount};
@@ -198,9 +199,7 @@ fn ChooseType(
 
     let cancel_button = move || {
         view! {
-            <button type="button" class="button" on:click=move |_| on_cancel.run(())>
-                {i18n.text(Key::Cancel)}
-            </button>
+            <CancelButton on_cancel=on_cancel />
         }
     };
     let form = move |allowed: Vec<MethodType>| {

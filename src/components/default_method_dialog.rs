@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use security_info_api::{Method, Usage};
 
 use crate::api;
+use crate::components::cancel_button::CancelButton;
 use crate::components::field_error::FieldError;
 use crate::components::modal::Modal;
 use crate::components::submit_button::SubmitButton;
@@ -159,9 +160,7 @@ pub fn DefaultMethodDialog(
                 </p>
                 <FieldError error=error alert=true />
                 <div class="actions">
-                    <button type="button" class="button" on:click=move |_| close.run(())>
-                        {i18n.text(Key::Cancel)}
-                    </button>
+                    <CancelButton on_cancel=close />
                     <SubmitButton pending=pending label=Key::Confirm busy_label=Key::BusySaving />
                 </div>
             </form>

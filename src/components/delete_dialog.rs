@@ -4,6 +4,7 @@ use leptos::prelude::*;
 use security_info_api::Method;
 
 use crate::api;
+use crate::components::cancel_button::CancelButton;
 use crate::components::field_error::FieldError;
 use crate::components::modal::Modal;
 use crate::errors::Shown;
@@ -72,9 +73,7 @@ pub fn DeleteDialog(
                 <p class="warning">{i18n.text(Key::DeleteWarning)}</p>
                 <FieldError error=error alert=true />
                 <div class="actions">
-                    <button type="button" class="button" on:click=move |_| close.run(())>
-                        {i18n.text(Key::Cancel)}
-                    </button>
+                    <CancelButton on_cancel=close />
                     <button
                         type="button"
                         class="button button-danger"

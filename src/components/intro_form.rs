@@ -1,13 +1,15 @@
 //! A step that explains, then acts: its text, what went wrong last time (announced at once),
-//! **Cancel**, and the button that acts (**Next**, **Try again**, **Continue in a new
-//! window**). The first step of adding an authenticator app, a security key or security
-//! questions; [`StartForm`] is the one whose **Next** only starts the registration.
+//! the way back (**Cancel**, **Back**), and the button that acts (**Next**, **Try again**,
+//! **Continue in a new window**). The first step of adding an authenticator app, a security
+//! key or security questions, and the security key prompt of sign-in and password reset;
+//! [`StartForm`] is the one whose **Next** only starts the registration.
 
 use leptos::html;
 use leptos::prelude::*;
 use security_info_api::StartRegistration;
 
 use crate::add_method::Started;
+use crate::components::cancel_button::CancelButton;
 use crate::components::field_error::FieldError;
 use crate::components::modal::focus_on_mount;
 use crate::components::submit_button::SubmitButton;
@@ -15,7 +17,7 @@ use crate::errors::Shown;
 use crate::i18n::{Key, use_i18n};
 use crate::step_up::{start_registration, use_step_up};
 
-/// The explanation and its two buttons, as a form.
+/// The explanation and its two buttons, as a form; `children` is the way back.
 #[component]
 pub fn IntroForm(
     /// The explanation's element id.
@@ -37,9 +39,7 @@ pub fn IntroForm(
     /// The action (the error is cleared first).
     #[prop(into)]
     on_submit: Callback<()>,
-    /// Called on **Cancel**.
-    #[prop(into)]
-    on_cancel: Callback<()>,
+    children: Children,
 ) -> impl IntoView {
     let i18n = use_i18n();
     view! {
@@ -56,9 +56,7 @@ pub fn IntroForm(
             <p id=id>{i18n.text(text)}</p>
             <FieldError error=error alert=true />
             <div class="actions">
-                <button type="button" class="button" on:click=move |_| on_cancel.run(())>
-                    {i18n.text(Key::Cancel)}
-                </button>
+                {children()}
                 {move || {
                     view! {
                         <SubmitButton
@@ -116,7 +114,8 @@ pub fn StartForm(
             on_submit=move |()| {
                 send.dispatch_local(());
             }
-            on_cancel=on_cancel
-        />
+        >
+            <CancelButton on_cancel=on_cancel />
+        </IntroForm>
     }
 }

@@ -10,10 +10,10 @@ use leptos::html;
 use leptos::prelude::*;
 
 use crate::api::ApiError;
-use crate::components::field_error::FieldError;
+use crate::components::intro_form::IntroForm;
 use crate::components::modal::focus_on_mount;
 use crate::errors::Shown;
-use crate::i18n::{Key, use_i18n};
+use crate::i18n::Key;
 use crate::methods::security_key::key_error;
 use crate::webauthn::KeyError;
 
@@ -26,7 +26,8 @@ pub enum KeyFailed {
     Browser(KeyError),
 }
 
-/// The prompt's form; `children` is the way back (Back, Cancel), shown before the button.
+/// The prompt's form (an [`IntroForm`]); `children` is the way back (Back, Cancel), shown
+/// before the button.
 #[component]
 pub fn KeyPromptForm<T, P, F>(
     /// Asks for a challenge, opens the browser's prompt and sends the answer.
@@ -53,7 +54,6 @@ where
     P: Fn() -> F + 'static,
     F: Future<Output = Result<T, KeyFailed>> + 'static,
 {
-    let i18n = use_i18n();
     let error = RwSignal::new(None::<Shown>);
     let failed_once = RwSignal::new(false);
     let action = Action::new_local(move |(): &()| prompt());
@@ -81,41 +81,27 @@ where
     if at_once {
         action.dispatch_local(());
     }
-    let pending = action.pending();
+    let label = Signal::derive(move || {
+        if failed_once.get() {
+            Key::TryAgain
+        } else {
+            Key::Next
+        }
+    });
     view! {
-        <form
-            novalidate
-            on:submit=move |event| {
-                event.prevent_default();
-                if !pending.get_untracked() {
-                    error.set(None);
-                    action.dispatch_local(());
-                }
+        <IntroForm
+            id=text_id
+            text=text
+            error=error
+            pending=action.pending()
+            label=label
+            busy_label=Key::KeyWaiting
+            node_ref=next_ref
+            on_submit=move |()| {
+                action.dispatch_local(());
             }
         >
-            <p id=text_id>{i18n.text(text)}</p>
-            <FieldError error=error alert=true />
-            <div class="actions">
-                {children()}
-                <button
-                    type="submit"
-                    class="button button-primary"
-                    node_ref=next_ref
-                    aria-disabled=move || pending.get().to_string()
-                >
-                    {move || {
-                        i18n.t(
-                            if pending.get() {
-                                Key::KeyWaiting
-                            } else if failed_once.get() {
-                                Key::TryAgain
-                            } else {
-                                Key::Next
-                            },
-                        )
-                    }}
-                </button>
-            </div>
-        </form>
+            {children()}
+        </IntroForm>
     }
 }

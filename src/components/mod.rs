@@ -2,6 +2,7 @@
 
 pub mod add_method_dialog;
 pub mod app_setup;
+pub mod cancel_button;
 pub mod code_form;
 pub mod default_method_dialog;
 pub mod delete_dialog;

@@ -9,6 +9,7 @@ use leptos::prelude::*;
 use security_info_api::{SecondStep, SecondStepPassed};
 
 use crate::api::{self, PasswordAccepted};
+use crate::components::cancel_button::CancelButton;
 use crate::components::field_error::FieldError;
 use crate::components::modal::{Modal, focus_on_mount};
 use crate::components::second_step::{SecondStepForm, recovery_codes_left};
@@ -163,9 +164,7 @@ pub fn ReauthenticateDialog() -> impl IntoView {
                     <FieldError error=error id="reauth-error" />
                 </div>
                 <div class="actions">
-                    <button type="button" class="button" on:click=move |_| cancel.run(())>
-                        {i18n.text(Key::Cancel)}
-                    </button>
+                    <CancelButton on_cancel=cancel />
                     <SubmitButton
                         pending=pending
                         label=Key::ReauthSubmit

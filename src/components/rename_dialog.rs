@@ -7,6 +7,7 @@ use leptos::prelude::*;
 use security_info_api::Method;
 
 use crate::api;
+use crate::components::cancel_button::CancelButton;
 use crate::components::modal::{Modal, focus_on_mount};
 use crate::components::name_field::{NameField, checked_name};
 use crate::components::submit_button::SubmitButton;
@@ -51,7 +52,6 @@ fn RenameForm(
     #[prop(into)] on_cancel: Callback<()>,
     #[prop(into)] on_renamed: Callback<Method>,
 ) -> impl IntoView {
-    let i18n = use_i18n();
     let name = RwSignal::new(method.name.clone().unwrap_or_default());
     let error = RwSignal::new(None::<Shown>);
     let input_ref = NodeRef::<html::Input>::new();
@@ -96,9 +96,7 @@ fn RenameForm(
                 input_ref=input_ref
             />
             <div class="actions">
-                <button type="button" class="button" on:click=move |_| on_cancel.run(())>
-                    {i18n.text(Key::Cancel)}
-                </button>
+                <CancelButton on_cancel=on_cancel />
                 <SubmitButton pending=pending label=Key::Save busy_label=Key::BusySaving />
             </div>
         </form>

@@ -19,6 +19,7 @@ use crate::add_method::normalize_code_input;
 use crate::api::{self, ApiError};
 use crate::clock::ticking_now;
 use crate::components::app_setup::wrong_code_text;
+use crate::components::cancel_button::CancelButton;
 use crate::components::code_form::{CodeInput, typed_code_error};
 use crate::components::field_error::FieldError;
 use crate::components::key_prompt::{KeyFailed, KeyPromptForm};
@@ -233,19 +234,15 @@ fn Choose(
             {recovery_button}
         </ul>
         <div class="actions">
-            <CancelButton flow=flow />
+            <CancelStep flow=flow />
         </div>
     }
 }
 
+/// **Cancel**: ends the sign-in's second step.
 #[component]
-fn CancelButton(flow: Flow) -> impl IntoView {
-    let i18n = use_i18n();
-    view! {
-        <button type="button" class="button" on:click=move |_| flow.cancel()>
-            {i18n.text(Key::Cancel)}
-        </button>
-    }
+fn CancelStep(flow: Flow) -> impl IntoView {
+    view! { <CancelButton on_cancel=move |()| flow.cancel() /> }
 }
 
 /// An authenticator app: its challenge (nothing is sent) is asked for at once, then its code.
@@ -284,7 +281,7 @@ fn AppWay(flow: Flow) -> impl IntoView {
                 view! {
                     <FieldError error=error alert=true />
                     <div class="actions">
-                        <CancelButton flow=flow />
+                        <CancelStep flow=flow />
                         <button
                             type="button"
                             class="button button-primary"
@@ -406,7 +403,7 @@ fn PhoneWay(flow: Flow, way: SecondStepWay, picked: bool) -> impl IntoView {
                     </p>
                     <FieldError error=error alert=true />
                     <div class="actions">
-                        <CancelButton flow=flow />
+                        <CancelStep flow=flow />
                         <button
                             type="submit"
                             class="button button-primary"
@@ -583,7 +580,7 @@ fn CodeEntry(
             </div>
             {children.map(|children| children())}
             <div class="actions">
-                <CancelButton flow=flow />
+                <CancelStep flow=flow />
                 <SubmitButton pending=verifying label=Key::Verify busy_label=Key::BusyChecking />
             </div>
         </form>
@@ -618,7 +615,7 @@ fn KeyWay(flow: Flow, picked: bool) -> impl IntoView {
             at_once=picked
             focus_button=true
         >
-            <CancelButton flow=flow />
+            <CancelStep flow=flow />
         </KeyPromptForm>
     }
 }
@@ -694,7 +691,7 @@ fn Recovery(flow: Flow) -> impl IntoView {
                 <FieldError error=error id="recovery-code-error" />
             </div>
             <div class="actions">
-                <CancelButton flow=flow />
+                <CancelStep flow=flow />
                 <SubmitButton pending=verifying label=Key::Verify busy_label=Key::BusyChecking />
             </div>
         </form>

@@ -6,6 +6,7 @@ use leptos_router::hooks::use_navigate;
 use security_info_api::ProblemCode;
 
 use crate::api;
+use crate::components::cancel_button::CancelButton;
 use crate::components::field_error::FieldError;
 use crate::components::modal::Modal;
 use crate::components::status::use_status;
@@ -57,9 +58,7 @@ pub fn SignOutEverywhereDialog(
                 <p>{i18n.text(Key::EverywhereQuestion)}</p>
                 <FieldError error=error alert=true />
                 <div class="actions">
-                    <button type="button" class="button" on:click=move |_| close.run(())>
-                        {i18n.text(Key::Cancel)}
-                    </button>
+                    <CancelButton on_cancel=close />
                     <button
                         type="button"
                         class="button button-danger"

@@ -8,6 +8,7 @@ use security_info_api::{EmailAddress, EmailError, ProblemCode, StartRegistration
 
 use super::{FormContext, MethodUi};
 use crate::add_method::Started;
+use crate::components::cancel_button::CancelButton;
 use crate::components::field_error::FieldError;
 use crate::components::modal::focus_on_mount;
 use crate::components::submit_button::SubmitButton;
@@ -193,9 +194,7 @@ pub fn EmailForm(
                 </p>
             </div>
             <div class="actions">
-                <button type="button" class="button" on:click=move |_| on_cancel.run(())>
-                    {i18n.text(Key::Cancel)}
-                </button>
+                <CancelButton on_cancel=on_cancel />
                 <SubmitButton pending=pending label=Key::Next busy_label=Key::BusySending />
             </div>
         </form>

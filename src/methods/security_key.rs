@@ -21,6 +21,7 @@ use security_info_api::{
 
 use super::{FormContext, MethodUi};
 use crate::api::{self, ApiError, ApiResult};
+use crate::components::cancel_button::CancelButton;
 use crate::components::intro_form::IntroForm;
 use crate::components::modal::focus_on_mount;
 use crate::components::name_field::{NameField, checked_name};
@@ -287,8 +288,9 @@ fn KeyIntro(
             on_submit=move |()| {
                 prompt.dispatch_local(());
             }
-            on_cancel=on_cancel
-        />
+        >
+            <CancelButton on_cancel=on_cancel />
+        </IntroForm>
     }
 }
 
@@ -369,9 +371,7 @@ fn KeyName(
                 input_ref=input_ref
             />
             <div class="actions">
-                <button type="button" class="button" on:click=move |_| on_cancel.run(())>
-                    {i18n.text(Key::Cancel)}
-                </button>
+                <CancelButton on_cancel=on_cancel />
                 <SubmitButton pending=pending label=Key::Done busy_label=Key::BusySaving />
             </div>
         </form>
@@ -482,8 +482,9 @@ fn KeyInFrame(
                     on_submit=move |()| {
                         start.dispatch_local(());
                     }
-                    on_cancel=on_cancel
-                />
+                >
+                    <CancelButton on_cancel=on_cancel />
+                </IntroForm>
             }
             .into_any(),
             Some((_, url)) => view! { <KeyWaiting url=url on_cancel=on_cancel /> }.into_any(),
@@ -505,9 +506,7 @@ fn KeyWaiting(url: String, #[prop(into)] on_cancel: Callback<()>) -> impl IntoVi
             </a>
         </p>
         <div class="actions">
-            <button type="button" class="button" on:click=move |_| on_cancel.run(())>
-                {i18n.text(Key::Cancel)}
-            </button>
+            <CancelButton on_cancel=on_cancel />
         </div>
     }
 }

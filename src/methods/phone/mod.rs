@@ -21,6 +21,7 @@ use wasm_bindgen::JsCast;
 use super::{FormContext, MethodUi};
 use crate::add_method::Started;
 use crate::api::{self, ApiError};
+use crate::components::cancel_button::CancelButton;
 use crate::components::field_error::FieldError;
 use crate::components::load_error::{LoadError, Loading};
 use crate::components::modal::focus_on_mount;
@@ -650,9 +651,7 @@ fn PhoneFields(
             <p class="hint">{i18n.text(Key::PhoneRates)}</p>
             <FieldError error=form_error alert=true />
             <div class="actions">
-                <button type="button" class="button" on:click=move |_| on_cancel.run(())>
-                    {i18n.text(Key::Cancel)}
-                </button>
+                <CancelButton on_cancel=on_cancel />
                 <SubmitButton pending=pending label=Key::Next busy_label=Key::BusySending />
             </div>
         </form>
