@@ -23,7 +23,7 @@ use tokio::{net::TcpListener, task::JoinSet};
 
 use crate::{
     accounts_cli::accounts,
-    helpers::{ALAIN, MEGAN, PASSWORD, client, code_in},
+    helpers::{ALAIN, MEGAN, PASSWORD, code_in},
     server_process::ServerProcess,
     smtp::SmtpSink,
     test_db::TestDb,
@@ -55,8 +55,24 @@ impl Cluster {
             folder,
             _postgres: postgres,
         };
+        // All at once, as after a deployment: the migrations and the code secret (made by
+        // whichever process comes first) must come out the same for all of them.
+        let dist = cluster.folder.path().join("dist");
+        let env: Vec<(String, String)> = env
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        let mut starts = JoinSet::new();
         for _ in 0..count {
-            cluster.add(env).await;
+            let (url, dist, env) = (cluster.database_url.clone(), dist.clone(), env.clone());
+            starts.spawn(async move {
+                let env: Vec<(&str, &str)> =
+                    env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+                ServerProcess::start_on(&url, &dist, &env).await
+            });
+        }
+        while let Some(server) = starts.join_next().await {
+            cluster.servers.push(server.expect("a server starts"));
         }
         cluster
     }
@@ -84,7 +100,15 @@ struct Alternating {
 impl Alternating {
     fn new(cluster: &Cluster) -> Self {
         Self {
-            client: client(),
+            // Kept-alive connections are let go before the server's idle timeout (its header
+            // timeout, 10 s) ends them: a request sent on a connection the server is closing
+            // at that moment would fail, as it would for any HTTP client.
+            client: reqwest::Client::builder()
+                .cookie_store(true)
+                .redirect(reqwest::redirect::Policy::none())
+                .pool_idle_timeout(Duration::from_secs(2))
+                .build()
+                .expect("client"),
             addresses: cluster.servers.iter().map(|s| s.api("")).collect(),
             turn: AtomicUsize::new(0),
         }
