@@ -136,13 +136,9 @@ pub fn test() -> Result {
 const NOT_AGAIN_ON_POSTGRES: [&str; 3] = ["database_files::", "faults::", "several_processes::"];
 
 /// The server's black-box API suite again, on a PostgreSQL server of its own (Debian's
-/// package, started in a temp folder under the target folder and removed afterwards).
+/// package, started in a temp folder and removed afterwards).
 fn api_tests_on_postgres() -> Counts {
-    let scratch = target_dir().join("tmp");
-    if let Err(error) = std::fs::create_dir_all(&scratch) {
-        return check(Err(format!("cannot make {}: {error}", scratch.display())));
-    }
-    let server = match local_postgres::LocalPostgres::start(Some(&scratch)) {
+    let server = match local_postgres::LocalPostgres::start() {
         Ok(server) => server,
         Err(error) => return check(Err(format!("PostgreSQL did not start: {error}"))),
     };

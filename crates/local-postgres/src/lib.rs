@@ -8,7 +8,7 @@
 
 use std::{
     fmt,
-    path::{Path, PathBuf},
+    path::PathBuf,
     process::{Command, Output},
 };
 
@@ -38,16 +38,16 @@ impl fmt::Display for StartError {
 impl std::error::Error for StartError {}
 
 impl LocalPostgres {
-    /// Makes and starts a server in a new folder under `parent` (the system's temp folder
-    /// when `None`). Durability is off (`fsync`, `synchronous_commit`, `full_page_writes`): the
+    /// Makes and starts a server in a new folder in the system's temp folder (which `nobody`
+    /// can reach, unlike a folder in root's home, and whose path is short enough for a
+    /// socket's). Durability is off (`fsync`, `synchronous_commit`, `full_page_writes`): the
     /// data lives as long as the test or benchmark run.
-    pub fn start(parent: Option<&Path>) -> Result<Self, StartError> {
+    pub fn start() -> Result<Self, StartError> {
         let programs = programs()?;
-        let folder = match parent {
-            Some(parent) => tempfile::Builder::new().prefix("pg").tempdir_in(parent),
-            None => tempfile::Builder::new().prefix("pg").tempdir(),
-        }
-        .map_err(|e| StartError(format!("cannot make a folder for PostgreSQL: {e}")))?;
+        let folder = tempfile::Builder::new()
+            .prefix("pg")
+            .tempdir()
+            .map_err(|e| StartError(format!("cannot make a folder for PostgreSQL: {e}")))?;
         let as_nobody = is_root();
         if as_nobody {
             std::os::unix::fs::chown(folder.path(), Some(NOBODY), Some(NOBODY))
@@ -247,7 +247,7 @@ mod tests {
 
     #[test]
     fn a_server_starts_answers_on_its_socket_and_is_gone_when_dropped() {
-        let server = LocalPostgres::start(None).expect("the server starts");
+        let server = LocalPostgres::start().expect("the server starts");
         server.create_database("probe").expect("a database");
         let answer = server
             .run(

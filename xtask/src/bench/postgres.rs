@@ -21,7 +21,7 @@ const PROCESSES: usize = 2;
 pub fn run(binary: &Path) -> Result<Value> {
     println!("PostgreSQL, {PROCESSES} processes, 1,000 users: GET load, full cycle");
     let dir = server::scratch_dir("postgres")?;
-    let postgres = LocalPostgres::start(Some(&dir)).map_err(|e| e.to_string())?;
+    let postgres = LocalPostgres::start().map_err(|e| e.to_string())?;
     postgres
         .create_database("bench")
         .map_err(|e| e.to_string())?;

@@ -10,7 +10,7 @@ use security_info_api::{Challenge, DevMailbox, MethodCreated, Problem, Registrat
 use security_info_server::{config::Config, startup::Application};
 use serde_json::{Value, json};
 
-use crate::test_db::{POSTGRES_SERVER, TestDb, ago};
+use crate::test_db::{POSTGRES_SERVER, TestDb, ago, on_postgres};
 
 /// Password of the demo accounts (the default of `SECURITY_INFO_DEMO_PASSWORD`).
 pub const PASSWORD: &str = "Contoso-demo-2026";
@@ -82,8 +82,11 @@ impl TestApp {
         std::fs::create_dir_all(&dist).expect("dist");
         std::fs::write(dist.join("index.html"), INDEX_HTML).expect("index");
         let db_path = dir.path().join("db").join("test.db");
-        // Files beside the database (accounts to import) have a folder on either engine.
-        std::fs::create_dir_all(dir.path().join("db")).expect("db folder");
+        if on_postgres() {
+            // Files beside the database (accounts to import) need its folder, which SQLite
+            // makes itself (0700: a test checks it).
+            std::fs::create_dir_all(dir.path().join("db")).expect("db folder");
+        }
         let database_url = database_url(&db_path).await;
         let application = build_server(&database_url, &dist, extra).await;
         let address = format!("http://{}", application.local_addr());

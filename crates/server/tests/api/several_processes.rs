@@ -41,7 +41,7 @@ impl Cluster {
     /// A new database and `count` processes on it, each with the settings of `env`.
     async fn start(count: usize, env: &[(&str, &str)]) -> Self {
         let postgres = tokio::task::spawn_blocking(|| {
-            let server = LocalPostgres::start(None).expect("PostgreSQL starts");
+            let server = LocalPostgres::start().expect("PostgreSQL starts");
             server.create_database("security_info").expect("database");
             server
         })
