@@ -256,8 +256,8 @@ pub struct SecurityAnswer {
     /// A question of the user's own, when the organization allows them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub own_question: Option<String>,
-    /// The answer, as typed (3 to 40 characters once normalized; never returned).
-    #[cfg_attr(feature = "openapi", schema(min_length = 1))]
+    /// The answer, as typed (3 to 40 characters once normalized, else `answer_too_short` or
+    /// `answer_too_long`; never returned).
     pub answer: String,
 }
 
@@ -353,9 +353,11 @@ pub struct Registration {
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 #[serde(tag = "kind", rename_all = "camelCase", deny_unknown_fields)]
 pub enum RegistrationAnswer {
-    /// The code that was sent (not parsed here, so a mistyped one is `code_incorrect`).
+    /// The code that was sent (not parsed here, so one of the wrong length is
+    /// `code_incorrect`).
     Code {
-        /// As typed.
+        /// As typed: digits, spaces and dashes (anything else is `code_incorrect`, not
+        /// counted, whatever the registration's state).
         #[cfg_attr(
             feature = "openapi",
             schema(min_length = 1, max_length = 64, pattern = "^[0-9\\s-]+$")
@@ -364,8 +366,8 @@ pub enum RegistrationAnswer {
     },
     /// The chosen security questions and their answers, as many as the challenge's `count`.
     Answers {
-        /// In the order the user chose them (the organization asks for 3 to 5).
-        #[cfg_attr(feature = "openapi", schema(min_items = 3, max_items = 5))]
+        /// In the order the user chose them (as many as the challenge's `count`, else
+        /// `wrong_number_of_answers`).
         answers: Vec<SecurityAnswer>,
     },
     /// The new credential a security key or passkey made, and the name the user gave it.

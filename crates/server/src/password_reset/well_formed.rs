@@ -6,14 +6,12 @@
 use security_info_api::{EmailAddress, NewPassword, ProblemCode, ResetAnswer, ResetChoice};
 
 use crate::{
-    domain::phone as phone_numbers,
+    domain::{codes, phone as phone_numbers},
     error::{ApiError, ApiResult},
     methods::phone,
     state::AppState,
 };
 
-/// Longest typed code (`maxLength` of a code answer).
-const MAX_CODE_CHARS: usize = 64;
 /// Longest question id of an answer.
 const MAX_QUESTION_ID_CHARS: usize = 64;
 /// Longest answer to a question.
@@ -44,19 +42,11 @@ pub fn choice(state: &AppState, choice: &ResetChoice) -> ApiResult<()> {
 /// `malformed_request`.
 pub fn answer(answer: &ResetAnswer) -> ApiResult<()> {
     match answer {
-        ResetAnswer::Code { code } => {
-            let length = code.chars().count();
-            let written = code
-                .chars()
-                .all(|c| c.is_ascii_digit() || c.is_whitespace() || c == '-');
-            if length == 0 || length > MAX_CODE_CHARS || !written {
-                return Err(ApiError::detail(
-                    ProblemCode::MalformedRequest,
-                    "a code is 1 to 64 digits, spaces and dashes",
-                ));
-            }
-            Ok(())
-        }
+        ResetAnswer::Code { code } if !codes::is_written_as_a_code(code) => Err(ApiError::detail(
+            ProblemCode::MalformedRequest,
+            "a code is 1 to 64 digits, spaces and dashes",
+        )),
+        ResetAnswer::Code { .. } => Ok(()),
         ResetAnswer::Answers { answers } => {
             for given in answers {
                 let answer_length = given.answer.chars().count();
