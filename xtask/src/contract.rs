@@ -28,8 +28,9 @@ const SESSION_OPERATIONS: [&str; 4] = [
 
 /// Limits raised so generated requests reach the handlers' own rules instead of a 429 after
 /// the first few; every limit keeps its own tests in the server's suite.
-const SETTINGS: [(&str, &str); 7] = [
+const SETTINGS: [(&str, &str); 8] = [
     ("SECURITY_INFO_RESEND_COOLDOWN_SECONDS", "1"),
+    ("SECURITY_INFO_PHONE_CODES_PER_HOUR", "100000"),
     ("SECURITY_INFO_PHONE_CODES_PER_NUMBER_PER_HOUR", "100000"),
     ("SECURITY_INFO_PHONE_CODES_PER_NUMBER_PER_DAY", "100000"),
     ("SECURITY_INFO_PHONE_CODES_PER_ACCOUNT_PER_HOUR", "100000"),

@@ -111,6 +111,10 @@ pub fn test() -> Result {
         counts
     });
     record("end-to-end (Playwright)", &mut || e2e::run());
+    // Two schemathesis runs of 40 s each against a debug build: each run is one test.
+    record("API contract (schemathesis)", &mut || {
+        crate::contract::run_suite().unwrap_or_else(|error| check(Err(error)))
+    });
 
     let mut total = Counts::default();
     println!("\n=== summary ===");

@@ -69,7 +69,8 @@ impl EmailAddress {
         if trimmed.is_empty() {
             return Err(EmailError::Empty);
         }
-        if trimmed.chars().count() > MAX_EMAIL_LENGTH {
+        // Counted with the white space around it, as the API document's `maxLength` counts.
+        if input.chars().count() > MAX_EMAIL_LENGTH {
             return Err(EmailError::TooLong);
         }
         let (local, domain) = trimmed.rsplit_once('@').ok_or(EmailError::Syntax)?;
@@ -294,6 +295,11 @@ mod tests {
         let just_fits = format!("a@{}.com", vec!["b".repeat(61); 4].join("."));
         assert_eq!(just_fits.len(), 253);
         assert!(EmailAddress::parse(&just_fits).is_ok());
+        assert!(EmailAddress::parse(&format!(" {just_fits}")).is_ok());
+        assert_eq!(
+            EmailAddress::parse(&format!("  {just_fits}")),
+            Err(EmailError::TooLong)
+        );
     }
 
     #[test]

@@ -18,8 +18,15 @@ use crate::{MethodType, PhoneChannel};
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct StartPasswordReset {
-    /// The work or school address.
-    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 254))]
+    /// The work or school address: `local@domain`, at most 254 characters (white space around it included).
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 3,
+            max_length = 254,
+            pattern = "^\\s*[^\\s@\\x00-\\x1f\\x7f-\\x9f]+@[^\\s@\\x00-\\x1f\\x7f-\\x9f]+\\s*$"
+        )
+    )]
     pub username: String,
 }
 
@@ -78,17 +85,28 @@ pub enum ResetChoice {
     #[serde(rename_all = "camelCase")]
     Email {
         /// The whole address, as the user knows it.
-        #[cfg_attr(feature = "openapi", schema(min_length = 3, max_length = 254))]
+        #[cfg_attr(
+            feature = "openapi",
+            schema(
+                min_length = 3,
+                max_length = 254,
+                pattern = "^\\s*[^\\s@\\x00-\\x1f\\x7f-\\x9f]+@[^\\s@\\x00-\\x1f\\x7f-\\x9f]+\\s*$"
+            )
+        )]
         email_address: String,
     },
     /// A code texted or spoken to this number, only when it is one the account registered.
     #[serde(rename_all = "camelCase")]
     Phone {
-        /// The region the number is written for (ISO 3166, `NL`), unless it starts with `+`.
-        #[cfg_attr(feature = "openapi", schema(pattern = "^[A-Z]{2}$"))]
+        /// The region the number is written for (ISO 3166 alpha-2, `NL`, any case), unless it
+        /// starts with `+`. Any other text reads a national number as `invalid_phone_number`.
         region: String,
-        /// The whole number.
-        #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 40))]
+        /// The whole number: digits, spaces and `( ) . / -`, with a leading `+` for the
+        /// international form.
+        #[cfg_attr(
+            feature = "openapi",
+            schema(min_length = 1, max_length = 40, pattern = "^\\s*\\+?[0-9\\s()./-]*$")
+        )]
         number: String,
         /// Text or call.
         channel: PhoneChannel,
@@ -159,8 +177,11 @@ pub struct AskedQuestion {
 pub enum ResetAnswer {
     /// A code.
     Code {
-        /// As typed.
-        #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 64))]
+        /// As typed: digits, spaces and dashes.
+        #[cfg_attr(
+            feature = "openapi",
+            schema(min_length = 1, max_length = 64, pattern = "^[0-9\\s-]+$")
+        )]
         code: String,
     },
     /// A security key's answer.
@@ -185,7 +206,7 @@ pub struct ResetQuestionAnswer {
     #[cfg_attr(feature = "openapi", schema(max_length = 64))]
     pub id: String,
     /// The answer.
-    #[cfg_attr(feature = "openapi", schema(max_length = 200))]
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 200))]
     pub answer: String,
 }
 

@@ -29,14 +29,18 @@ pub enum StartRegistration {
     Phone {
         /// Which of the user's phones this is (one of each kind).
         kind: PhoneKind,
-        /// The region the number is typed for (ISO 3166 alpha-2, `NL`); ignored when the
-        /// number starts with `+`.
+        /// The region the number is typed for (ISO 3166 alpha-2, `NL`, any case); ignored
+        /// when the number starts with `+`. Any other text reads a national number as
+        /// `invalid_phone_number`.
         #[serde(default)]
-        #[cfg_attr(feature = "openapi", schema(pattern = "^([A-Za-z]{2})?$"))]
         region: String,
-        /// The number as typed, national or international (parsed and checked on the server,
+        /// The number as typed, national or international: digits, spaces and `( ) . / -`,
+        /// with a leading `+` for the international form (parsed and checked on the server,
         /// so a bad one is `invalid_phone_number`, not malformed).
-        #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 40))]
+        #[cfg_attr(
+            feature = "openapi",
+            schema(min_length = 1, max_length = 40, pattern = "^\\s*\\+?[0-9\\s()./-]*$")
+        )]
         number: String,
         /// An office phone's extension (up to 10 digits), dialled after the call connects.
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -49,8 +53,16 @@ pub enum StartRegistration {
     #[serde(rename_all = "camelCase")]
     Email {
         /// The address to verify (not parsed here, so a bad one is `invalid_email`, not
-        /// malformed): `local@domain`, at most 254 characters once trimmed.
-        #[cfg_attr(feature = "openapi", schema(min_length = 3, max_length = 254))]
+        /// malformed): `local@domain`, at most 254 characters (white space around it
+        /// included).
+        #[cfg_attr(
+            feature = "openapi",
+            schema(
+                min_length = 3,
+                max_length = 254,
+                pattern = "^\\s*[^\\s@\\x00-\\x1f\\x7f-\\x9f]+@[^\\s@\\x00-\\x1f\\x7f-\\x9f]+\\s*$"
+            )
+        )]
         email_address: String,
     },
 }
@@ -244,7 +256,8 @@ pub struct SecurityAnswer {
     /// A question of the user's own, when the organization allows them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub own_question: Option<String>,
-    /// The answer, as typed (3 to 40 characters once normalized; never returned).
+    /// The answer, as typed (3 to 40 characters once normalized, else `answer_too_short` or
+    /// `answer_too_long`; never returned).
     pub answer: String,
 }
 
@@ -340,9 +353,11 @@ pub struct Registration {
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 #[serde(tag = "kind", rename_all = "camelCase", deny_unknown_fields)]
 pub enum RegistrationAnswer {
-    /// The code that was sent (not parsed here, so a mistyped one is `code_incorrect`).
+    /// The code that was sent (not parsed here, so one of the wrong length is
+    /// `code_incorrect`).
     Code {
-        /// As typed.
+        /// As typed: digits, spaces and dashes (anything else is `code_incorrect`, not
+        /// counted, whatever the registration's state).
         #[cfg_attr(
             feature = "openapi",
             schema(min_length = 1, max_length = 64, pattern = "^[0-9\\s-]+$")
@@ -351,7 +366,8 @@ pub enum RegistrationAnswer {
     },
     /// The chosen security questions and their answers, as many as the challenge's `count`.
     Answers {
-        /// In the order the user chose them.
+        /// In the order the user chose them (as many as the challenge's `count`, else
+        /// `wrong_number_of_answers`).
         answers: Vec<SecurityAnswer>,
     },
     /// The new credential a security key or passkey made, and the name the user gave it.

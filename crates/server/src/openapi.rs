@@ -62,7 +62,7 @@ use crate::routes::{
         get_openapi,
     ),
     components(schemas(security_info_api::ProblemCode, security_info_api::ActivityKind)),
-    modifiers(&SessionCookie, &CommonAnswers),
+    modifiers(&SessionCookie, &CommonAnswers, &ClosedVariants),
     security(("session" = []), ("bearer" = [])),
     tags(
         (name = "session", description = "Sign-in, sign-out, step-up"),
@@ -218,6 +218,45 @@ impl Modify for CommonAnswers {
     }
 }
 
+/// The request bodies that are tagged enums (`#[serde(tag = ..., deny_unknown_fields)]`).
+pub const CLOSED_ENUMS: [&str; 6] = [
+    "StartRegistration",
+    "RegistrationAnswer",
+    "ResetChoice",
+    "ResetAnswer",
+    "SecondStepChoice",
+    "SecondStepAnswer",
+];
+
+/// Closes each variant of [`CLOSED_ENUMS`] (`additionalProperties: false`), as the server
+/// refuses unknown fields in them (400 `malformed_request`). utoipa closes a struct with
+/// `deny_unknown_fields`, but not the variants of an enum with it, and serde takes the
+/// attribute on the enum only.
+struct ClosedVariants;
+
+impl Modify for ClosedVariants {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{
+            RefOr,
+            schema::{AdditionalProperties, Schema},
+        };
+        let Some(components) = openapi.components.as_mut() else {
+            return;
+        };
+        for name in CLOSED_ENUMS {
+            let Some(RefOr::T(Schema::OneOf(one_of))) = components.schemas.get_mut(name) else {
+                continue;
+            };
+            for variant in &mut one_of.items {
+                if let RefOr::T(Schema::Object(object)) = variant {
+                    object.additional_properties =
+                        Some(Box::new(AdditionalProperties::FreeForm(false)));
+                }
+            }
+        }
+    }
+}
+
 /// The OpenAPI document (JSON).
 #[utoipa::path(get, path = "/openapi.json", tag = "meta", security(()),
     responses((status = 200, description = "This document", content_type = "application/json")))]
@@ -257,5 +296,107 @@ fn camel_case_links(value: &mut serde_json::Value) {
         }
         serde_json::Value::Array(items) => items.iter_mut().for_each(camel_case_links),
         _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use security_info_api::{
+        RegistrationAnswer, ResetAnswer, ResetChoice, SecondStepAnswer, SecondStepChoice,
+        StartRegistration,
+    };
+    use serde::de::DeserializeOwned;
+    use serde_json::{Value, json};
+
+    use super::*;
+
+    /// Each variant parses, and with one field more does not.
+    fn closed<T: DeserializeOwned>(variants: &[Value]) -> usize {
+        for variant in variants {
+            assert!(
+                serde_json::from_value::<T>(variant.clone()).is_ok(),
+                "{variant}"
+            );
+            let mut more = variant.clone();
+            more["unknown"] = json!(1);
+            assert!(serde_json::from_value::<T>(more).is_err(), "{variant}");
+        }
+        variants.len()
+    }
+
+    #[test]
+    fn the_closed_variants_are_the_ones_the_server_closes() {
+        let document = document();
+        let variants_of = |name: &str| {
+            let variants = document["components"]["schemas"][name]["oneOf"]
+                .as_array()
+                .expect("oneOf")
+                .clone();
+            assert!(
+                variants
+                    .iter()
+                    .all(|v| v["additionalProperties"] == json!(false)),
+                "{name}"
+            );
+            variants.len()
+        };
+        let tried = [
+            (
+                "StartRegistration",
+                closed::<StartRegistration>(&[
+                    json!({"type": "authenticatorApp"}),
+                    json!({"type": "securityKey"}),
+                    json!({"type": "securityQuestions"}),
+                    json!({"type": "phone", "kind": "mobile", "number": "0612345678", "channel": "sms"}),
+                    json!({"type": "email", "emailAddress": "a@b.example"}),
+                ]),
+            ),
+            (
+                "RegistrationAnswer",
+                closed::<RegistrationAnswer>(&[
+                    json!({"kind": "code", "code": "123456"}),
+                    json!({"kind": "answers", "answers": []}),
+                    json!({"kind": "credential", "credential": {}}),
+                ]),
+            ),
+            (
+                "ResetChoice",
+                closed::<ResetChoice>(&[
+                    json!({"type": "email", "emailAddress": "a@b.example"}),
+                    json!({"type": "phone", "region": "NL", "number": "0612345678", "channel": "sms"}),
+                    json!({"type": "authenticatorApp"}),
+                    json!({"type": "securityKey"}),
+                    json!({"type": "securityQuestions"}),
+                ]),
+            ),
+            (
+                "ResetAnswer",
+                closed::<ResetAnswer>(&[
+                    json!({"kind": "code", "code": "123456"}),
+                    json!({"kind": "assertion", "credential": {}}),
+                    json!({"kind": "answers", "answers": []}),
+                ]),
+            ),
+            (
+                "SecondStepChoice",
+                closed::<SecondStepChoice>(&[
+                    json!({"type": "authenticatorApp"}),
+                    json!({"type": "securityKey"}),
+                    json!({"type": "phone", "methodId": "m1", "channel": "sms"}),
+                ]),
+            ),
+            (
+                "SecondStepAnswer",
+                closed::<SecondStepAnswer>(&[
+                    json!({"kind": "code", "code": "123456"}),
+                    json!({"kind": "assertion", "credential": {}}),
+                    json!({"kind": "recoveryCode", "code": "abcde-fghij"}),
+                ]),
+            ),
+        ];
+        assert_eq!(tried.map(|(name, _)| name), CLOSED_ENUMS);
+        for (name, count) in tried {
+            assert_eq!(variants_of(name), count, "every variant of {name} is tried");
+        }
     }
 }

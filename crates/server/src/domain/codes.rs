@@ -14,6 +14,20 @@ use crate::random;
 
 type HmacSha256 = Hmac<Sha256>;
 
+/// The most characters a typed code may have, separators included.
+pub const MAX_TYPED_CODE_CHARS: usize = 64;
+
+/// Whether `typed` is written as the API document says a typed code is: 1 to
+/// [`MAX_TYPED_CODE_CHARS`] characters, digits, white space and dashes (`^[0-9\s-]+$`). Whether
+/// it has the right number of digits is the code's own check.
+pub fn is_written_as_a_code(typed: &str) -> bool {
+    let length = typed.chars().count();
+    (1..=MAX_TYPED_CODE_CHARS).contains(&length)
+        && typed
+            .chars()
+            .all(|c| c.is_ascii_digit() || c.is_whitespace() || c == '-')
+}
+
 /// A code in clear: only ever in memory, never logged.
 pub struct PlainCode(String);
 

@@ -106,6 +106,22 @@ pub fn regions(allowed: &AllowedRegions) -> Vec<PhoneRegion> {
     regions
 }
 
+/// The most characters a typed number may have, white space included.
+pub const MAX_TYPED_LENGTH: usize = 40;
+
+/// Whether `typed` is written the way the API document says a number is: at most
+/// [`MAX_TYPED_LENGTH`] characters, digits, white space and `( ) . / -`, and a `+` only at
+/// the start (`^\s*\+?[0-9\s()./-]*$`). libphonenumber alone would also read letters (vanity
+/// numbers), `tel:` URIs and extensions written into the number.
+pub fn is_written_as_a_number(typed: &str) -> bool {
+    let trimmed = typed.trim_start();
+    let digits = trimmed.strip_prefix('+').unwrap_or(trimmed);
+    typed.chars().count() <= MAX_TYPED_LENGTH
+        && digits
+            .chars()
+            .all(|c| c.is_ascii_digit() || c.is_whitespace() || "()./-".contains(c))
+}
+
 /// Parses `typed` (national form for `region`, an ISO 3166 code such as `NL`, or international
 /// form with `+`), and checks it is a valid number a person answers, in an allowed region.
 pub fn parse(
@@ -113,6 +129,9 @@ pub fn parse(
     region: &str,
     allowed: &AllowedRegions,
 ) -> Result<PhoneNumber, PhoneProblem> {
+    if !is_written_as_a_number(typed) {
+        return Err(PhoneProblem::Unreadable);
+    }
     let region: Option<country::Id> = region.trim().to_ascii_uppercase().parse().ok();
     let number = phonenumber::parse(region, typed.trim()).map_err(|_| PhoneProblem::Unreadable)?;
     if !phonenumber::is_valid(&number) {
@@ -192,6 +211,36 @@ mod tests {
                 "{typed}"
             );
         }
+    }
+
+    #[test]
+    fn only_digits_spaces_and_separators_are_read() {
+        for typed in [
+            "+31 6 12345678",
+            " 06-12345678 ",
+            "(020) 555.0123",
+            "020/5550123",
+        ] {
+            assert!(is_written_as_a_number(typed), "{typed}");
+        }
+        for typed in [
+            "+31 6 1234567A",
+            "06 12345678 ext. 12",
+            "tel:+31612345678",
+            "06+12345678",
+            "++31612345678",
+            "06\u{1}12345678",
+        ] {
+            assert!(!is_written_as_a_number(typed), "{typed}");
+            assert_eq!(
+                parse(typed, "NL", &any()),
+                Err(PhoneProblem::Unreadable),
+                "{typed}"
+            );
+        }
+        let long = format!("+31 6 12345678{}", " ".repeat(MAX_TYPED_LENGTH));
+        assert!(parse(long.trim_end(), "", &any()).is_ok());
+        assert_eq!(parse(&long, "", &any()), Err(PhoneProblem::Unreadable));
     }
 
     #[test]

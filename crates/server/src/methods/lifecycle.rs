@@ -10,7 +10,7 @@ use security_info_api::{
 
 use super::{Attempt, Checked, MethodKind, registration_answer};
 use crate::{
-    domain::audit,
+    domain::{audit, codes},
     error::{ApiError, ApiResult},
     extract::{ClientContext, CurrentUser},
     mail::outbox,
@@ -247,6 +247,24 @@ pub async fn verify_handed_off(
     answer_for(state, context, account, id, answer, None).await
 }
 
+/// The API document's rules for an answer, checked before the registration's state so that a
+/// malformed answer is refused the same way whether the registration is pending or over: a
+/// code of 1 to 64 digits, spaces and dashes (else `code_incorrect`, not counted, as any input
+/// that cannot be the code), a credential that is an object (else `malformed_request`).
+fn well_formed(answer: &RegistrationAnswer, registration: &RegistrationRecord) -> ApiResult<()> {
+    match answer {
+        RegistrationAnswer::Code { code } if !codes::is_written_as_a_code(code) => Err(
+            ApiError::code_incorrect(super::wrong_answer::attempts_left(registration)),
+        ),
+        RegistrationAnswer::Credential { credential, .. } if !credential.is_object() => Err(
+            ApiError::detail(ProblemCode::MalformedRequest, "a credential is an object"),
+        ),
+        RegistrationAnswer::Code { .. }
+        | RegistrationAnswer::Credential { .. }
+        | RegistrationAnswer::Answers { .. } => Ok(()),
+    }
+}
+
 /// Checks `account`'s answer; `signed_in`, when answered in a session, must have stepped up.
 async fn answer_for(
     state: &AppState,
@@ -263,6 +281,7 @@ async fn answer_for(
         if let Some(current) = signed_in {
             current.require_step_up(state.settings.step_up_window)?;
         }
+        well_formed(&answer, &registration)?;
         let now = crate::clock::now();
         require_pending(state, &registration, now).await?;
         let kind = allowed_kind(state, registration.method_type)?;

@@ -14,6 +14,7 @@ pub mod gates;
 pub mod key_gate;
 pub mod new_password;
 pub mod stable;
+pub mod well_formed;
 
 use axum::http::HeaderMap;
 use security_info_api::{

@@ -16,7 +16,7 @@ use crate::{
     clock,
     error::ApiResult,
     extract::{ApiJson, ClientContext},
-    password_reset::{self, gates, new_password},
+    password_reset::{self, gates, new_password, well_formed},
     state::AppState,
 };
 
@@ -52,7 +52,7 @@ pub async fn start_password_reset(
         (status = 403, description = "`method_not_allowed`: not a way of this organization", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`way_already_passed`: the second gate needs another way", body = Problem, content_type = "application/problem+json"),
         (status = 410, description = "`reset_expired`: start again", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`invalid_email`, `invalid_phone_number`, `phone_number_not_personal`, `phone_region_not_allowed`, `texts_not_possible`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`invalid_email`, `invalid_phone_number`, `phone_number_not_personal`, `phone_region_not_allowed` (checked before the reset is looked up, so the same with or without one), `texts_not_possible`", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "`resend_too_soon` or `too_many_requests`, with `retryAfterSeconds`", body = Problem, content_type = "application/problem+json"),
     ))]
 #[tracing::instrument(skip_all)]
@@ -62,6 +62,7 @@ pub async fn choose_reset_way(
     headers: HeaderMap,
     ApiJson(choice): ApiJson<ResetChoice>,
 ) -> ApiResult<Json<ResetChallenge>> {
+    well_formed::choice(&state, &choice)?;
     let now = clock::now();
     let reset = password_reset::current(&state, &headers, now).await?;
     Ok(Json(
@@ -74,6 +75,7 @@ pub async fn choose_reset_way(
     request_body = ResetAnswer,
     responses(
         (status = 200, description = "The gate is passed: the reset now (another gate, or the new password)", body = PasswordReset),
+        (status = 400, description = "`malformed_request`: not JSON, unknown fields or wrong types, or a code or answer outside this document's limits (checked before the reset is looked up)", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`no_challenge`: answer the way chosen, after choosing it", body = Problem, content_type = "application/problem+json"),
         (status = 410, description = "`code_expired` (choose the way again for a new code), `reset_expired` (the fifth wrong answer, or too late: start again)", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`code_incorrect` (a wrong code or answers) or `security_key_not_accepted` (a key's answer that does not verify; choose the key again for a new challenge), with `attemptsLeft`", body = Problem, content_type = "application/problem+json"),
@@ -86,6 +88,7 @@ pub async fn verify_reset_way(
     headers: HeaderMap,
     ApiJson(answer): ApiJson<ResetAnswer>,
 ) -> ApiResult<Json<PasswordReset>> {
+    well_formed::answer(&answer)?;
     let now = clock::now();
     let reset = password_reset::current(&state, &headers, now).await?;
     Ok(Json(
@@ -100,6 +103,7 @@ pub async fn verify_reset_way(
         (status = 200, description = "The verdict", body = PasswordVerdict),
         (status = 403, description = "`reset_not_verified`: pass every gate first", body = Problem, content_type = "application/problem+json"),
         (status = 410, description = "`reset_expired`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`password_too_long`: over 1024 characters (checked before the reset is looked up); a shorter one's problems are the verdict's", body = Problem, content_type = "application/problem+json"),
     ))]
 #[tracing::instrument(skip_all)]
 pub async fn check_new_password(
@@ -107,6 +111,7 @@ pub async fn check_new_password(
     headers: HeaderMap,
     ApiJson(body): ApiJson<NewPassword>,
 ) -> ApiResult<Json<PasswordVerdict>> {
+    well_formed::password(&body)?;
     let reset = password_reset::current(&state, &headers, clock::now()).await?;
     Ok(Json(
         new_password::verdict(&state, &reset, &body.password).await?,
@@ -121,7 +126,7 @@ pub async fn check_new_password(
         (status = 204, description = "The password was changed; the reset's cookie is cleared"),
         (status = 403, description = "`reset_not_verified`: pass every gate first", body = Problem, content_type = "application/problem+json"),
         (status = 410, description = "`reset_expired`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`password_too_short`, `password_too_long`, `password_contains_name`, `password_too_weak` (with `reason`), `password_refused_by_directory` (the LDAP directory's own policy; `reason` is its words): the reset goes on, choose another", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`password_too_short`, `password_too_long` (over 1024 characters: checked before the reset is looked up), `password_contains_name`, `password_too_weak` (with `reason`), `password_refused_by_directory` (the LDAP directory's own policy; `reason` is its words): the reset goes on, choose another", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "`service_unavailable` with `Retry-After`: the LDAP directory did not answer; the reset goes on", body = Problem, content_type = "application/problem+json"),
     ))]
 #[tracing::instrument(skip_all)]
@@ -131,6 +136,7 @@ pub async fn set_new_password(
     headers: HeaderMap,
     ApiJson(body): ApiJson<NewPassword>,
 ) -> ApiResult<Response> {
+    well_formed::password(&body)?;
     let now = clock::now();
     let reset = password_reset::current(&state, &headers, now).await?;
     new_password::set(&state, &context, &reset, body.password, now).await?;

@@ -368,10 +368,115 @@ async fn a_texted_code_to_the_registered_number_passes_the_reset() {
         "{:?}",
         mailbox.messages.iter().map(|m| &m.text).collect::<Vec<_>>()
     );
+    // The reset is over; a number that is none is told before the reset is looked up.
     let bad_number = visitor
         .choose(json!({"type": "phone", "region": "NL", "number": "12", "channel": "sms"}))
         .await;
-    assert_problem(bad_number, 410, "reset_expired").await;
+    assert_problem(bad_number, 422, "invalid_phone_number").await;
+    let good_number = visitor
+        .choose(json!({"type": "phone", "region": "NL", "number": "0612345678", "channel": "sms"}))
+        .await;
+    assert_problem(good_number, 410, "reset_expired").await;
+}
+
+#[tokio::test]
+async fn a_step_outside_the_documents_rules_is_refused_alike_with_or_without_a_reset() {
+    let app = TestApp::spawn().await;
+    let long_id = "q".repeat(65);
+    let refused = [
+        (
+            "/password-reset/challenge",
+            json!({"type": "email", "emailAddress": "no address"}),
+            422,
+            "invalid_email",
+        ),
+        (
+            "/password-reset/challenge",
+            json!({"type": "phone", "region": "NL", "number": "06 1234567A", "channel": "sms"}),
+            422,
+            "invalid_phone_number",
+        ),
+        (
+            "/password-reset/challenge",
+            json!({"type": "authenticatorApp", "extra": true}),
+            400,
+            "malformed_request",
+        ),
+        (
+            "/password-reset/verify",
+            json!({"kind": "code", "code": "12345a"}),
+            400,
+            "malformed_request",
+        ),
+        (
+            "/password-reset/verify",
+            json!({"kind": "code", "code": "1".repeat(65)}),
+            400,
+            "malformed_request",
+        ),
+        (
+            "/password-reset/verify",
+            json!({"kind": "answers", "answers": [{"id": "q0", "answer": ""}]}),
+            400,
+            "malformed_request",
+        ),
+        (
+            "/password-reset/verify",
+            json!({"kind": "answers", "answers": [{"id": long_id, "answer": "Utrecht"}]}),
+            400,
+            "malformed_request",
+        ),
+        (
+            "/password-reset/verify",
+            json!({"kind": "assertion", "credential": ["not", "an", "object"]}),
+            400,
+            "malformed_request",
+        ),
+        (
+            "/password-reset/password-check",
+            json!({"password": "x".repeat(1025)}),
+            422,
+            "password_too_long",
+        ),
+        (
+            "/password-reset/password",
+            json!({"password": "x".repeat(1025)}),
+            422,
+            "password_too_long",
+        ),
+    ];
+    // No reset, an unknown name's, an account's: the same answers.
+    let nobody = Visitor::new(&app);
+    let unknown = Visitor::new(&app);
+    assert_eq!(
+        unknown.start("nobody@contoso.example").await.status(),
+        StatusCode::ACCEPTED
+    );
+    let known = Visitor::new(&app);
+    assert_eq!(known.start(ALAIN).await.status(), StatusCode::ACCEPTED);
+    for visitor in [&nobody, &unknown, &known] {
+        for (path, body, status, code) in &refused {
+            let response = visitor.post(path, body.clone()).await;
+            assert_problem(response, *status, code).await;
+        }
+    }
+    // Well-formed, without a reset: the reset is what is missing.
+    for (path, body) in [
+        (
+            "/password-reset/challenge",
+            json!({"type": "phone", "region": "NL", "number": "06 12345678", "channel": "sms"}),
+        ),
+        (
+            "/password-reset/verify",
+            json!({"kind": "code", "code": "123 456"}),
+        ),
+        (
+            "/password-reset/password-check",
+            json!({"password": "x".repeat(1024)}),
+        ),
+    ] {
+        assert_problem(nobody.post(path, body).await, 410, "reset_expired").await;
+    }
 }
 
 #[tokio::test]

@@ -24,6 +24,26 @@ async fn a_registration_not_finished_within_the_hour_is_over_even_with_a_fresh_c
         .expect("status");
     assert_eq!(status, "expired");
     assert_problem(app.resend(&registration).await, 410, "registration_expired").await;
+    // An answer outside the document's rules is refused as such, whatever the registration's
+    // state; a well-formed one hears that it is over.
+    let verify = format!("/me/registrations/{}/verify", registration.id);
+    for code in ["12345a".to_owned(), "1".repeat(65)] {
+        let response = app
+            .post(&verify, json!({"kind": "code", "code": code}))
+            .await;
+        assert_problem(response, 422, "code_incorrect").await;
+    }
+    let response = app
+        .post(
+            &verify,
+            json!({"kind": "credential", "credential": ["not", "an", "object"]}),
+        )
+        .await;
+    assert_problem(response, 400, "malformed_request").await;
+    let response = app
+        .post(&verify, json!({"kind": "code", "code": "123 456"}))
+        .await;
+    assert_problem(response, 410, "registration_expired").await;
 }
 
 #[tokio::test]
