@@ -14,6 +14,7 @@ pub mod postgres;
 mod records;
 mod retention;
 pub mod sqlite;
+mod stored_row;
 #[cfg(test)]
 pub mod test_support;
 

@@ -44,7 +44,7 @@ impl AccountStore for PgStore {
             .fetch_optional(&self.pool)
             .await?
             .as_ref()
-            .map(account_from_row)
+            .map(stored_row::account)
             .transpose()
     }
 
@@ -54,7 +54,7 @@ impl AccountStore for PgStore {
             .fetch_optional(&self.pool)
             .await?
             .as_ref()
-            .map(account_from_row)
+            .map(stored_row::account)
             .transpose()
     }
 
@@ -72,7 +72,7 @@ impl AccountStore for PgStore {
             .fetch_optional(&self.pool)
             .await?
             .as_ref()
-            .map(account_from_row)
+            .map(stored_row::account)
             .transpose()?;
         if let Some(account) = &existing
             && account.display_name == profile.display_name
@@ -153,7 +153,7 @@ impl AccountStore for PgStore {
             .bind(&account_id)
             .fetch_one(&mut *tx)
             .await?;
-        let account = account_from_row(&account)?;
+        let account = stored_row::account(&account)?;
         tx.commit().await?;
         Ok(ExternalAccountOutcome::Account(account))
     }

@@ -2,7 +2,6 @@
 //! events that go with no change.
 
 use async_trait::async_trait;
-use sqlx::Row;
 
 use super::{PgStore, rows::*};
 use crate::store::{AccountId, AuditEventRecord, AuditStore, NewAuditEvent};
@@ -27,16 +26,7 @@ impl AuditStore for PgStore {
         .fetch_all(&self.pool)
         .await?
         .iter()
-        .map(|row| {
-            Ok(AuditEventRecord {
-                audit_event_id: row.try_get("audit_event_id")?,
-                kind: row.try_get("kind")?,
-                ip_address: row.try_get("ip_address")?,
-                user_agent: row.try_get("user_agent")?,
-                detail: row.try_get("detail")?,
-                created_at: row.try_get("created_at")?,
-            })
-        })
+        .map(stored_row::audit_event)
         .collect()
     }
 }

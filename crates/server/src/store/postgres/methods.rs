@@ -27,7 +27,7 @@ impl MethodStore for PgStore {
             .fetch_all(&self.pool)
             .await?
             .iter()
-            .map(method_from_row)
+            .map(stored_row::method)
             .collect()
     }
 
@@ -110,7 +110,7 @@ impl MethodStore for PgStore {
         else {
             return Ok(None);
         };
-        let method = method_from_row(&row)?;
+        let method = stored_row::method(&row)?;
         insert_audit_and_outbox(&mut tx, audit, notification).await?;
         tx.commit().await?;
         Ok(Some(method))
@@ -137,7 +137,7 @@ impl MethodStore for PgStore {
         else {
             return Ok(None);
         };
-        let method = method_from_row(&row)?;
+        let method = stored_row::method(&row)?;
         insert_audit(&mut tx, audit).await?;
         tx.commit().await?;
         Ok(Some(method))

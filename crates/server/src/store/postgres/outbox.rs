@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use sqlx::Row;
 use time::OffsetDateTime;
 
-use super::PgStore;
+use super::{PgStore, rows::stored_row};
 use crate::store::{OutboxRecord, OutboxStore};
 
 #[async_trait]
@@ -42,20 +42,7 @@ impl OutboxStore for PgStore {
                 row.try_get::<OffsetDateTime, _>("created_at").ok(),
             )
         });
-        rows.iter()
-            .map(|row| {
-                Ok(OutboxRecord {
-                    outbox_message_id: row.try_get("outbox_message_id")?,
-                    recipient: row.try_get("recipient")?,
-                    language: row.try_get("language")?,
-                    template: row.try_get("template")?,
-                    params: row.try_get("params")?,
-                    sealed_secret: row.try_get("sealed_secret")?,
-                    attempts: u32::try_from(row.try_get::<i32, _>("attempts")?)?,
-                    created_at: row.try_get("created_at")?,
-                })
-            })
-            .collect()
+        rows.iter().map(stored_row::outbox_message).collect()
     }
 
     async fn mark_outbox_sent(

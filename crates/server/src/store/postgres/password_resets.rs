@@ -52,7 +52,7 @@ impl PasswordResetStore for PgStore {
                 query = query.bind(value);
             }
             let row = query.fetch_one(&mut *tx).await?;
-            if get_count(&row, "n")? >= limit {
+            if row.count("n")? >= limit {
                 let oldest: Option<OffsetDateTime> = row.try_get("oldest")?;
                 return Ok(Err(Throttled {
                     until: oldest.unwrap_or(reset.created_at) + Duration::HOUR,
@@ -100,20 +100,7 @@ impl PasswordResetStore for PgStore {
         else {
             return Ok(None);
         };
-        let code = code_from_row(&row)?;
-        Ok(Some(PasswordResetRecord {
-            password_reset_id: row.try_get("password_reset_id")?,
-            username: row.try_get("username")?,
-            account_id: row.try_get("account_id")?,
-            status: row.try_get("status")?,
-            gates: u8::try_from(row.try_get::<i32, _>("gates")?)?,
-            passed: row.try_get("passed")?,
-            failed_attempts: get_count(&row, "failed_attempts")?,
-            challenge: row.try_get("challenge")?,
-            language: row.try_get("language")?,
-            expires_at: row.try_get("expires_at")?,
-            code,
-        }))
+        Ok(Some(stored_row::password_reset(&row)?))
     }
 
     async fn choose_reset_way(

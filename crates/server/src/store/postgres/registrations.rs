@@ -120,7 +120,7 @@ pub(super) async fn check_quota(
             .bind(now - quota.window)
             .fetch_one(&mut *conn)
             .await?;
-        if get_count(&row, "n")? >= quota.limit {
+        if row.count("n")? >= quota.limit {
             let oldest: Option<OffsetDateTime> = row.try_get("oldest")?;
             return Ok(Some(LimitHit::Quota {
                 until: oldest.unwrap_or(now) + quota.window,
@@ -199,16 +199,7 @@ impl RegistrationStore for PgStore {
         else {
             return Ok(None);
         };
-        let code = code_from_row(&row)?;
-        Ok(Some(RegistrationRecord {
-            registration_id: row.try_get("registration_id")?,
-            method_type: get_method_type(&row, "method_type")?,
-            status: RegistrationStatus::from_db(&row.try_get::<String, _>("status")?)?,
-            failed_attempts: get_count(&row, "failed_attempts")?,
-            challenge: row.try_get("challenge")?,
-            expires_at: row.try_get("expires_at")?,
-            code,
-        }))
+        Ok(Some(stored_row::registration(&row)?))
     }
 
     async fn add_code(

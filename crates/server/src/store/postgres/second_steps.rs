@@ -113,27 +113,7 @@ impl SecondStepStore for PgStore {
         else {
             return Ok(None);
         };
-        let purpose = match (
-            row.try_get::<String, _>("purpose")?.as_str(),
-            row.try_get::<Option<SessionId>, _>("session_id")?,
-        ) {
-            ("sign_in", _) => SecondStepPurpose::SignIn,
-            ("step_up", Some(session_id)) => SecondStepPurpose::StepUp(session_id),
-            (other, _) => anyhow::bail!("a second step with purpose {other:?}"),
-        };
-        let code = code_from_row(&row)?;
-        Ok(Some(SecondStepRecord {
-            second_step_id: row.try_get("second_step_id")?,
-            account_id: row.try_get("account_id")?,
-            purpose,
-            sign_in_attempt_id: row.try_get("sign_in_attempt_id")?,
-            pending: row.try_get::<String, _>("status")? == PENDING,
-            failed_attempts: get_count(&row, "failed_attempts")?,
-            challenge: row.try_get("challenge")?,
-            language: row.try_get("language")?,
-            expires_at: row.try_get("expires_at")?,
-            code,
-        }))
+        Ok(Some(stored_row::second_step(&row)?))
     }
 
     async fn pick_second_step_way(
@@ -288,16 +268,7 @@ impl SecondStepStore for PgStore {
         .bind(account_id)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|row| {
-                Ok(RecoveryCodeRecord {
-                    recovery_code_id: row.try_get("recovery_code_id")?,
-                    code_hash: row.try_get("code_hash")?,
-                    used_at: row.try_get("used_at")?,
-                    created_at: row.try_get("created_at")?,
-                })
-            })
-            .collect()
+        rows.iter().map(stored_row::recovery_code).collect()
     }
 
     async fn replace_recovery_codes(

@@ -1,7 +1,7 @@
 //! Sessions and the sign-in attempts behind them (throttling).
 
 use async_trait::async_trait;
-use sqlx::{PgConnection, Row};
+use sqlx::PgConnection;
 use time::OffsetDateTime;
 
 use super::{PgStore, rows::*, sign_in_attempt};
@@ -51,13 +51,10 @@ impl SessionStore for PgStore {
         else {
             return Ok(None);
         };
-        Ok(Some(SessionRecord {
-            session_id: row.try_get("session_id")?,
-            account_id: row.try_get("account_id")?,
-            authenticated_at: row.try_get("authenticated_at")?,
-            last_seen_at: row.try_get("last_seen_at")?,
-            expires_at: row.try_get("expires_at")?,
-        }))
+        Ok(Some(stored_row::session(
+            &row,
+            row.text("account_id")?.into(),
+        )?))
     }
 
     async fn session_with_account(
@@ -77,14 +74,8 @@ impl SessionStore for PgStore {
         else {
             return Ok(None);
         };
-        let account = account_from_row(&row)?;
-        let session = SessionRecord {
-            session_id: row.try_get("session_id")?,
-            account_id: account.account_id.clone(),
-            authenticated_at: row.try_get("authenticated_at")?,
-            last_seen_at: row.try_get("last_seen_at")?,
-            expires_at: row.try_get("expires_at")?,
-        };
+        let account = stored_row::account(&row)?;
+        let session = stored_row::session(&row, account.account_id.clone())?;
         Ok(Some((session, account)))
     }
 

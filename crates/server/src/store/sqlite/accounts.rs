@@ -65,7 +65,7 @@ impl AccountStore for SqliteStore {
             .fetch_optional(&mut *self.readers.get().await)
             .await?
             .as_ref()
-            .map(account_from_row)
+            .map(stored_row::account)
             .transpose()
     }
 
@@ -75,7 +75,7 @@ impl AccountStore for SqliteStore {
             .fetch_optional(&mut *self.readers.get().await)
             .await?
             .as_ref()
-            .map(account_from_row)
+            .map(stored_row::account)
             .transpose()
     }
 
@@ -93,7 +93,7 @@ impl AccountStore for SqliteStore {
             .fetch_optional(&mut *self.readers.get().await)
             .await?
             .as_ref()
-            .map(account_from_row)
+            .map(stored_row::account)
             .transpose()?;
         if let Some(account) = &existing
             && account.display_name == profile.display_name
@@ -162,7 +162,7 @@ impl AccountStore for SqliteStore {
             .bind(&account_id)
             .fetch_one(&mut *tx)
             .await?;
-        let account = account_from_row(&account)?;
+        let account = stored_row::account(&account)?;
         tx.commit().await?;
         Ok(ExternalAccountOutcome::Account(account))
     }

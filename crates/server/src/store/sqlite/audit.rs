@@ -2,7 +2,7 @@
 //! events that go with no change.
 
 use async_trait::async_trait;
-use sqlx::{Connection, Row};
+use sqlx::Connection;
 
 use super::{SqliteStore, rows::*};
 use crate::store::{AccountId, AuditEventRecord, AuditStore, NewAuditEvent};
@@ -31,16 +31,7 @@ impl AuditStore for SqliteStore {
         .fetch_all(&mut *self.readers.get().await)
         .await?
         .iter()
-        .map(|row| {
-            Ok(AuditEventRecord {
-                audit_event_id: row.try_get("audit_event_id")?,
-                kind: row.try_get("kind")?,
-                ip_address: row.try_get("ip_address")?,
-                user_agent: row.try_get("user_agent")?,
-                detail: row.try_get("detail")?,
-                created_at: get_ts(row, "created_at")?,
-            })
-        })
+        .map(stored_row::audit_event)
         .collect()
     }
 }

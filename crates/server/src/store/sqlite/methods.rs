@@ -29,7 +29,7 @@ impl MethodStore for SqliteStore {
             .fetch_all(&mut *self.readers.get().await)
             .await?
             .iter()
-            .map(method_from_row)
+            .map(stored_row::method)
             .collect()
     }
 
@@ -111,7 +111,7 @@ impl MethodStore for SqliteStore {
         else {
             return Ok(None);
         };
-        let method = method_from_row(&row)?;
+        let method = stored_row::method(&row)?;
         insert_audit_and_outbox(&mut tx, audit, notification).await?;
         tx.commit().await?;
         Ok(Some(method))
@@ -139,7 +139,7 @@ impl MethodStore for SqliteStore {
         else {
             return Ok(None);
         };
-        let method = method_from_row(&row)?;
+        let method = stored_row::method(&row)?;
         insert_audit(&mut tx, audit).await?;
         tx.commit().await?;
         Ok(Some(method))

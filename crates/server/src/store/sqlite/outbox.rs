@@ -1,7 +1,6 @@
 //! The durable outbox, as the mail worker reads and updates it.
 
 use async_trait::async_trait;
-use sqlx::Row;
 use time::OffsetDateTime;
 
 use super::{SqliteStore, rows::*};
@@ -25,18 +24,7 @@ impl OutboxStore for SqliteStore {
         .fetch_all(&mut *self.readers.get().await)
         .await?
         .iter()
-        .map(|row| {
-            Ok(OutboxRecord {
-                outbox_message_id: row.try_get("outbox_message_id")?,
-                recipient: row.try_get("recipient")?,
-                language: row.try_get("language")?,
-                template: row.try_get("template")?,
-                params: row.try_get("params")?,
-                sealed_secret: row.try_get("sealed_secret")?,
-                attempts: u32::try_from(row.try_get::<i64, _>("attempts")?)?,
-                created_at: get_ts(row, "created_at")?,
-            })
-        })
+        .map(stored_row::outbox_message)
         .collect()
     }
 

@@ -1,7 +1,7 @@
 //! Password resets in progress, the codes sent for their gates, and the new password.
 
 use async_trait::async_trait;
-use sqlx::{Connection, Row};
+use sqlx::Connection;
 use time::{Duration, OffsetDateTime};
 
 use super::{
@@ -50,8 +50,8 @@ impl PasswordResetStore for SqliteStore {
                 query = query.bind(value);
             }
             let row = query.bind(&since).fetch_one(&mut *tx).await?;
-            if get_count(&row, "n")? >= limit {
-                let oldest = get_optional_ts(&row, "oldest")?.unwrap_or(reset.created_at);
+            if row.count("n")? >= limit {
+                let oldest = row.optional_time("oldest")?.unwrap_or(reset.created_at);
                 return Ok(Err(Throttled {
                     until: oldest + Duration::HOUR,
                 }));
@@ -98,20 +98,7 @@ impl PasswordResetStore for SqliteStore {
         else {
             return Ok(None);
         };
-        let code = code_from_row(&row)?;
-        Ok(Some(PasswordResetRecord {
-            password_reset_id: row.try_get("password_reset_id")?,
-            username: row.try_get("username")?,
-            account_id: row.try_get("account_id")?,
-            status: row.try_get("status")?,
-            gates: u8::try_from(row.try_get::<i64, _>("gates")?)?,
-            passed: row.try_get("passed")?,
-            failed_attempts: get_count(&row, "failed_attempts")?,
-            challenge: row.try_get("challenge")?,
-            language: row.try_get("language")?,
-            expires_at: get_ts(&row, "expires_at")?,
-            code,
-        }))
+        Ok(Some(stored_row::password_reset(&row)?))
     }
 
     async fn choose_reset_way(

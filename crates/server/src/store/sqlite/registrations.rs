@@ -2,7 +2,7 @@
 //! account and per destination checked in the transaction that sends a code.
 
 use async_trait::async_trait;
-use sqlx::{Connection, Row, SqliteConnection};
+use sqlx::{Connection, SqliteConnection};
 
 use super::{SqliteStore, rows::*};
 use crate::{
@@ -105,8 +105,8 @@ pub(super) async fn check_quota(
         );
         let query = sqlx::query_with(&sql, args(values));
         let row = query.fetch_one(&mut *conn).await?;
-        if get_count(&row, "n")? >= quota.limit {
-            let oldest = get_optional_ts(&row, "oldest")?.unwrap_or(now);
+        if row.count("n")? >= quota.limit {
+            let oldest = row.optional_time("oldest")?.unwrap_or(now);
             return Ok(Some(LimitHit::Quota {
                 until: oldest + quota.window,
             }));
@@ -189,16 +189,7 @@ impl RegistrationStore for SqliteStore {
         else {
             return Ok(None);
         };
-        let code = code_from_row(&row)?;
-        Ok(Some(RegistrationRecord {
-            registration_id: row.try_get("registration_id")?,
-            method_type: get_method_type(&row, "method_type")?,
-            status: RegistrationStatus::from_db(&row.try_get::<String, _>("status")?)?,
-            failed_attempts: get_count(&row, "failed_attempts")?,
-            challenge: row.try_get("challenge")?,
-            expires_at: get_ts(&row, "expires_at")?,
-            code,
-        }))
+        Ok(Some(stored_row::registration(&row)?))
     }
 
     async fn add_code(

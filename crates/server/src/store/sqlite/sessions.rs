@@ -1,7 +1,7 @@
 //! Sessions and the sign-in attempts behind them (throttling).
 
 use async_trait::async_trait;
-use sqlx::{Connection, Row, SqliteConnection};
+use sqlx::{Connection, SqliteConnection};
 use time::OffsetDateTime;
 
 use super::{SqliteStore, rows::*, sign_in_attempt};
@@ -52,13 +52,10 @@ impl SessionStore for SqliteStore {
         else {
             return Ok(None);
         };
-        Ok(Some(SessionRecord {
-            session_id: row.try_get("session_id")?,
-            account_id: row.try_get("account_id")?,
-            authenticated_at: get_ts(&row, "authenticated_at")?,
-            last_seen_at: get_ts(&row, "last_seen_at")?,
-            expires_at: get_ts(&row, "expires_at")?,
-        }))
+        Ok(Some(stored_row::session(
+            &row,
+            row.text("account_id")?.into(),
+        )?))
     }
 
     async fn session_with_account(
@@ -78,14 +75,8 @@ impl SessionStore for SqliteStore {
         else {
             return Ok(None);
         };
-        let account = account_from_row(&row)?;
-        let session = SessionRecord {
-            session_id: row.try_get("session_id")?,
-            account_id: account.account_id.clone(),
-            authenticated_at: get_ts(&row, "authenticated_at")?,
-            last_seen_at: get_ts(&row, "last_seen_at")?,
-            expires_at: get_ts(&row, "expires_at")?,
-        };
+        let account = stored_row::account(&row)?;
+        let session = stored_row::session(&row, account.account_id.clone())?;
         Ok(Some((session, account)))
     }
 
