@@ -148,15 +148,8 @@ fn api_tests_on_postgres() -> Counts {
     };
     let mut command = command("cargo");
     command
-        .args([
-            "test",
-            "--package",
-            "security-info-server",
-            "--test",
-            "api",
-            "--locked",
-            "--",
-        ])
+        // `--workspace`, as the first run: the same features, so nothing is built again.
+        .args(["test", "--workspace", "--test", "api", "--locked", "--"])
         .env("SECURITY_INFO_TEST_POSTGRES_URL", server.server_url());
     for test in NOT_AGAIN_ON_POSTGRES {
         command.args(["--skip", test]);
