@@ -170,3 +170,78 @@ fn property_has(node: &Value, property: &str, constraint: &str, value: &Value) -
         _ => false,
     }
 }
+
+/// The path and method of the operation `operation_id` in `document`.
+fn operation<'a>(document: &'a Value, operation_id: &str) -> (String, &'a str) {
+    for (path, operations) in document["paths"].as_object().expect("paths") {
+        for (method, operation) in operations.as_object().expect("operations") {
+            if operation["operationId"] == operation_id {
+                return (path.clone(), method.as_str());
+            }
+        }
+    }
+    panic!("no operation {operation_id}");
+}
+
+/// Follows the link `name` of the answer `status` of `operation_id` from that answer's body,
+/// as a client reading the document would: the target's path with the link's parameters
+/// filled in from `$response.body#/...` pointers, and its method.
+fn follow(
+    document: &Value,
+    operation_id: &str,
+    status: &str,
+    name: &str,
+    body: &Value,
+) -> (String, String) {
+    let (path, method) = operation(document, operation_id);
+    let link = &document["paths"][&path][method]["responses"][status]["links"][name];
+    let target = link["operationId"]
+        .as_str()
+        .expect("a link names its operation");
+    let (mut target_path, target_method) = operation(document, target);
+    for (parameter, expression) in link["parameters"].as_object().into_iter().flatten() {
+        let pointer = expression
+            .as_str()
+            .and_then(|e| e.strip_prefix("$response.body#"))
+            .expect("a body pointer");
+        let value = body
+            .pointer(pointer)
+            .and_then(Value::as_str)
+            .unwrap_or_else(|| panic!("{pointer} is not in {body}"));
+        let placeholder = format!("{{{parameter}}}");
+        assert!(
+            target_path.contains(&placeholder),
+            "{target_path} has no {placeholder}"
+        );
+        target_path = target_path.replace(&placeholder, value);
+    }
+    (target_path, target_method.to_uppercase())
+}
+
+#[tokio::test]
+async fn the_documents_links_chain_a_registration_to_its_method_and_its_deletion() {
+    let app = TestApp::spawn().await;
+    let document: Value = app
+        .get_page("/api/v1/openapi.json")
+        .await
+        .json()
+        .await
+        .expect("json");
+    app.sign_in(ALAIN).await;
+    let response = app.register_email("alain@gmail.com").await;
+    assert_eq!(response.status(), StatusCode::ACCEPTED);
+    let started: Value = response.json().await.expect("registration");
+    let code = app.code_sent_to("alain@gmail.com").await;
+
+    let (path, method) = follow(&document, "create_registration", "202", "verify", &started);
+    assert_eq!(method, "POST");
+    let response = app.post(&path, json!({"kind": "code", "code": code})).await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let created: Value = response.json().await.expect("method");
+
+    let (path, method) = follow(&document, "verify_registration", "201", "delete", &created);
+    assert_eq!(method, "DELETE");
+    assert_eq!(app.delete(&path).await.status(), StatusCode::NO_CONTENT);
+    let methods: Value = app.get("/me/methods").await.json().await.expect("methods");
+    assert_eq!(methods["methods"], json!([]), "the linked method is gone");
+}
