@@ -9,8 +9,7 @@ use std::{
 };
 
 use reqwest::StatusCode;
-use security_info_api::{Challenge, MethodList, Registration};
-use security_info_server::domain::totp;
+use security_info_api::{MethodList, Registration};
 use serde_json::{Value, json};
 use tokio::{io::AsyncWriteExt, process::Command};
 
@@ -589,12 +588,7 @@ async fn add_app(client: &reqwest::Client, api: &str) -> Vec<u8> {
         .expect("request");
     assert_eq!(response.status(), StatusCode::ACCEPTED);
     let registration: Registration = response.json().await.expect("registration");
-    let Challenge::Totp { secret, .. } = &registration.challenge else {
-        panic!("not a TOTP challenge");
-    };
-    let key = data_encoding::BASE32_NOPAD
-        .decode(secret.as_bytes())
-        .expect("base32");
+    let key = app_key(&registration);
     let response = client
         .post(format!("{api}{}", verify_path(&registration)))
         .json(&json!({"kind": "code", "code": app_code(&key, 0)}))
@@ -603,12 +597,6 @@ async fn add_app(client: &reqwest::Client, api: &str) -> Vec<u8> {
         .expect("request");
     assert_eq!(response.status(), StatusCode::CREATED);
     key
-}
-
-/// The code an app with `key` shows `steps_ahead` steps from now.
-fn app_code(key: &[u8], steps_ahead: u64) -> String {
-    let now = time::OffsetDateTime::now_utc().unix_timestamp();
-    totp::code(key, totp::step_at(now) + steps_ahead, totp::DIGITS)
 }
 
 #[tokio::test]

@@ -581,3 +581,21 @@ pub fn report(line: std::fmt::Arguments<'_>) {
     use std::io::Write;
     let _ = writeln!(std::io::stderr().lock(), "{line}");
 }
+
+/// The key of the authenticator app a registration's TOTP challenge gives, decoded from base32
+/// as an app decodes it.
+pub fn app_key(registration: &Registration) -> Vec<u8> {
+    let Challenge::Totp { secret, .. } = &registration.challenge else {
+        panic!("not a TOTP challenge: {:?}", registration.challenge);
+    };
+    data_encoding::BASE32_NOPAD
+        .decode(secret.as_bytes())
+        .expect("base32")
+}
+
+/// The code an app with `key` shows `steps_ahead` 30-second steps from now.
+pub fn app_code(key: &[u8], steps_ahead: u64) -> String {
+    use security_info_server::domain::totp;
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    totp::code(key, totp::step_at(now) + steps_ahead, totp::DIGITS)
+}

@@ -8,9 +8,7 @@
 use std::time::{Duration, Instant};
 
 use reqwest::{StatusCode, header};
-use security_info_api::{
-    Challenge, MethodType, PasswordReset, PasswordVerdict, Registration, ResetChallenge,
-};
+use security_info_api::{MethodType, PasswordReset, PasswordVerdict, Registration, ResetChallenge};
 use security_info_server::domain::totp;
 use serde_json::{Value, json};
 
@@ -92,14 +90,8 @@ pub async fn add_app(app: &TestApp) -> Vec<u8> {
         .post("/me/registrations", json!({"type": "authenticatorApp"}))
         .await;
     let registration: Registration = response.json().await.expect("registration");
-    let Challenge::Totp { secret, .. } = &registration.challenge else {
-        panic!("not a TOTP challenge");
-    };
-    let key = data_encoding::BASE32_NOPAD
-        .decode(secret.as_bytes())
-        .expect("base32");
-    let now = time::OffsetDateTime::now_utc().unix_timestamp();
-    let code = totp::code(&key, totp::step_at(now), totp::DIGITS);
+    let key = app_key(&registration);
+    let code = app_code(&key, 0);
     assert_eq!(
         app.submit_code(&registration, &code).await.status(),
         StatusCode::CREATED

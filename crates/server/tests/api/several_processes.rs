@@ -16,14 +16,13 @@ use std::{
 
 use local_postgres::LocalPostgres;
 use reqwest::{Response, StatusCode};
-use security_info_api::{Challenge, MethodCreated, MethodList, Registration};
-use security_info_server::domain::totp;
+use security_info_api::{MethodCreated, MethodList, Registration};
 use serde_json::{Value, json};
 use tokio::{net::TcpListener, task::JoinSet};
 
 use crate::{
     accounts_cli::accounts,
-    helpers::{ALAIN, MEGAN, PASSWORD, code_in},
+    helpers::{ALAIN, MEGAN, PASSWORD, app_code, app_key, code_in},
     server_process::ServerProcess,
     smtp::SmtpSink,
     test_db::TestDb,
@@ -200,19 +199,8 @@ async fn start_app(user: &Alternating) -> (Registration, Vec<u8>) {
         .await;
     assert_eq!(response.status(), StatusCode::ACCEPTED);
     let registration: Registration = response.json().await.expect("registration");
-    let Challenge::Totp { secret, .. } = &registration.challenge else {
-        panic!("not a TOTP challenge");
-    };
-    let key = data_encoding::BASE32_NOPAD
-        .decode(secret.as_bytes())
-        .expect("base32");
+    let key = app_key(&registration);
     (registration, key)
-}
-
-/// The code an app with `key` shows `steps_ahead` steps from now.
-fn app_code(key: &[u8], steps_ahead: u64) -> String {
-    let now = time::OffsetDateTime::now_utc().unix_timestamp();
-    totp::code(key, totp::step_at(now) + steps_ahead, totp::DIGITS)
 }
 
 #[tokio::test]

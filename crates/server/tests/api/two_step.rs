@@ -26,13 +26,6 @@ struct App {
     method: MethodCreated,
 }
 
-/// The code an app with `key` shows `steps_ahead` steps from now (registration uses the
-/// current step's code, which then never works again: the next one is what a user types).
-fn code_at(key: &[u8], steps_ahead: u64) -> String {
-    let now = time::OffsetDateTime::now_utc().unix_timestamp();
-    totp::code(key, totp::step_at(now) + steps_ahead, totp::DIGITS)
-}
-
 /// Registers an authenticator app for the signed-in user.
 async fn add_app(app: &TestApp) -> App {
     let response = app
@@ -40,12 +33,7 @@ async fn add_app(app: &TestApp) -> App {
         .await;
     assert_eq!(response.status(), StatusCode::ACCEPTED);
     let registration: Registration = response.json().await.expect("registration");
-    let Challenge::Totp { secret, .. } = &registration.challenge else {
-        panic!("not a TOTP challenge");
-    };
-    let key = data_encoding::BASE32_NOPAD
-        .decode(secret.as_bytes())
-        .expect("base32");
+    let key = app_key(&registration);
     let registered_step = totp::step_at(time::OffsetDateTime::now_utc().unix_timestamp());
     let code = totp::code(&key, registered_step, totp::DIGITS);
     let response = app.submit_code(&registration, &code).await;
@@ -130,7 +118,7 @@ async fn an_account_with_an_app_signs_in_with_its_code_after_the_password() {
     assert!(!step.second_step.recovery_codes);
 
     // Answering before picking a way is refused, and counts nothing.
-    let early = answer_code(&app, &code_at(&added.key, 1)).await;
+    let early = answer_code(&app, &app_code(&added.key, 1)).await;
     assert_problem(early, 409, "no_challenge").await;
 
     let response = pick(&app, json!({"type": "authenticatorApp"})).await;
@@ -144,7 +132,7 @@ async fn an_account_with_an_app_signs_in_with_its_code_after_the_password() {
     let problem = assert_problem(replayed, 422, "code_incorrect").await;
     assert_eq!(problem.attempts_left, Some(4));
 
-    let response = answer_code(&app, &code_at(&added.key, 1)).await;
+    let response = answer_code(&app, &app_code(&added.key, 1)).await;
     assert_eq!(response.status(), StatusCode::OK);
     let cookies: Vec<_> = response
         .headers()
@@ -164,7 +152,7 @@ async fn an_account_with_an_app_signs_in_with_its_code_after_the_password() {
     assert!(signed_in(&app).await);
 
     // The step is over: it cannot be answered again.
-    let again = answer_code(&app, &code_at(&added.key, 1)).await;
+    let again = answer_code(&app, &app_code(&added.key, 1)).await;
     assert_problem(again, 401, "sign_in_expired").await;
     let activity: Value = app.get_json("/me/activity").await;
     let kinds: Vec<_> = activity["events"]
@@ -188,7 +176,7 @@ async fn five_wrong_answers_end_the_second_step_and_the_password_must_be_typed_a
     let added = add_app(&app).await;
     second_step(&app).await;
     pick(&app, json!({"type": "authenticatorApp"})).await;
-    let right = code_at(&added.key, 1);
+    let right = app_code(&added.key, 1);
     let wrong = wrong(&right);
     for left in (1..=4).rev() {
         let problem = assert_problem(answer_code(&app, &wrong).await, 422, "code_incorrect").await;
@@ -229,7 +217,7 @@ async fn a_second_step_belongs_to_its_browser_and_ends_after_its_lifetime() {
         .await;
     let response = pick(&app, json!({"type": "authenticatorApp"})).await;
     assert_problem(response, 401, "sign_in_expired").await;
-    let response = answer_code(&app, &code_at(&added.key, 1)).await;
+    let response = answer_code(&app, &app_code(&added.key, 1)).await;
     assert_problem(response, 401, "sign_in_expired").await;
 }
 
@@ -563,7 +551,7 @@ async fn step_up_asks_for_the_second_factor_too() {
     assert_eq!(response.status(), StatusCode::OK);
 
     pick(&app, json!({"type": "authenticatorApp"})).await;
-    let response = answer_code(&app, &code_at(&added.key, 1)).await;
+    let response = answer_code(&app, &app_code(&added.key, 1)).await;
     assert_eq!(response.status(), StatusCode::OK);
     let passed: SecondStepPassed = response.json().await.expect("passed");
     assert_eq!(passed.user, None);
