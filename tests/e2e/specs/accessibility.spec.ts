@@ -63,7 +63,7 @@ for (const [lang, scheme, user] of [
     await expectAccessible(page, 'email, work address');
 
     const address = `${user.split('@')[0]}.a11y@example.com`;
-    const since = new Date(Date.now() - 1000).toISOString();
+    const since = new Date().toISOString();
     await email.getByLabel(t.email_question).fill(address);
     await email.getByRole('button', { name: t.next }).click();
     await expect(email.getByText(fill(t.code_sent, { destination: address }))).toBeVisible();
@@ -169,7 +169,7 @@ test('the whole flow works with the keyboard alone', async ({ browser, policy })
   const email = page.getByRole('dialog', { name: t.method_type_email });
   await expect(email.getByLabel(t.email_question)).toBeFocused();
   const address = 'alain.keyboard@example.com';
-  const since = new Date(Date.now() - 1000).toISOString();
+  const since = new Date().toISOString();
   await kb.type(address);
   await kb.press('Enter');
   const codeInput = email.getByLabel(t.code_label, { exact: true });

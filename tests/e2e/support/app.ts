@@ -47,7 +47,11 @@ interface DevMail {
   sentAt: string;
 }
 
-/** Waits for a new mail to `to` (newer than `after`, an ISO time) and returns it. */
+/**
+ * Waits for a new code mail to `to` (sent after `after`, an ISO time taken just before the
+ * request that sends it: the server runs on this machine's clock, and an earlier code mail to
+ * the same address a moment before must not pass for the new one) and returns it.
+ */
 export async function nextMail(baseUrl: string, to: string, after = ''): Promise<DevMail> {
   const deadline = Date.now() + 15_000;
   while (Date.now() < deadline) {
